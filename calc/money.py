@@ -1,0 +1,198 @@
+"""Exact money: the one amount parser, rounding to the 分, formatting.
+
+Amounts are held as integer 分 (fen) end to end; intermediate values that divide
+(``/ 9``, ``× 2/3``, ``× 80%``) are ``fractions.Fraction`` and are rounded once, with
+``round_fen`` (ROUND_HALF_UP, ties away from zero), when a figure becomes final
+(super_deduction.md §0.2).
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+__all__ = [
+    "AmountError", "parse_amount", "parse_ratio", "round_fen", "fen_str", "fen_display",
+    "yuan_to_fen", "split_largest_remainder", "to_fraction", "ratio_str", "fen_to_decimal",
+]
+
+
+class AmountError(ValueError):
+    """A value that is not an amount; ``str(e)`` is a Chinese message for the user."""
+
+
+_NUMBER = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
+_STRIP = str.maketrans("", "", " \t\u3000\u00a0¥$元")
+# Excel stores binary doubles; 0.1 + 0.2 arrives as 0.30000000000000004.  A value within
+# this tolerance of a whole 分 is that 分; anything further away has real extra decimals.
+_FLOAT_TOLERANCE = Fraction(1, 10**6)
+
+
+def _from_number(value: object) -> Fraction:
+    if isinstance(value, bool):
+        raise AmountError(f"“{value}”不是金额")
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise AmountError(f"“{value}”不是金额")
+        return Fraction(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise AmountError("金额不是有效数字")
+        # repr gives the shortest decimal that round-trips: exact, no binary noise added.
+        return Fraction(Decimal(repr(value)))
+    raise AmountError(f"“{value}”不是金额")
+
+
+def parse_amount(value: object) -> int | None:
+    """Parse one amount cell into integer 分; ``None`` for an empty cell.
+
+    Accepts numbers (Excel numbers incl. float artefacts such as 0.1+0.2), and text such
+    as ``1,234.56``, ``¥1234.56``, ``￥1,234.56元``, full-width ``１２３４．５６``,
+    ``(1,234.56)`` / ``（1,234.56）`` or ``-1234.56`` (negatives are reversals).
+    Anything else raises :class:`AmountError` — nothing is guessed.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        if not text:
+            return None
+        original = value.strip()
+        body = text.translate(_STRIP).replace("RMB", "").replace("CNY", "")
+        negative = False
+        if body.startswith("(") and body.endswith(")"):
+            negative, body = True, body[1:-1]
+        body = body.translate(_STRIP)
+        if body[:1] in "-−+":
+            negative = negative != (body[0] in "-−")
+            body = body[1:].translate(_STRIP)
+        if body.startswith("(") or body[:1] in "-−+":
+            raise AmountError(f"金额“{original}”无法识别")
+        m = _NUMBER.match(body)
+        if not m:
+            raise AmountError(f"金额“{original}”无法识别")
+        whole, decimals = m.group(1).replace(",", ""), m.group(2) or ""
+        if len(decimals.rstrip("0")) > 2:
+            raise AmountError(f"金额“{original}”超过两位小数（分）")
+        fen = int(whole) * 100 + int((decimals + "00")[:2])
+        return -fen if negative else fen
+    exact = _from_number(value) * 100
+    nearest = round_fen(exact)
+    if isinstance(value, float):
+        if abs(exact - nearest) > _FLOAT_TOLERANCE:
+            raise AmountError(f"金额“{value!r}”超过两位小数（分）")
+        return nearest
+    if exact.denominator != 1:
+        raise AmountError(f"金额“{value}”超过两位小数（分）")
+    return int(exact)
+
+
+def to_fraction(value: object) -> Fraction:
+    """An exact number from an int, Decimal, Fraction, float cell or numeric text."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
+        try:
+            if "/" in text:
+                return Fraction(text)
+            return Fraction(Decimal(text))
+        except (InvalidOperation, ValueError, ZeroDivisionError):
+            raise AmountError(f"“{value}”不是数字") from None
+    return _from_number(value)
+
+
+def parse_ratio(value: object) -> Fraction | None:
+    """A share such as ``40%``, ``0.4`` or an Excel percent cell (0.4) → Fraction in [0, 1]."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        if text.endswith("%"):
+            ratio = to_fraction(text[:-1]) / 100
+        else:
+            ratio = to_fraction(text)
+    else:
+        ratio = to_fraction(value)
+    if ratio < 0 or ratio > 1:
+        raise AmountError(f"比例“{value}”应在0%到100%之间（如 40%）")
+    return ratio
+
+
+def round_fen(x: Fraction | int) -> int:
+    """Round to the 分.
+
+    ``x`` is an exact amount **in 分**; the result is the nearest whole 分, ties away
+    from zero (ROUND_HALF_UP, 四舍五入).
+    """
+    if isinstance(x, int):
+        return x
+    n, d = x.numerator, x.denominator
+    q, r = divmod(abs(n), d)
+    if 2 * r >= d:
+        q += 1
+    return q if n >= 0 else -q
+
+
+def yuan_to_fen(yuan: str | int | Decimal) -> int:
+    """Test helper: an exact 元 amount (``"1472222.22"``) → 分."""
+    f = Fraction(Decimal(str(yuan))) * 100
+    if f.denominator != 1:
+        raise AmountError(f"{yuan} 不是整分金额")
+    return int(f)
+
+
+def fen_str(fen: int) -> str:
+    """``123456`` → ``"1234.56"``: the JSON form (two decimals, no separators)."""
+    sign = "-" if fen < 0 else ""
+    q, r = divmod(abs(fen), 100)
+    return f"{sign}{q}.{r:02d}"
+
+
+def fen_display(fen: int) -> str:
+    """``123456789`` → ``"1,234,567.89"``: the printed form."""
+    sign = "-" if fen < 0 else ""
+    q, r = divmod(abs(fen), 100)
+    return f"{sign}{q:,}.{r:02d}"
+
+
+def fen_to_decimal(fen: int) -> Decimal:
+    return Decimal(fen).scaleb(-2)
+
+
+def ratio_str(x: Fraction, places: int = 2) -> str:
+    """An exact ratio as a fixed-point string, ROUND_HALF_UP (``Fraction(3, 4)`` → ``"0.75"``)."""
+    scaled = round_fen(Fraction(x) * 10**places)
+    sign = "-" if scaled < 0 else ""
+    q, r = divmod(abs(scaled), 10**places)
+    return f"{sign}{q}.{r:0{places}d}" if places else f"{sign}{q}"
+
+
+def split_largest_remainder(total: int, weights: list[Fraction | int], keys: list | None = None) -> list[int]:
+    """Split ``total`` 分 into parts proportional to ``weights`` that add up exactly.
+
+    floor each exact share, then give +1 分 to the parts with the largest remainders;
+    ties go to the earlier part (lower project number / line id, pass ``keys`` to order).
+    Negative totals are split as the negation of the split of ``-total``.
+    """
+    n = len(weights)
+    if n == 0:
+        return []
+    if total < 0:
+        return [-p for p in split_largest_remainder(-total, weights, keys)]
+    wsum = sum(Fraction(w) for w in weights)
+    if wsum <= 0:
+        if total == 0:
+            return [0] * n
+        raise ValueError("weights must have a positive sum to split a non-zero total")
+    exact = [Fraction(total) * Fraction(w) / wsum for w in weights]
+    floors = [e.numerator // e.denominator for e in exact]
+    rest = total - sum(floors)
+    order = sorted(range(n), key=lambda i: (-(exact[i] - floors[i]), keys[i] if keys else i))
+    for i in order[:rest]:
+        floors[i] += 1
+    return floors

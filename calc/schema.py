@@ -1,0 +1,137 @@
+"""The canonical ledger workbook (interfaces.md §1) as data.
+
+Sheet names, column headers and value kinds are the contract shared by the importer
+(``calc.ingest``), the template writer and the exporters (``forms``).  A header in a
+user's file may carry a unit in brackets (``金额（元）``) and still match.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# value kinds
+TEXT, AMOUNT, DATE, YESNO, INT, RATIO, YEAR = "text", "amount", "date", "yesno", "int", "ratio", "year"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    kind: str = TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+SHEET_PROFILE = "企业信息"
+SHEET_YEARS = "年度数据"
+SHEET_PROJECTS = "研发项目"
+SHEET_LINES = "研发支出"
+SHEET_ADJUSTMENTS = "调整事项"
+SHEET_HELP = "填写说明"
+
+SHEETS = (SHEET_PROFILE, SHEET_YEARS, SHEET_PROJECTS, SHEET_LINES, SHEET_ADJUSTMENTS)
+
+FORMS = ("自主研发", "委托研发", "合作研发", "集中研发")
+LEDGER_TYPES = ("费用化", "资本化")
+STATUSES = ("未结束", "已结束")
+FUNDING = ("自有", "财政资金（不征税）", "财政资金（征税）")
+LOCATIONS = ("境内", "境外")
+OWNERSHIP = ("委托方", "双方共有", "受托方")
+COLLECTION = ("查账征收", "核定征收")
+ADJUSTMENT_TYPES = ("特殊收入", "当年销售研发产品对应材料", "以前年度形成无形资产本年摊销额", "其他")
+PERIODS = ("H1", "Q1-Q3")
+
+# 企业信息: two columns 字段 / 值; each row is one field.
+PROFILE_FIELDS = (
+    Column("企业名称", "name", TEXT, True),
+    Column("统一社会信用代码", "credit_code", TEXT, True, help="18位，校验位按 GB 32100-2015 核对"),
+    Column("所属行业代码", "industry_code", TEXT, True, help="GB/T 4754-2017 代码，如 C3981"),
+    Column("征收方式", "collection", TEXT, False, COLLECTION, "默认 查账征收"),
+    Column("成立日期", "founded", DATE),
+    Column("高新技术企业证书编号", "hnte_cert_no", TEXT),
+    Column("高新技术企业证书发证日期", "hnte_cert_date", DATE, help="证书自发证日起有效3年"),
+    Column("科技型中小企业入库登记编号", "tech_sme_no", TEXT, help="可填多个，逗号分隔"),
+    Column("集成电路或工业母机企业", "ic_or_machine_tool", YESNO, help="是/否：适用120%加计扣除比例（须由企业确认）"),
+    Column("集成电路或工业母机企业认定依据", "ic_basis", TEXT, help="名单、标准及说明"),
+    Column("所在地区后补助政策", "packs", TEXT, help="一个或多个规则包编号，逗号分隔，如 ningxia-2022"),
+    Column("Ⅰ类知识产权数量", "ip_class1", INT),
+    Column("Ⅱ类知识产权数量", "ip_class2", INT),
+    Column("知识产权获得方式", "ip_acquisition", TEXT, choices=("自主研发", "仅受让受赠并购")),
+    Column("参与标准制定", "standards", YESNO),
+    Column("近三年科技成果转化数", "conversions", INT),
+    Column("研发组织管理自评", "management_self", TEXT, help="四个整数以/分隔（满分6/6/4/4），如 5/4/3/3"),
+    Column("技术先进程度自评", "tech_grade", TEXT, choices=("A", "B", "C", "D", "E")),
+    Column("核心支持作用自评", "core_grade", TEXT, choices=("A", "B", "C", "D", "E")),
+    Column("编制人", "prepared_by", TEXT),
+    Column("科技特派员", "advisor", TEXT),
+)
+
+YEAR_COLUMNS = (
+    Column("年度", "year", YEAR, True),
+    Column("季度", "period", TEXT, False, PERIODS, "空白为全年；H1 或 Q1-Q3 表示预缴期间"),
+    Column("主营业务收入", "main_revenue", AMOUNT),
+    Column("其他业务收入", "other_revenue", AMOUNT),
+    Column("收入总额", "total_income", AMOUNT, help="企业所得税法第六条口径"),
+    Column("不征税收入", "nontaxable_income", AMOUNT),
+    Column("投资收益", "investment_income", AMOUNT),
+    Column("高新技术产品（服务）收入", "hitech_income", AMOUNT),
+    Column("负面清单行业收入", "negative_list_revenue", AMOUNT, help="空白时按行业代码判定"),
+    Column("制造业业务收入", "manufacturing_revenue", AMOUNT, help="空白时按行业代码判定"),
+    Column("职工总数", "staff_total", INT),
+    Column("科技人员数", "staff_rd", INT),
+    Column("资产总额", "total_assets", AMOUNT),
+    Column("负债总额", "total_liabilities", AMOUNT),
+    Column("应纳税所得额", "taxable_income", AMOUNT, help="当年加计扣除前的纳税调整后所得"),
+    Column("以前年度可弥补亏损", "prior_losses", AMOUNT),
+    Column("研发费用（加计扣除口径）", "rd_super", AMOUNT, help="仅用于无明细账的年度"),
+    Column("研发费用（高企口径）", "rd_hnte", AMOUNT, help="仅用于无明细账的年度"),
+    Column("境内研发费用", "rd_domestic", AMOUNT, help="仅用于无明细账的年度"),
+)
+
+PROJECT_COLUMNS = (
+    Column("项目编号", "project_no", TEXT, True),
+    Column("项目名称", "name", TEXT, True),
+    Column("研发形式", "form", TEXT, True, FORMS),
+    Column("支出类型", "ledger_type", TEXT, True, LEDGER_TYPES),
+    Column("开始日期", "start", DATE),
+    Column("结束日期", "end", DATE),
+    Column("完成情况", "status", TEXT, False, STATUSES, "默认 未结束"),
+    Column("受托方名称", "entrustee", TEXT),
+    Column("受托方是否关联方", "entrustee_related", YESNO),
+    Column("受托方所在地", "entrustee_location", TEXT, False, LOCATIONS),
+    Column("技术合同登记号", "contract_no", TEXT),
+    Column("研发成果归属", "ownership", TEXT, False, OWNERSHIP, "受托方独有时委托方不得加计扣除"),
+    Column("无形资产形成日期", "ia_date", DATE),
+    Column("摊销年限", "ia_years", INT, help="不少于10年"),
+    Column("无形资产计税基础", "ia_base", AMOUNT, help="仅用于账簿起始年度以前形成的无形资产：形成年度的允许加计扣除金额"),
+    Column("研发成果", "results", TEXT),
+)
+
+LINE_COLUMNS = (
+    Column("日期", "date", DATE, True),
+    Column("凭证种类", "voucher_kind", TEXT),
+    Column("凭证号", "voucher_no", TEXT, True),
+    Column("项目编号", "project_no", TEXT, True),
+    Column("费用代码", "code", TEXT, True),
+    Column("摘要", "summary", TEXT),
+    Column("会计金额", "amount", AMOUNT, True),
+    Column("税法金额", "tax_amount", AMOUNT, help="空白等于会计金额"),
+    Column("资金来源", "funding", TEXT, False, FUNDING, "默认 自有"),
+    Column("研发工时占比", "share", RATIO, help="如 40%"),
+)
+
+ADJUSTMENT_COLUMNS = (
+    Column("年度", "year", YEAR, True),
+    Column("类型", "kind", TEXT, True, ADJUSTMENT_TYPES),
+    Column("项目编号", "project_no", TEXT),
+    Column("金额", "amount", AMOUNT, True),
+    Column("日期", "date", DATE, help="可选：确认日期，决定所属预缴期间"),
+    Column("说明", "note", TEXT),
+)
+
+TABLE_COLUMNS = {
+    SHEET_YEARS: YEAR_COLUMNS,
+    SHEET_PROJECTS: PROJECT_COLUMNS,
+    SHEET_LINES: LINE_COLUMNS,
+    SHEET_ADJUSTMENTS: ADJUSTMENT_COLUMNS,
+}

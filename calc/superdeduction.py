@@ -1,0 +1,612 @@
+"""The R&D super-deduction engine: A107012 rows 1–52, the 2021版 汇总表 and a trace for every figure.
+
+Follows super_deduction.md §8.4 step by step.  Amounts are integer 分; intermediate
+quotients are exact ``Fraction``s rounded once with :func:`calc.money.round_fen`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .identifiers import tech_sme_covers
+from .model import ERROR, INFO, WARNING, Finding, Ledger, Line, Project
+from .money import fen_display, ratio_str, round_fen, split_largest_remainder
+from .params import Params, RateEntry, Source, load_params
+
+PERIOD_ENDS = {"year": (12, 31), "H1": (6, 30), "Q1-Q3": (9, 30)}
+PERIOD_NAMES = {"year": "年度", "H1": "上半年（7月预缴）", "Q1-Q3": "前三季度（10月预缴）"}
+GRANT = "财政资金（不征税）"
+SUMMARY_COLS = ("1", "2", "3", "4", "5", "6", "7.1", "7.2", "8.1", "8.2", "8.3", "8.4", "total")
+FIRST_FIVE = ("staff", "direct", "depreciation", "amortisation", "design")
+
+
+@dataclass(frozen=True)
+class Period:
+    year: int
+    kind: str = "year"
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def end(self) -> dt.date:
+        m, d = PERIOD_ENDS[self.kind]
+        return dt.date(self.year, m, d)
+
+    @property
+    def prepayment(self) -> bool:
+        return self.kind != "year"
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年{PERIOD_NAMES[self.kind]}"
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass
+class Trace:
+    """How one figure was obtained: formula, inputs, parameters with sources, ledger lines."""
+    key: str
+    label: str
+    value: object
+    formula: str = ""
+    inputs: list = field(default_factory=list)         # [(name, display value)]
+    params: list = field(default_factory=list)         # [(name, value, source text)]
+    lines: tuple = ()                                  # contributing Line ids
+    interpretations: tuple = ()
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "label": self.label, "formula": self.formula,
+                "inputs": [list(i) for i in self.inputs], "params": [list(p) for p in self.params],
+                "line_count": len(self.lines), "interpretations": list(self.interpretations)}
+
+
+@dataclass
+class SummaryRow:
+    """One row of the 2021版 研发支出辅助账汇总表."""
+    project_no: str
+    name: str
+    status: str
+    ledger_type: str
+    cols: dict = field(default_factory=dict)           # SUMMARY_COLS → 分
+    line_ids: tuple = ()
+
+
+@dataclass
+class Flags:
+    gate_ok: bool = True
+    gate_reason: str = ""
+    negative_list: bool = False
+    negative_share: Fraction | None = None
+    manufacturing: bool = False
+    manufacturing_share: Fraction | None = None
+    tech_sme: bool = False
+    ic_or_machine_tool: bool = False
+    notes: list = field(default_factory=list)          # [(text, source, interpretations)]
+
+
+@dataclass
+class IntangibleAsset:
+    project_no: str
+    formed: dt.date
+    base: int
+    months_total: int
+    start_month: dt.date
+    months_in_period: int
+    amount_exact: Fraction
+    current_year: bool
+    base_source: str
+
+
+@dataclass
+class SDResult:
+    period: Period
+    eligible: bool
+    reason: str
+    rate: Fraction
+    rate_entry: RateEntry | None
+    segments: list
+    layout: dict | None
+    rows: dict                                          # key → int 分 (R01: count; R50: Fraction)
+    traces: dict
+    summary: list                                       # SummaryRow … incl. subtotal rows
+    flags: Flags
+    intangibles: list
+    q4: dict | None
+    findings: list
+    interpretations: set
+    excluded: list                                      # [(line id, reason)]
+
+    @property
+    def extra_deduction(self) -> int:
+        return self.rows.get("R51", 0) if self.eligible else 0
+
+    def row_keys(self) -> list[str]:
+        """The rows of the filing layout, in display order."""
+        if not self.layout:
+            return []
+        keys = [f"R{n:02d}" for n in range(1, 50)]
+        return keys + [t["key"] for t in self.layout["tail"]]
+
+
+def _month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+class SuperDeductionEngine:
+    """Computes any period of any year of one ledger; results are memoised per period."""
+
+    def __init__(self, ledger: Ledger, params: Params | None = None):
+        self.ledger = ledger
+        self.params = params or load_params()
+        self.lines_by_project: dict[str, list[Line]] = defaultdict(list)
+        for line in ledger.lines:
+            self.lines_by_project[line.project_no].append(line)
+        years = [l.date.year for l in ledger.lines] + [a.year for a in ledger.adjustments]
+        self.first_year = min(years) if years else None
+        self._memo: dict[tuple, SDResult] = {}
+
+    # -- public -----------------------------------------------------------------------
+    def compute(self, year: int, period: str = "year", q4_method: str | None = None) -> SDResult:
+        key = (year, period, q4_method)
+        if key not in self._memo:
+            self._memo[key] = self._compute(Period(year, period), q4_method)
+        return self._memo[key]
+
+    # -- flags and rate -----------------------------------------------------------------
+    def year_figures(self, period: Period):
+        row = self.ledger.year_row(period.year, period.kind) if period.prepayment else None
+        return row or self.ledger.year_row(period.year)
+
+    def flags(self, period: Period, findings: list, ais: set) -> Flags:
+        p, prof = self.params, self.ledger.profile
+        fl = Flags()
+        day = period.end
+        if prof.collection == "核定征收":
+            fl.gate_ok, fl.gate_reason = False, "企业所得税核定征收企业不适用研发费用加计扣除（财税〔2015〕119号 五.1；指引2.0 四(一)2）"
+        row = self.year_figures(period)
+        if period.prepayment and row is not None and row.period == "year":
+            findings.append(Finding(INFO, "I_PERIOD_FIGURES", f"{period.label}未填年初至期末的年度数据，负面清单和制造业测试使用全年数据（AI-SD-05）", "年度数据", row.src.row if row.src else None))
+        if period.prepayment:
+            ais.add("AI-SD-05")
+        industry = prof.industry_code or ""
+        neg_industry = next((i for i in p.negative_list if any(industry.startswith(x) for x in i["prefixes"])), None)
+        threshold = p.at("negative_list_threshold", day)
+        vals = row.values if row else {}
+        neg_rev = vals.get("negative_list_revenue")
+        if neg_rev is None:
+            fl.negative_list = neg_industry is not None
+            ais.add("AI-APP-03")
+            fl.notes.append((f"负面清单行业收入未填：按行业代码{industry or '（未填）'}判定为{'负面清单行业' if fl.negative_list else '非负面清单行业'}",
+                             str(p.negative_list_source), ("AI-APP-03",)))
+        else:
+            denom_parts = [vals.get("total_income"), vals.get("nontaxable_income") or 0, vals.get("investment_income") or 0]
+            if denom_parts[0] is None:
+                findings.append(Finding(WARNING, "W_NEGLIST_UNDECIDED", f"{period.year}年度未填收入总额，无法进行负面清单50%测试，请补充", "年度数据", row.src.row if row and row.src else None, "收入总额"))
+            else:
+                denominator = denom_parts[0] - denom_parts[1] - denom_parts[2]
+                if denominator <= 0:
+                    findings.append(Finding(WARNING, "W_NEGLIST_UNDECIDED", "收入总额减不征税收入和投资收益后不大于0，无法进行负面清单50%测试，请人工判断", "年度数据", row.src.row if row.src else None, "收入总额"))
+                else:
+                    fl.negative_share = Fraction(neg_rev, denominator)
+                    fl.negative_list = fl.negative_share > threshold.fraction
+                    fl.notes.append((f"负面清单行业收入占比 {ratio_str(fl.negative_share * 100)}% {'>' if fl.negative_list else '≤'} 50%",
+                                     str(threshold.source), ()))
+        if fl.negative_list:
+            fl.gate_ok = False
+            fl.gate_reason = fl.gate_reason or f"属于负面清单行业（{neg_industry['name'] if neg_industry and neg_rev is None else '负面清单行业收入占比超过50%'}），不适用研发费用加计扣除（财税〔2015〕119号 四）"
+        mfg = p.maybe_at("manufacturing_threshold", day)
+        if mfg is not None:
+            mfg_rev, total = vals.get("manufacturing_revenue"), vals.get("total_income")
+            is_c = any(industry.startswith(x) for x in p.manufacturing_prefixes)
+            if mfg_rev is None or total is None or total <= 0:
+                fl.manufacturing = is_c
+                ais.add("AI-APP-03")
+                fl.notes.append((f"制造业业务收入或收入总额未填：按行业代码{industry or '（未填）'}判定为{'制造业企业' if is_c else '非制造业企业'}",
+                                 str(p.manufacturing_source), ("AI-APP-03",)))
+            else:
+                fl.manufacturing_share = Fraction(mfg_rev, total)
+                fl.manufacturing = fl.manufacturing_share >= mfg.fraction
+                fl.notes.append((f"制造业业务收入占收入总额 {ratio_str(fl.manufacturing_share * 100)}% {'≥' if fl.manufacturing else '<'} 50%",
+                                 str(mfg.source), ()))
+        fl.tech_sme = any(tech_sme_covers(n, period.year) for n in prof.tech_sme_nos)
+        fl.ic_or_machine_tool = bool(prof.ic_or_machine_tool)
+        return fl
+
+    def _who(self, entry: RateEntry, fl: Flags) -> bool:
+        if entry.who == "all":
+            return True
+        if entry.who == "tech_sme":
+            return fl.tech_sme
+        if entry.who == "manufacturing":
+            return fl.manufacturing
+        if entry.who == "ic_or_machine_tool":
+            return fl.ic_or_machine_tool      # the profile flag is the user's confirmation
+        return False
+
+    def segments(self, year: int, fl: Flags) -> list[tuple[dt.date, dt.date, Fraction, RateEntry | None]]:
+        """super_deduction.md §1.4: [(start, end, X, entry)] covering the year."""
+        jan1, dec31 = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if not fl.gate_ok:
+            return [(jan1, dec31, Fraction(0), None)]
+        entries = [e for e in self.params.extra_rates if e.overlaps(jan1, dec31) and self._who(e, fl)]
+        starts = sorted({jan1} | {e.start for e in entries if jan1 < e.start <= dec31}
+                        | {e.end + dt.timedelta(days=1) for e in entries if e.end is not None and jan1 <= e.end < dec31})
+        segs: list = []
+        for i, s in enumerate(starts):
+            t = starts[i + 1] - dt.timedelta(days=1) if i + 1 < len(starts) else dec31
+            covering = [e for e in entries if e.start <= s and (e.end is None or e.end >= t)]
+            if not covering:
+                segs.append((s, t, Fraction(0), None))
+                continue
+            best = max(covering, key=lambda e: (e.x, e.start))
+            if segs and segs[-1][2] == best.x:
+                segs[-1] = (segs[-1][0], t, best.x, segs[-1][3])
+            else:
+                segs.append((s, t, best.x, best))
+        return segs
+
+    # -- the computation ---------------------------------------------------------------------
+    def _compute(self, period: Period, q4_method: str | None) -> SDResult:
+        p = self.params
+        findings: list[Finding] = []
+        ais: set[str] = set()
+        traces: dict[str, Trace] = {}
+        year, end = period.year, period.end
+        first = p.value("first_tax_year", dt.date(2016, 1, 1))
+        fl = self.flags(period, findings, ais)
+        if year < first:
+            fl.gate_ok, fl.gate_reason = False, f"{year}年度早于{first}年，不适用财税〔2015〕119号"
+        if period.prepayment:
+            allowed = p.maybe_at("prepayment_periods", end)
+            if allowed is None or period.kind not in allowed.value:
+                findings.append(Finding(WARNING, "W_PREPAYMENT_PERIOD", f"{year}年度没有“{PERIOD_NAMES[period.kind]}”预缴享受加计扣除的规定，本表仅供参考"))
+        segs = self.segments(year, fl)
+        if period.prepayment:
+            seg = next(s for s in segs if s[0] <= end <= s[1])
+            rate, rate_entry = seg[2], seg[3]
+        else:
+            rate, rate_entry = segs[0][2], segs[0][3]
+        layout = p.layout_for(year, period.prepayment)
+        if not fl.gate_ok:
+            return SDResult(period, False, fl.gate_reason, Fraction(0), None, segs, None, {}, {}, [], fl, [], None,
+                            findings, ais, [])
+
+        # 2. projects in the pool, 3. lines cleaned
+        pool: list[tuple[Project, str, list[Line]]] = []
+        excluded: list[tuple[int, str]] = []
+        for proj in self.ledger.projects.values():
+            lines = self.lines_by_project.get(proj.project_no, [])
+            if proj.form == "委托研发" and proj.ownership == "受托方":
+                excluded += [(l.id, "研发成果归受托方所有") for l in lines if period.contains(l.date)]
+                continue
+            if not proj.capitalised:
+                chosen = [l for l in lines if period.contains(l.date)]
+                if chosen:
+                    pool.append((proj, "费用化", chosen))
+            elif proj.ia_date and period.contains(proj.ia_date):
+                pool.append((proj, "资本化", [l for l in lines if l.date <= end]))
+            elif proj.status == "已结束" and proj.ia_date is None and proj.ia_base is None and proj.end and period.contains(proj.end):
+                pool.append((proj, "费用化", [l for l in lines if l.date <= end]))
+                ais.add("AI-SD-10")
+            else:
+                waiting = [l for l in lines if period.contains(l.date) and (proj.ia_date is None or l.date <= proj.ia_date)]
+                if waiting and proj.ia_date is None:
+                    findings.append(Finding(INFO, "I_CAPITALISED_WAITING", f"资本化项目“{proj.project_no}”尚未形成无形资产：本期{len(waiting)}行支出在形成无形资产年度统一计入", "研发项目", proj.src.row if proj.src else None))
+                late = [l for l in lines if period.contains(l.date) and proj.ia_date and l.date > proj.ia_date]
+                if late:
+                    findings.append(Finding(WARNING, "W_AFTER_IA", f"资本化项目“{proj.project_no}”在无形资产形成（{proj.ia_date}）后仍有{len(late)}行支出，未计入", "研发项目", proj.src.row if proj.src else None))
+
+        entrusted_factor = p.at("entrusted_factor", end)
+        overseas_ok = p.at("overseas_institution_eligible", end)
+        code_rows: dict[str, int] = defaultdict(int)          # "R04" → 分 over the pool
+        code_lines: dict[str, list[int]] = defaultdict(list)
+        rows_out: list[SummaryRow] = []
+        for proj, ltype, lines in pool:
+            sums: dict[str, int] = defaultdict(int)
+            ids: list[int] = []
+            for l in lines:
+                c = p.codes[l.code]
+                if not c.category:
+                    excluded.append((l.id, f"{l.code} {c.reason}"))
+                    continue
+                if l.funding == GRANT:
+                    excluded.append((l.id, "财政资金（不征税收入）形成的费用"))
+                    continue
+                if l.code in ("R36", "R37") and not proj.contract_no:
+                    excluded.append((l.id, "技术合同未登记"))
+                    continue
+                amount = l.base_amount if l.share is None else round_fen(l.base_amount * l.share)
+                if l.share is not None:
+                    ais.add("AI-APP-01")
+                sums[c.category] += amount
+                code_rows[l.code] += amount
+                code_lines[l.code].append(l.id)
+                ids.append(l.id)
+            r = SummaryRow(proj.project_no, proj.name, "已结束" if ltype == "资本化" else proj.status, ltype, {}, tuple(ids))
+            for n, cat in enumerate(FIRST_FIVE, 1):
+                r.cols[str(n)] = sums[cat]
+            r.cols["6"] = sum(sums[c] for c in FIRST_FIVE)
+            r.cols["7.1"] = sums["other"]
+            r.cols["8.1"] = sums["entrusted_domestic"]
+            r.cols["8.3"] = sums["entrusted_overseas"]
+            r.r39 = sums["entrusted_overseas_individual"]
+            rows_out.append(r)
+
+        # 汇总表: subtotals, 7.2, 8.2, 8.4 (§4.5, §5.2, §9.2)
+        cap_rows = [r for r in rows_out if r.ledger_type == "资本化"]
+        exp_rows = [r for r in rows_out if r.ledger_type == "费用化"]
+        tot = {k: sum(r.cols[k] for r in rows_out) for k in ("1", "2", "3", "4", "5", "6", "7.1", "8.1", "8.3")}
+        ratio = p.at("other_cost_ratio", end)
+        mode = p.at("other_cost_cap_mode", end)
+        cap_factor = ratio.fraction / (1 - ratio.fraction)
+        if mode.value == "pooled":
+            tot["7.2"] = round_fen(min(Fraction(tot["7.1"]), tot["6"] * cap_factor))
+            r_other = Fraction(tot["7.2"], tot["7.1"]) if tot["7.1"] else Fraction(0)
+            for r in cap_rows:
+                r.cols["7.2"] = round_fen(r_other * r.cols["7.1"])
+            exp_total = tot["7.2"] - sum(r.cols["7.2"] for r in cap_rows)
+            weights = [r.cols["7.1"] for r in exp_rows]
+            parts = split_largest_remainder(exp_total, weights) if sum(weights) > 0 else [0] * len(exp_rows)
+            for r, part in zip(exp_rows, parts):
+                r.cols["7.2"] = part
+            other_formula = "round_fen(min(第28行, (3+7+16+19+23) × 10% ÷ (1 − 10%)))，全部项目合并计算"
+        else:
+            ais.add("AI-SD-11")
+            allowed = {id(r): min(Fraction(r.cols["7.1"]), r.cols["6"] * cap_factor) for r in rows_out}
+            tot["7.2"] = round_fen(sum(allowed.values(), Fraction(0)))
+            for r in cap_rows:
+                r.cols["7.2"] = round_fen(allowed[id(r)])
+            exp_total = tot["7.2"] - sum(r.cols["7.2"] for r in cap_rows)
+            weights = [allowed[id(r)] for r in exp_rows]
+            parts = split_largest_remainder(exp_total, weights) if sum(weights) > 0 else [0] * len(exp_rows)
+            for r, part in zip(exp_rows, parts):
+                r.cols["7.2"] = part
+            other_formula = "逐项目 min(其他相关费用, 前五项 × 10% ÷ (1 − 10%)) 之和（2016—2020年度按项目计算）"
+        if exp_rows:
+            ais.add("AI-APP-02")
+        ef = entrusted_factor.fraction
+        tot["8.2"] = round_fen(tot["8.1"] * ef)
+        for r in cap_rows:
+            r.cols["8.2"] = round_fen(r.cols["8.1"] * ef)
+        parts = split_largest_remainder(tot["8.2"] - sum(r.cols["8.2"] for r in cap_rows), [r.cols["8.1"] for r in exp_rows]) \
+            if sum(r.cols["8.1"] for r in exp_rows) > 0 else [0] * len(exp_rows)
+        for r, part in zip(exp_rows, parts):
+            r.cols["8.2"] = part
+        if overseas_ok.value:
+            two_thirds = p.at("overseas_cap_of_domestic", end)
+            ais.add("AI-SD-06")
+            domestic = tot["6"] + tot["7.2"] + tot["8.2"]
+            tot["8.4"] = round_fen(min(tot["8.3"] * ef, domestic * two_thirds.fraction))
+        else:
+            two_thirds = None
+            tot["8.4"] = 0
+        r_os = Fraction(tot["8.4"], tot["8.3"]) if tot["8.3"] else Fraction(0)
+        for r in cap_rows:
+            r.cols["8.4"] = round_fen(r_os * r.cols["8.3"])
+        parts = split_largest_remainder(tot["8.4"] - sum(r.cols["8.4"] for r in cap_rows), [r.cols["8.3"] for r in exp_rows]) \
+            if sum(r.cols["8.3"] for r in exp_rows) > 0 else [0] * len(exp_rows)
+        for r, part in zip(exp_rows, parts):
+            r.cols["8.4"] = part
+        for r in rows_out:
+            r.cols["total"] = r.cols["6"] + r.cols["7.2"] + r.cols["8.2"] + r.cols["8.4"]
+        cap_sub = SummaryRow("资本化金额小计", "", "", "", {k: sum(r.cols[k] for r in cap_rows) for k in SUMMARY_COLS})
+        other_row = SummaryRow("其中：其他事项", "", "", "", {k: 0 for k in SUMMARY_COLS})
+        tot_row = SummaryRow("金额合计", "", "", "", dict(tot))
+        tot_row.cols["total"] = tot["6"] + tot["7.2"] + tot["8.2"] + tot["8.4"]
+        exp_sub = SummaryRow("费用化金额小计", "", "", "", {k: tot_row.cols[k] - cap_sub.cols[k] for k in SUMMARY_COLS})
+
+        # A107012 rows
+        rows: dict[str, object] = {}
+        src = lambda key, ref="": str(p.source(key, ref))      # noqa: E731
+        for code, c in p.codes.items():
+            if c.row is not None:
+                rows[f"R{c.row:02d}"] = code_rows.get(code, 0)
+                traces[f"R{c.row:02d}"] = Trace(f"R{c.row:02d}", p.row_labels.get(f"R{c.row:02d}", c.label), rows[f"R{c.row:02d}"],
+                                                f"Σ 费用代码 {code} 的税法金额（{len(code_lines.get(code, []))}行）",
+                                                params=[("费用代码", code, str(c.source))], lines=tuple(code_lines.get(code, ())))
+        groups = {"R03": (4, 5, 6), "R07": tuple(range(8, 16)), "R16": (17, 18), "R19": (20, 21, 22),
+                  "R23": tuple(range(24, 28)), "R28": tuple(range(29, 34))}
+        for key, parts_ in groups.items():
+            rows[key] = sum(rows[f"R{n:02d}"] for n in parts_)
+            traces[key] = Trace(key, p.row_labels[key], rows[key], "+".join(str(n) for n in parts_),
+                                [(f"第{n}行", rows[f"R{n:02d}"]) for n in parts_])
+        assert rows["R03"] == tot["1"] and rows["R07"] == tot["2"] and rows["R28"] == tot["7.1"]
+        rows["R34"] = tot["7.2"]
+        traces["R34"] = Trace("R34", p.row_labels["R34"], rows["R34"], other_formula,
+                              [("前五项合计 (3+7+16+19+23)", tot["6"]), ("其他相关费用 第28行", tot["7.1"])],
+                              [("其他相关费用比例", ratio.value, str(ratio.source)), ("计算口径", mode.value, str(mode.source))],
+                              interpretations=mode.interpretations)
+        rows["R02"] = sum(rows[k] for k in ("R03", "R07", "R16", "R19", "R23", "R34"))
+        traces["R02"] = Trace("R02", p.row_labels["R02"], rows["R02"], "3+7+16+19+23+34",
+                              [(f"第{int(k[1:])}行", rows[k]) for k in ("R03", "R07", "R16", "R19", "R23", "R34")])
+        rows["R35"] = rows["R36"] + rows["R37"] + rows["R39"]
+        traces["R35"] = Trace("R35", p.row_labels["R35"], rows["R35"], "36+37+39",
+                              [("第36行", rows["R36"]), ("第37行", rows["R37"]), ("第39行", rows["R39"])])
+        e36 = tot["8.2"]
+        rows["R38"] = tot["8.4"]
+        if two_thirds is not None:
+            traces["R38"] = Trace("R38", p.row_labels["R38"], rows["R38"], "round_fen(min(第37行 × 80%, (第2行 + 第36行×80%) × 2/3))",
+                                  [("第37行 × 80%", fen_display(round_fen(rows["R37"] * ef))), ("第2行", rows["R02"]),
+                                   ("第36行 × 80%", e36)],
+                                  [("委托比例", entrusted_factor.value, str(entrusted_factor.source)),
+                                   ("境外上限", two_thirds.value, str(two_thirds.source))], interpretations=("AI-SD-06",))
+        else:
+            traces["R38"] = Trace("R38", p.row_labels["R38"], 0, "2018年以前委托境外研发不得加计扣除",
+                                  params=[("委托境外机构", "不适用", str(overseas_ok.source))])
+        rows["R40"] = rows["R02"] + e36 + rows["R38"]
+        traces["R40"] = Trace("R40", p.row_labels["R40"], rows["R40"], "2 + round_fen(36 × 80%) + 38",
+                              [("第2行", rows["R02"]), ("第36行 × 80%", e36), ("第38行", rows["R38"])],
+                              [("委托比例", entrusted_factor.value, str(entrusted_factor.source))])
+        assert rows["R40"] == tot_row.cols["total"], "汇总表金额合计与A107012第40行不一致"
+        rows["R42"] = cap_sub.cols["total"]
+        traces["R42"] = Trace("R42", p.row_labels["R42"], rows["R42"], "汇总表 资本化金额小计 · 允许加计扣除金额合计",
+                              [(r.project_no, r.cols["total"]) for r in cap_rows])
+        rows["R41"] = rows["R40"] - rows["R42"]
+        traces["R41"] = Trace("R41", p.row_labels["R41"], rows["R41"], "40 − 42", [("第40行", rows["R40"]), ("第42行", rows["R42"])])
+
+        # 10. intangible assets formed by R&D: rows 43/44
+        intangibles = self._intangibles(period, {r.project_no: r for r in cap_rows}, findings, ais)
+        r43 = round_fen(sum((a.amount_exact for a in intangibles if a.current_year), Fraction(0)))
+        r44_assets = round_fen(sum((a.amount_exact for a in intangibles if not a.current_year), Fraction(0)))
+        adj44 = self._adjustments(period, "以前年度形成无形资产本年摊销额", findings, ais)
+        rows["R43"] = r43
+        rows["R44"] = r44_assets + sum(a.amount for a in adj44)
+        start_param = p.at("ia_start_month", end)
+        traces["R43"] = Trace("R43", p.row_labels["R43"], r43, "round_fen(Σ 计税基础 × 本期摊销月数 ÷ 摊销月数)，本年形成",
+                              [(f"{a.project_no}（{a.formed}形成）", f"{fen_display(a.base)} × {a.months_in_period}/{a.months_total}") for a in intangibles if a.current_year],
+                              [("起摊月份", start_param.value, str(start_param.source))], interpretations=start_param.interpretations)
+        traces["R44"] = Trace("R44", p.row_labels["R44"], rows["R44"], "round_fen(Σ 计税基础 × 本期摊销月数 ÷ 摊销月数)，以前年度形成 + 调整事项",
+                              [(f"{a.project_no}（{a.formed}形成）", f"{fen_display(a.base)} × {a.months_in_period}/{a.months_total}") for a in intangibles if not a.current_year]
+                              + [(f"调整事项 第{a.src.row}行", a.amount) for a in adj44],
+                              [("起摊月份", start_param.value, str(start_param.source))], interpretations=start_param.interpretations)
+        rows["R45"] = rows["R41"] + rows["R43"] + rows["R44"]
+        traces["R45"] = Trace("R45", p.row_labels["R45"], rows["R45"], "41 + 43 + 44",
+                              [("第41行", rows["R41"]), ("第43行", rows["R43"]), ("第44行", rows["R44"])])
+        adj46 = self._adjustments(period, "特殊收入", findings, ais)
+        rows["R46"] = sum(a.amount for a in adj46)
+        traces["R46"] = Trace("R46", p.row_labels["R46"], rows["R46"], "Σ 调整事项“特殊收入”（收入确认年度冲减，不结转）",
+                              [(f"调整事项 第{a.src.row}行", a.amount) for a in adj46], [("特殊收入", "冲减", str(p.source("40号", "七(二)")))])
+        rows["R47"] = max(0, rows["R45"] - rows["R46"])
+        ais.add("AI-SD-07")
+        traces["R47"] = Trace("R47", p.row_labels["R47"], rows["R47"], "max(0, 45 − 46)",
+                              [("第45行", rows["R45"]), ("第46行", rows["R46"])], interpretations=("AI-SD-07",))
+        adj48 = self._adjustments(period, "当年销售研发产品对应材料", findings, ais)
+        rows["R48"] = sum(a.amount for a in adj48)
+        traces["R48"] = Trace("R48", p.row_labels["R48"], rows["R48"], "Σ 调整事项“当年销售研发产品对应材料”",
+                              [(f"调整事项 第{a.src.row}行", a.amount) for a in adj48], [("材料冲减", "销售年度", str(p.source("40号", "二(二)")))])
+        prev = year - 1
+        if self.first_year is not None and prev >= max(self.first_year, first):
+            prev_result = self.compute(prev)
+            rows["R49"] = prev_result.rows.get("R52", 0) if prev_result.eligible else 0
+            prev_note = f"{prev}年度 A107012 第52行"
+        else:
+            rows["R49"] = 0
+            prev_note = f"{prev}年度无账簿数据"
+        traces["R49"] = Trace("R49", p.row_labels["R49"], rows["R49"], "上年度年度申报第52行", [(prev_note, rows["R49"])])
+        l1 = max(0, rows["R47"] - rows["R48"] - rows["R49"])
+        rows["L1"] = l1
+        traces["L1"] = Trace("L1", "本年允许加计扣除的研发费用总额（47-48-49）", l1, "max(0, 47 − 48 − 49)",
+                             [("第47行", rows["R47"]), ("第48行", rows["R48"]), ("第49行", rows["R49"])], interpretations=("AI-SD-07",))
+        rows["R52"] = max(0, rows["R48"] + rows["R49"] - rows["R47"])
+        traces["R52"] = Trace("R52", "十、结转以后年度扣减金额", rows["R52"], "max(0, 48 + 49 − 47)",
+                              [("第48行", rows["R48"]), ("第49行", rows["R49"]), ("第47行", rows["R47"])])
+
+        # 15. rate and row 51
+        rows["R50"] = rate
+        rate_src = str(rate_entry.source) if rate_entry else ""
+        traces["R50"] = Trace("R50", "八、加计扣除比例", rate, "按纳税年度和企业类型确定（super_deduction.md §1.4）",
+                              [(t, s) for t, s, _ in fl.notes],
+                              [(e[3].id if e[3] else "—", f"{ratio_str(e[2] * 100, 0)}%（{e[0]}至{e[1]}）", str(e[3].source) if e[3] else "") for e in segs],
+                              interpretations=tuple(sorted({i for _, _, ii in fl.notes for i in ii} | set(rate_entry.interpretations if rate_entry else ()))))
+        q4 = None
+        if not period.prepayment and len(segs) > 1:
+            q4 = self._q4_split(period, segs, l1, q4_method, ais)
+            rows.update({k: q4[k] for k in ("L1_Q4", "L1_Q13", "R51_Q4", "R51_Q13")})
+            rows["R51"] = q4["R51"]
+            traces["R51"] = Trace("R51", "九、本年研发费用加计扣除总额", rows["R51"],
+                                  "round_fen(L1_Q4 × 100%) + round_fen(L1_Q13 × 75%)",
+                                  [("方法", q4["method_label"]), ("L1_Q4", q4["L1_Q4"]), ("L1_Q13", q4["L1_Q13"])],
+                                  [(s[3].id, ratio_str(s[2]), str(s[3].source)) for s in segs if s[3]],
+                                  interpretations=("AI-SD-01", "AI-SD-02", "AI-SD-03"))
+        else:
+            rows["R51"] = round_fen(l1 * rate)
+            traces["R51"] = Trace("R51", "九、本年研发费用加计扣除总额", rows["R51"], "round_fen(L1 × 第50行)",
+                                  [("L1 (47−48−49)", l1), ("加计扣除比例", f"{ratio_str(rate * 100, 0)}%")],
+                                  [(rate_entry.id if rate_entry else "—", ratio_str(rate), rate_src)])
+        # 16. row 1 (AI-SD-14)
+        counted = sorted({r.project_no for r in rows_out if r.cols["total"] != 0})
+        rows["R01"] = len(counted)
+        ais.add("AI-SD-14")
+        traces["R01"] = Trace("R01", p.row_labels["R01"], len(counted), "汇总表中允许加计扣除金额合计不为零的项目编号个数",
+                              [("项目", "、".join(counted) or "—")], interpretations=("AI-SD-14",))
+        for key, t in traces.items():
+            t.value = rows.get(key, t.value)
+        summary = rows_out + [cap_sub, exp_sub, other_row, tot_row]
+        return SDResult(period, True, "", rate, rate_entry, segs, layout, rows, traces, summary, fl, intangibles, q4,
+                        findings, ais, excluded)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _adjustments(self, period: Period, kind: str, findings: list, ais: set) -> list:
+        chosen = []
+        for a in self.ledger.adjustments:
+            if a.kind != kind or a.year != period.year:
+                continue
+            if period.prepayment:
+                if a.date is None:
+                    ais.add("AI-APP-04")
+                    findings.append(Finding(INFO, "I_ADJUSTMENT_UNDATED", f"调整事项“{kind}”未填日期，只计入年度汇算，不计入{period.label}（AI-APP-04）", "调整事项", a.src.row if a.src else None, "日期"))
+                    continue
+                if a.date > period.end:
+                    continue
+            chosen.append(a)
+        return chosen
+
+    def _intangibles(self, period: Period, current_rows: dict, findings: list, ais: set) -> list[IntangibleAsset]:
+        p = self.params
+        out: list[IntangibleAsset] = []
+        min_months = p.value("ia_min_amortisation_months", period.end)
+        start_mode = p.value("ia_start_month", period.end)
+        ais.add("AI-SD-09")
+        for proj in self.ledger.projects.values():
+            if not proj.capitalised or proj.ia_date is None or proj.ia_date > period.end:
+                continue
+            if proj.ia_base is not None:
+                base, how = proj.ia_base, "研发项目表填写的无形资产计税基础"
+            elif proj.ia_date.year == period.year:
+                row = current_rows.get(proj.project_no)
+                if row is None:
+                    continue
+                base, how = row.cols["total"], f"{period.label}汇总表允许加计扣除金额合计"
+            else:
+                formed = self.compute(proj.ia_date.year)
+                row = next((r for r in formed.summary if r.project_no == proj.project_no and r.ledger_type == "资本化"), None)
+                if not formed.eligible or row is None:
+                    findings.append(Finding(WARNING, "W_IA_BASE", f"无法确定项目“{proj.project_no}”无形资产的加计扣除计税基础（形成年度{proj.ia_date.year}无账簿数据或不适用加计扣除），请在研发项目表填写“无形资产计税基础”", "研发项目", proj.src.row if proj.src else None, "无形资产计税基础"))
+                    continue
+                base, how = row.cols["total"], f"{proj.ia_date.year}年度汇总表允许加计扣除金额合计"
+            months_total = max(min_months, (proj.ia_years or 0) * 12)
+            if not proj.ia_years or proj.ia_years * 12 < min_months:
+                ais.add("AI-APP-05")
+            start = proj.ia_date.replace(day=1)
+            s = _month_index(proj.ia_date) + (1 if start_mode == "next_month" else 0)
+            lo = max(s, _month_index(period.start))
+            hi = min(_month_index(period.end), s + months_total - 1)
+            months = max(0, hi - lo + 1)
+            out.append(IntangibleAsset(proj.project_no, proj.ia_date, base, months_total, start, months,
+                                       Fraction(base * months, months_total), proj.ia_date.year == period.year, how))
+        return out
+
+    def _q4_split(self, period: Period, segs, l1: int, q4_method: str | None, ais: set) -> dict:
+        """super_deduction.md §1.5: both methods, the larger preselected."""
+        ais.update({"AI-SD-01", "AI-SD-02", "AI-SD-03"})
+        x13 = segs[0][2]
+        x4 = segs[-1][2]
+        q13_run = self.compute(period.year, "Q1-Q3")
+        l1_q13_run = q13_run.rows.get("L1", 0) if q13_run.eligible else 0
+        a_q4 = min(l1, max(0, l1 - l1_q13_run))
+        founded = self.ledger.profile.founded
+        first_month = founded.month if founded and founded.year == period.year else 1
+        m_year = 12 - first_month + 1
+        m_q4 = min(3, 12 - max(first_month, 10) + 1)
+        b_q4 = round_fen(Fraction(l1 * m_q4, m_year)) if m_year > 0 else 0
+        methods = {}
+        for name, lq4, label in (("A", a_q4, "按实际发生数"), ("B", b_q4, "按比例")):
+            lq13 = l1 - lq4
+            r4, r13 = round_fen(lq4 * x4), round_fen(lq13 * x13)
+            methods[name] = {"L1_Q4": lq4, "L1_Q13": lq13, "R51_Q4": r4, "R51_Q13": r13, "R51": r4 + r13, "method_label": label}
+        methods["B"]["months"] = (m_q4, m_year)
+        chosen = q4_method if q4_method in methods else ("A" if methods["A"]["R51"] >= methods["B"]["R51"] else "B")
+        result = dict(methods[chosen])
+        result.update({"method": chosen, "methods": methods, "L1_Q13_run": l1_q13_run, "x_q4": x4, "x_q13": x13})
+        return result
+
+
+def compute_super_deduction(ledger: Ledger, year: int, period: str = "year", params: Params | None = None,
+                            q4_method: str | None = None) -> SDResult:
+    return SuperDeductionEngine(ledger, params).compute(year, period, q4_method)

@@ -1,0 +1,134 @@
+"""Parsers for the non-money cell values of the workbook: dates, yes/no, counts, years.
+
+Each raises :class:`ValueProblem` with a Chinese message; an empty cell gives ``None``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal
+from fractions import Fraction
+
+from .money import AmountError, to_fraction
+
+
+class ValueProblem(ValueError):
+    pass
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def clean_text(value: object) -> str | None:
+    """Cell → stripped text (numbers written without a spurious ``.0``)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()[:10]
+    return str(value).strip()
+
+
+def parse_date(value: object) -> dt.date | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        raise ValueProblem(f"日期“{value}”无法识别")
+    if isinstance(value, (int, float, Decimal)):
+        # an Excel serial day number in a cell without a date format
+        try:
+            serial = to_fraction(value)
+        except AmountError:
+            raise ValueProblem(f"日期“{value}”无法识别") from None
+        if 20000 <= serial <= 80000:
+            return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+        if 19000101 <= serial <= 21001231 and serial.denominator == 1:
+            return parse_date(str(int(serial)))
+        raise ValueProblem(f"日期“{value}”无法识别")
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", text)   # a trailing time of day
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            y, mth, d = (int(g) for g in m.groups())
+            try:
+                return dt.date(y, mth, d)
+            except ValueError:
+                break
+    raise ValueProblem(f"日期“{value}”无法识别（可用 2024-03-05、2024/3/5、2024年3月5日 或 20240305）")
+
+
+_YES = {"是", "Y", "YES", "TRUE", "1", "真", "√"}
+_NO = {"否", "N", "NO", "FALSE", "0", "假", "×"}
+
+
+def parse_yesno(value: object) -> bool | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip().upper()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise ValueProblem(f"“{value}”应填 是/否")
+
+
+def parse_int(value: object, *, minimum: int = 0) -> int | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueProblem(f"“{value}”不是整数")
+    try:
+        number = to_fraction(value)
+    except AmountError:
+        raise ValueProblem(f"“{value}”不是整数") from None
+    if number.denominator != 1:
+        raise ValueProblem(f"“{value}”不是整数")
+    if number < minimum:
+        raise ValueProblem(f"“{value}”不能小于{minimum}")
+    return int(number)
+
+
+def parse_year(value: object) -> int | None:
+    year = parse_int(value)
+    if year is None:
+        return None
+    if not 2000 <= year <= 2100:
+        raise ValueProblem(f"年度“{value}”无效")
+    return year
+
+
+def parse_choice(value: object, choices: tuple[str, ...]) -> str | None:
+    text = clean_text(value)
+    if text is None:
+        return None
+    norm = unicodedata.normalize("NFKC", text).replace(" ", "")
+    for choice in choices:
+        if norm == unicodedata.normalize("NFKC", choice).replace(" ", ""):
+            return choice
+    raise ValueProblem(f"“{text}”不是可选值（{'/'.join(choices)}）")
+
+
+__all__ = ["ValueProblem", "is_blank", "clean_text", "parse_date", "parse_yesno", "parse_int",
+           "parse_year", "parse_choice", "Fraction"]

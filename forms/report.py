@@ -1,0 +1,200 @@
+"""The ``--json`` document (interfaces.md §2) and the readable summary of ``main.py compute``."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from calc.evaluate import Evaluation, slp_status
+from calc.money import fen_display, fen_str, ratio_str
+from calc.params import Params, load_params
+from calc.superdeduction import PERIOD_NAMES, SDResult
+
+SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
+REGIME_NAMES = {"standard": "一般企业 25%", "hnte": "高新技术企业 15%", "small_low_profit": "小型微利企业",
+                "none": "无应纳税所得额"}
+
+
+def _row_json_key(key: str) -> str:
+    return str(int(key[1:])) if key.startswith("R") and key[1:].isdigit() else key
+
+
+def _value_json(key: str, value) -> object:
+    if key == "R01":
+        return int(value)
+    if key == "R50" or isinstance(value, Fraction):
+        return ratio_str(Fraction(value))
+    return fen_str(int(value))
+
+
+def a107012_json(sd: SDResult) -> dict:
+    if not sd.eligible:
+        return {}
+    out = {}
+    for key in [f"R{n:02d}" for n in range(1, 53)] + ["L1", "L1_Q4", "L1_Q13", "R51_Q4", "R51_Q13"]:
+        if key in sd.rows:
+            out[_row_json_key(key)] = _value_json(key, sd.rows[key])
+    return out
+
+
+def method_code(sd: SDResult) -> str | None:
+    if not sd.layout:
+        return None
+    for m in sd.layout.get("method_codes", ()) or ():
+        if Fraction(m["x"]) == sd.rate:
+            return m["code"]
+    return None
+
+
+def summary_table_json(sd: SDResult) -> list:
+    return [{"project_no": r.project_no, "name": r.name, "status": r.status, "ledger_type": r.ledger_type,
+             **{k: fen_str(v) for k, v in r.cols.items()}} for r in sd.summary]
+
+
+def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
+    params = params or load_params()
+    sd, te, prof = ev.sd, ev.tax, ev.ledger.profile
+    super_ded = {
+        "eligible": sd.eligible,
+        "reason": sd.reason or None,
+        "rate": ratio_str(sd.rate),
+        "rate_source": sd.rate_entry.source.citation if sd.rate_entry else None,
+        "rate_source_key": str(sd.rate_entry.source) if sd.rate_entry else None,
+        "layout": sd.layout["id"] if sd.layout else None,
+        "method_code": method_code(sd),
+        "a107012": a107012_json(sd),
+        "extra_deduction": fen_str(sd.extra_deduction),
+        "tax_saving": fen_str(te.tax_saved) if te else None,
+        "q4_split": None,
+        "summary_table": summary_table_json(sd) if sd.eligible else [],
+        "trace": {(_row_json_key(k)): t.as_dict() for k, t in sd.traces.items()},
+        "excluded_lines": len(sd.excluded),
+    }
+    if sd.q4:
+        super_ded["q4_split"] = {"method": sd.q4["method"],
+                                 "methods": {m: {k: fen_str(v) for k, v in d.items() if isinstance(v, int)}
+                                             for m, d in sd.q4["methods"].items()}}
+    income = None
+    if te is not None:
+        b = te.with_
+        income = {
+            "taxable_income_before": fen_str(te.before),
+            "taxable_income_after": fen_str(b.taxable_income),
+            "regime": b.choice.regime,
+            "rate": ratio_str(b.choice.rate),
+            "tax_without_benefits": fen_str(te.standard_tax_without),
+            "tax_payable": fen_str(b.tax),
+            "saving": fen_str(te.standard_tax_without - b.tax),
+            "loss_carried_forward": fen_str(te.loss_carried_forward),
+            "loss_increase": fen_str(te.loss_increase),
+            "prior_losses_not_needed": fen_str(te.prior_losses_not_needed),
+            "loss_carry_years": te.loss_years,
+            "notes": te.notes,
+        }
+    slp_ok, slp_reason = slp_status(ev, params)
+    hnte = {
+        "certified": ev.year in ev.hnte_certified_years,
+        "certificate_no": prof.hnte_cert_no,
+        "certificate_years": sorted(ev.hnte_certified_years),
+        "conditions": [],
+        "score": None,
+        "tax_saving": fen_str(ev.hnte_saving),
+    }
+    doc = {
+        "schema": 1,
+        "enterprise": {"name": prof.name, "credit_code": prof.credit_code, "industry_code": prof.industry_code},
+        "year": ev.year,
+        "period": ev.period,
+        "super_deduction": super_ded,
+        "income_tax": income,
+        "hnte": hnte,
+        "tech_sme": {"eligible": sd.flags.tech_sme if sd.eligible else None, "registered": bool(prof.tech_sme_nos),
+                     "score": None, "direct_pass": None},
+        "small_low_profit": {"eligible": slp_ok, "reason": slp_reason, "tax_saving": fen_str(ev.slp_saving)},
+        "post_subsidy": [],
+        "total_benefit": fen_str(ev.total_benefit),
+        "interpretations": [{"id": i, "text": params.interpretation(i).text} for i in sorted(ev.interpretations)],
+        "findings": [f.as_dict() for f in ev.findings],
+    }
+    return doc
+
+
+def _amount_cell(key: str, value) -> str:
+    if key == "R01":
+        return str(value)
+    if key == "R50":
+        return f"{ratio_str(Fraction(value) * 100, 0)}%"
+    return fen_display(int(value))
+
+
+def a107012_lines(sd: SDResult, params: Params) -> list[tuple[str, str, str]]:
+    """(display number, label, amount) in the filing layout's order."""
+    lines = []
+    tail = {t["key"]: t for t in sd.layout["tail"]} if sd.layout else {}
+    for key in sd.row_keys():
+        if key not in sd.rows:
+            value = ""
+        else:
+            value = _amount_cell(key, sd.rows[key])
+        if key in tail:
+            number = "" if tail[key]["number"] is None else str(tail[key]["number"])
+            label = tail[key]["label"]
+        else:
+            number, label = str(int(key[1:])), params.row_labels[key]
+        lines.append((number, label, value))
+    return lines
+
+
+def text_summary(ev: Evaluation, params: Params | None = None) -> str:
+    params = params or load_params()
+    sd, te, prof = ev.sd, ev.tax, ev.ledger.profile
+    out = []
+    out.append(f"研发惠企测算 — {prof.name or '（未填企业名称）'}（{prof.credit_code or '—'}）")
+    out.append(f"{sd.period.label}    行业代码 {prof.industry_code or '—'}")
+    out.append("")
+    out.append("一、研发费用加计扣除")
+    if not sd.eligible:
+        out.append(f"  不适用：{sd.reason}")
+    else:
+        src = sd.rate_entry.source if sd.rate_entry else None
+        if sd.q4:
+            out.append(f"  加计扣除比例：前三季度 {ratio_str(sd.q4['x_q13'] * 100, 0)}%，第四季度 {ratio_str(sd.q4['x_q4'] * 100, 0)}%"
+                       f"（{sd.q4['method_label']}，2022年第28号）")
+        else:
+            out.append(f"  加计扣除比例：{ratio_str(sd.rate * 100, 0)}%（{src.citation if src else ''} {src.ref if src else ''}）")
+        out.append(f"  加计扣除额（A107012 第51行）：¥{fen_display(sd.extra_deduction)}")
+        if te is not None:
+            out.append(f"  本年节税额：¥{fen_display(te.tax_saved)}（有/无加计扣除两次计算之差，AI-SD-15）")
+            for note in te.notes:
+                out.append(f"  {note}")
+        out.append("")
+        out.append(f"  A107012《研发费用加计扣除优惠明细表》（{sd.layout['id']}）")
+        for number, label, value in a107012_lines(sd, params):
+            out.append(f"  {number:>4}  {label[:40]:<40}  {value:>18}")
+        out.append("")
+        out.append("  研发支出辅助账汇总表（允许加计扣除金额合计，按项目）")
+        for r in sd.summary:
+            if r.ledger_type or r.cols.get("total"):
+                out.append(f"    {r.project_no:<14} {r.name[:18]:<18} {r.ledger_type:<4} {fen_display(r.cols['total']):>18}")
+    out.append("")
+    out.append("二、企业所得税")
+    if te is None:
+        out.append("  未填应纳税所得额，无法计算")
+    else:
+        b = te.with_
+        out.append(f"  加计扣除前应纳税所得额 ¥{fen_display(te.before)}；扣除后 ¥{fen_display(b.taxable_income)}")
+        out.append(f"  适用：{REGIME_NAMES.get(b.choice.regime, b.choice.regime)}；应纳税额 ¥{fen_display(b.tax)}")
+        if ev.hnte_saving:
+            out.append(f"  高新技术企业15%税率节税 ¥{fen_display(ev.hnte_saving)}")
+        if ev.slp_saving:
+            out.append(f"  小型微利企业优惠节税 ¥{fen_display(ev.slp_saving)}")
+    out.append("")
+    out.append(f"合计惠企金额：¥{fen_display(ev.total_benefit)}")
+    counts = {s: sum(1 for f in ev.findings if f.severity == s) for s in ("error", "warning", "info")}
+    out.append(f"检查结果：错误 {counts['error']} 项，警告 {counts['warning']} 项，提示 {counts['info']} 项")
+    for f in [f for f in ev.findings if f.severity != "info"][:30]:
+        out.append(f"  [{SEVERITY_NAMES[f.severity]}] {f.as_line()}")
+    if ev.interpretations:
+        out.append("")
+        out.append("采用的解释口径：")
+        for i in sorted(ev.interpretations):
+            out.append(f"  {i}：{params.interpretation(i).text}")
+    return "\n".join(out)

@@ -1,0 +1,1090 @@
+"""The one place that opens a user's workbook file and returns its raw cell values.
+
+Everything a user hands us is treated as hostile until checked:
+
+* the container is sniffed from its bytes, never trusted from the extension;
+* encrypted packages, zip bombs, DTD/entity declarations and absurd sheet sizes are
+  rejected *before* the native reader (python-calamine) touches the file;
+* every member of the zip is decompressed once by us, streaming, with the real output
+  size and CRC checked against the declared ones (so a member that lies about its size
+  cannot smuggle data past the checks);
+* the cell positions of every worksheet are bounded before calamine builds its dense
+  grid.  This matters: calamine allocates ``height * width`` cells up front and a failed
+  allocation *aborts the process* (it is not a Python exception).  A sheet with one cell
+  in A1 and one in XFD1048576 would kill the application, whatever its ``<dimension>``
+  says, so the real ``<c r="...">`` references are checked, not only the dimension.
+  The same holds for legacy .xls files (BIFF ``DIMENSIONS`` and cell records).
+
+Every failure becomes a :class:`WorkbookError` with a stable ``code`` and a one-line
+Chinese message naming the file and saying what to do.  Values are passed through raw:
+no arithmetic is done on them here.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import os
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from xml.parsers import expat
+
+__all__ = [
+    "WorkbookError",
+    "RawSheet",
+    "RawWorkbook",
+    "read_workbook",
+    "read_csv",
+    "column_letter",
+]
+
+# --------------------------------------------------------------------------- limits
+
+_BOMB_RATIO = 200                 # compression ratio above which a big member is a bomb
+_BOMB_MIN_SIZE = 50 * 1024**2     # ... if it also declares more than this many bytes
+_XML_HEAD = 4096                  # bytes of each XML member scanned for DTD/ENTITY
+_SHEET_HEAD = 64 * 1024           # bytes of each worksheet searched for <dimension>
+_CHUNK = 1024**2                  # streaming granularity
+_CARRY_LIMIT = 1024**2            # longest markup-free run tolerated by the fast scan
+_META_MAX = 32 * 1024**2          # largest workbook.xml / .rels we parse for structure
+_CSV_MAX = 512 * 1024**2          # largest CSV we load into memory
+_EXCEL_ROWS = 1_048_576
+_EXCEL_COLS = 16_384
+
+_OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+CODES = frozenset(
+    {"not_found", "empty", "not_xlsx", "encrypted", "truncated", "zip_bomb",
+     "too_large", "xml_attack", "unreadable"}
+)
+
+
+# --------------------------------------------------------------------------- public types
+
+
+class WorkbookError(Exception):
+    """A file that cannot be read as a workbook.
+
+    ``str(e)`` is ONE Chinese line for the user, e.g.
+    ``'文件"x.xlsx"已加密，请先在 Excel 中取消密码后再导入'``.
+    ``code`` is a stable machine code, one of: not_found, empty, not_xlsx, encrypted,
+    truncated, zip_bomb, too_large, xml_attack, unreadable.
+    ``detail`` is technical context for logs (may be English, never shown to users).
+    """
+
+    code: str
+
+    def __init__(self, message: str, *, code: str, detail: str = "") -> None:
+        if code not in CODES:
+            raise ValueError(f"unknown WorkbookError code: {code!r}")
+        message = " ".join(str(message).split())  # always exactly one line
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.detail = detail
+
+    def __reduce__(self):  # keep it picklable despite the keyword-only code
+        return (_rebuild_error, (self.message, self.code, self.detail))
+
+
+def _rebuild_error(message: str, code: str, detail: str) -> WorkbookError:
+    return WorkbookError(message, code=code, detail=detail)
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    name: str
+    # rows[i] is the i-th sheet row (0-based; Excel row number = i+1).  Cells are None,
+    # str, int, float, bool, datetime.date, datetime.datetime or datetime.time.
+    # Leading empty rows/columns are kept, so rows[i][j] is Excel cell (i+1, j+1).
+    # Trailing empty cells are trimmed: an empty row is [] and no row ends with None.
+    rows: list[list[object]]
+
+
+@dataclass(frozen=True)
+class RawWorkbook:
+    path: str
+    sheets: dict[str, RawSheet]   # in workbook order
+    macro_enabled: bool           # .xlsm / vbaProject.bin present (macros are never run)
+
+
+def column_letter(index0: int) -> str:
+    """0 -> "A", 25 -> "Z", 26 -> "AA"."""
+    if not isinstance(index0, int) or isinstance(index0, bool) or index0 < 0:
+        raise ValueError(f"column index must be a non-negative int, got {index0!r}")
+    n = index0 + 1
+    out = []
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out.append(chr(65 + rem))
+    return "".join(reversed(out))
+
+
+# --------------------------------------------------------------------------- messages
+
+_REDO = "请在 Excel 中打开该文件，确认内容无误后另存为新的 .xlsx 文件再导入"
+
+
+def _display_name(path: str) -> str:
+    name = os.path.basename(os.path.normpath(path)) or str(path)
+    return " ".join(name.split()) or "?"
+
+
+def _fmt_bytes(n: int) -> str:
+    if n >= 1024**3:
+        return f"{n / 1024**3:.1f} GB"
+    return f"{max(n, 0) // 1024**2} MB"
+
+
+class _Fail:
+    """Builders for the user-facing errors (one line, names the file, says what to do)."""
+
+    @staticmethod
+    def not_found(name: str, detail: str = "") -> WorkbookError:
+        return WorkbookError(f'找不到文件"{name}"，请确认文件仍在原位置、路径正确后重新选择',
+                             code="not_found", detail=detail)
+
+    @staticmethod
+    def is_directory(name: str) -> WorkbookError:
+        return WorkbookError(f'"{name}"是文件夹而不是文件，请选择其中的 Excel 工作簿文件',
+                             code="not_found")
+
+    @staticmethod
+    def empty(name: str) -> WorkbookError:
+        return WorkbookError(f'文件"{name}"是空文件（0 字节），请确认选择了正确的文件，或重新导出后再导入',
+                             code="empty")
+
+    @staticmethod
+    def not_xlsx(name: str, what: str = "") -> WorkbookError:
+        seems = f"（看起来是{what}）" if what else ""
+        return WorkbookError(
+            f'文件"{name}"不是 Excel 工作簿（.xlsx）{seems}，请在 Excel 中打开后另存为“Excel 工作簿(*.xlsx)”再导入',
+            code="not_xlsx", detail=what)
+
+    @staticmethod
+    def encrypted(name: str, detail: str = "") -> WorkbookError:
+        return WorkbookError(f'文件"{name}"已加密，请先在 Excel 中取消密码后再导入',
+                             code="encrypted", detail=detail)
+
+    @staticmethod
+    def truncated(name: str, detail: str = "") -> WorkbookError:
+        return WorkbookError(
+            f'文件"{name}"不完整或已损坏，请重新下载或从原始位置重新复制该文件；若仍无法导入，{_REDO}',
+            code="truncated", detail=detail)
+
+    @staticmethod
+    def zip_bomb(name: str, why: str, detail: str = "") -> WorkbookError:
+        return WorkbookError(
+            f'文件"{name}"{why}，疑似恶意构造的压缩文件，已拒绝导入；如确为正常文件，请删除多余内容后另存为新的 .xlsx 再导入',
+            code="zip_bomb", detail=detail)
+
+    @staticmethod
+    def too_large(name: str, sheet: str | None, cells: int | None, limit: int,
+                  detail: str = "") -> WorkbookError:
+        where = f'中的工作表"{sheet}"' if sheet else "中的工作表"
+        size = f"约 {cells:,} 个单元格" if cells is not None else "超出处理能力"
+        return WorkbookError(
+            f'文件"{name}"{where}数据范围过大（{size}，上限 {limit:,} 个），请删除多余的空行、空列或拆分为多个文件后再导入',
+            code="too_large", detail=detail)
+
+    @staticmethod
+    def xml_attack(name: str, detail: str = "") -> WorkbookError:
+        return WorkbookError(
+            f'文件"{name}"包含不安全的 XML 声明（DTD/实体），已拒绝；{_REDO}',
+            code="xml_attack", detail=detail)
+
+    @staticmethod
+    def unreadable(name: str, why: str = "内容无法识别", detail: str = "") -> WorkbookError:
+        return WorkbookError(f'无法读取文件"{name}"：{why}；{_REDO}',
+                             code="unreadable", detail=detail)
+
+
+class _Truncated(Exception):
+    """Internal: a zip member whose data is incomplete or fails its CRC."""
+
+
+class _Oversize(Exception):
+    """Internal: a zip member that decompresses to more than it declares."""
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def read_workbook(path: str | os.PathLike, *, max_cells: int = 50_000_000,
+                  max_uncompressed: int = 2 * 1024**3) -> RawWorkbook:
+    """Read every sheet of an .xlsx/.xlsm (or legacy .xls) file as raw cell values.
+
+    Raises WorkbookError for anything that is not a readable, safe workbook.
+    ``max_cells`` bounds each sheet's extent counted from A1 (rows x columns);
+    ``max_uncompressed`` bounds the total declared uncompressed size of the package.
+    """
+    try:
+        spath = os.fspath(path)
+    except TypeError as exc:
+        raise _Fail.not_found(str(path), detail=repr(exc)) from None
+    if isinstance(spath, bytes):
+        spath = os.fsdecode(spath)
+    name = _display_name(spath)
+
+    _check_regular_file(spath, name)
+    try:
+        fh = open(spath, "rb")
+    except FileNotFoundError as exc:
+        raise _Fail.not_found(name, detail=repr(exc)) from None
+    except OSError as exc:
+        raise WorkbookError(
+            f'无法打开文件"{name}"，该文件可能正被其他程序（如 Excel）占用或没有读取权限，请关闭占用程序后重试',
+            code="unreadable", detail=repr(exc)) from None
+    try:
+        with fh:
+            return _read_open_workbook(fh, spath, name, max_cells, max_uncompressed)
+    except WorkbookError:
+        raise
+    except MemoryError as exc:
+        raise _Fail.too_large(name, None, None, max_cells, detail=repr(exc)) from None
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - native panics derive from BaseException
+        raise _Fail.unreadable(name, detail=f"{type(exc).__name__}: {exc}") from None
+
+
+def _check_regular_file(spath: str, name: str) -> None:
+    if not os.path.exists(spath):
+        raise _Fail.not_found(name)
+    if os.path.isdir(spath):
+        raise _Fail.is_directory(name)
+    if not os.path.isfile(spath):
+        raise _Fail.unreadable(name, "这不是一个普通文件", detail="not a regular file")
+
+
+def _read_open_workbook(fh, spath: str, name: str, max_cells: int,
+                        max_uncompressed: int) -> RawWorkbook:
+    try:
+        size = os.fstat(fh.fileno()).st_size
+        head = fh.read(8)
+    except OSError as exc:
+        raise _Fail.unreadable(name, "读取文件时出错", detail=repr(exc)) from None
+    if size == 0 or not head:
+        raise _Fail.empty(name)
+
+    if head.startswith(_OLE_MAGIC):
+        macro = _check_ole(fh, name, max_cells)
+    elif head.startswith(_ZIP_MAGICS):
+        macro = _check_zip(fh, name, max_cells, max_uncompressed)
+        macro = macro or os.path.splitext(spath)[1].lower() in (".xlsm", ".xltm", ".xlam")
+    else:
+        raise _Fail.not_xlsx(name, _sniff_other(head, fh))
+
+    sheets = _read_with_calamine(fh, name, max_cells)
+    return RawWorkbook(path=spath, sheets=sheets, macro_enabled=macro)
+
+
+def _sniff_other(head: bytes, fh) -> str:
+    try:
+        fh.seek(0)
+        start = fh.read(2048)
+    except OSError:
+        start = head
+    if start.startswith(b"%PDF"):
+        return " PDF 文件"
+    if start.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "图片文件"
+    if start.startswith((b"Rar!", b"7z\xbc\xaf")):
+        return "压缩包"
+    low = start.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if low.startswith((b"<html", b"<!doctype html", b"<table")):
+        return "网页（HTML）文件"
+    if low.startswith(b"<?xml"):
+        return " XML 文件"
+    if b"\x00" not in start:
+        return "文本或 CSV 文件"
+    return ""
+
+
+# --------------------------------------------------------------------------- calamine
+
+
+def _timedelta_value(td: _dt.timedelta) -> object:
+    """Durations ([h]:mm formats) are not in the cell contract: map them to time / text."""
+    if _dt.timedelta(0) <= td < _dt.timedelta(days=1):
+        return (_dt.datetime.min + td).time()
+    total = int(td.total_seconds())
+    sign = "-" if total < 0 else ""
+    h, rem = divmod(abs(total), 3600)
+    m, s = divmod(rem, 60)
+    return f"{sign}{h}:{m:02d}:{s:02d}"
+
+
+def _clean_row(row: list, pad: int) -> list:
+    out = [None if v == "" else (_timedelta_value(v) if type(v) is _dt.timedelta else v)
+           for v in row]
+    while out and out[-1] is None:
+        out.pop()
+    if out and pad:
+        out = [None] * pad + out
+    return out
+
+
+def _read_with_calamine(fh, name: str, max_cells: int) -> dict[str, RawSheet]:
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    fh.seek(0)
+    try:
+        wb = CalamineWorkbook.from_filelike(fh)
+    except PasswordError as exc:
+        raise _Fail.encrypted(name, detail=repr(exc)) from None
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except MemoryError:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
+        raise _Fail.unreadable(name, detail=f"{type(exc).__name__}: {exc}") from None
+
+    sheets: dict[str, RawSheet] = {}
+    try:
+        names = list(wb.sheet_names)
+        if not names:
+            raise _Fail.unreadable(name, "工作簿中没有任何工作表")
+        for index, sheet_name in enumerate(names):
+            sheet_name = str(sheet_name)
+            sh = wb.get_sheet_by_index(index)
+            start = sh.start
+            if start is None:
+                rows: list[list[object]] = []
+            else:
+                r0, c0 = int(start[0]), int(start[1])
+                height, width = int(sh.height), int(sh.width)
+                extent = (r0 + height) * (c0 + width)
+                if extent > max_cells:
+                    raise _Fail.too_large(name, sheet_name, extent, max_cells)
+                data = sh.to_python()
+                if len(data) == height and all(len(r) == width for r in data):
+                    rows = [[] for _ in range(r0)]
+                    rows.extend(_clean_row(r, c0) for r in data)
+                else:  # defensive: layout differs from what this version documents
+                    data = sh.to_python(skip_empty_area=False)
+                    rows = [_clean_row(r, 0) for r in data]
+            while rows and not rows[-1]:
+                rows.pop()
+            if sheet_name not in sheets:
+                sheets[sheet_name] = RawSheet(name=sheet_name, rows=rows)
+    except WorkbookError:
+        raise
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except MemoryError:
+        raise
+    except BaseException as exc:  # noqa: BLE001
+        raise _Fail.unreadable(name, detail=f"{type(exc).__name__}: {exc}") from None
+    finally:
+        try:
+            wb.close()
+        except BaseException:  # noqa: BLE001 - closing twice etc. is harmless
+            pass
+    return sheets
+
+
+# --------------------------------------------------------------------------- OLE / .xls
+
+
+def _check_ole(fh, name: str, max_cells: int) -> bool:
+    """Encrypted package / legacy .xls checks.  Returns macro_enabled."""
+    encrypted = None
+    try:
+        import msoffcrypto
+
+        fh.seek(0)
+        encrypted = bool(msoffcrypto.OfficeFile(fh).is_encrypted())
+    except Exception:  # noqa: BLE001 - fall back to a raw look for the stream name
+        encrypted = None
+    if encrypted is None:
+        fh.seek(0)
+        raw = fh.read(256 * 1024**2)
+        encrypted = "EncryptedPackage".encode("utf-16-le") in raw
+    if encrypted:
+        raise _Fail.encrypted(name)
+
+    try:
+        import olefile
+
+        fh.seek(0)
+        ole = olefile.OleFileIO(fh)
+    except Exception:  # noqa: BLE001 - calamine will report it as unreadable
+        return False
+    try:
+        entries = ole.listdir(streams=True, storages=True)
+        macro = any(e and e[0].lower() == "_vba_project_cur" for e in entries)
+        for entry in entries:
+            if len(entry) == 1 and entry[0].lower() in ("workbook", "book"):
+                try:
+                    data = ole.openstream(entry).read()
+                except Exception as exc:  # noqa: BLE001
+                    raise _Fail.unreadable(name, "文件内部结构损坏", detail=repr(exc)) from None
+                _scan_biff(data, name, max_cells)
+        return macro
+    finally:
+        try:
+            ole.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+# BIFF record types calamine turns into cells (row u16 at 0, col u16 at 2).
+_BIFF_CELL = frozenset({0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x0006})
+_BIFF_MULRK = 0x00BD
+_BIFF_DIMENSIONS = 0x0200
+_BIFF_BOUNDSHEET = 0x0085
+_BIFF_SST = 0x00FC
+_BIFF_EOF = 0x000A
+
+
+def _biff_records(data: bytes, pos: int):
+    n = len(data)
+    while pos + 4 <= n:
+        typ, length = struct.unpack_from("<HH", data, pos)
+        start = pos + 4
+        if start + length > n:
+            return
+        yield typ, start, length
+        if typ == _BIFF_EOF:
+            return
+        pos = start + length
+
+
+def _scan_biff(data: bytes, name: str, max_cells: int) -> None:
+    """Bound what calamine will allocate for each sheet of a BIFF workbook stream."""
+    positions = []
+    for typ, start, length in _biff_records(data, 0):
+        if typ == _BIFF_BOUNDSHEET and length >= 4:
+            positions.append(struct.unpack_from("<I", data, start)[0])
+        elif typ == _BIFF_SST and length >= 8:
+            count = struct.unpack_from("<i", data, start + 4)[0]
+            if count < 0 or count > len(data) // 3 + 1:
+                raise _Fail.unreadable(name, "文件内部结构异常（共享字符串表）",
+                                       detail=f"SST count {count}")
+    for pos in positions:
+        if pos >= len(data):
+            raise _Fail.unreadable(name, "文件内部结构损坏（工作表位置无效）", detail=f"sheet at {pos}")
+        max_row = max_col = -1
+        count = 0
+        for typ, start, length in _biff_records(data, pos):
+            if typ == _BIFF_DIMENSIONS and length in (10, 14):
+                if length == 10:
+                    rf, rl, cf, cl = struct.unpack_from("<HHHH", data, start)
+                else:
+                    rf, rl, cf, cl = struct.unpack_from("<IIHH", data, start)
+                end_r, end_c = (rl - 1, cl - 1) if rl >= 1 and cl >= 1 else (rf, cf)
+                rows = (end_r - rf + 1) % 2**32
+                cols = (end_c - cf + 1) % 2**32
+                if rows * cols > max_cells:
+                    raise _Fail.too_large(name, None, rows * cols, max_cells,
+                                          detail=f"BIFF DIMENSIONS {rf}:{rl} x {cf}:{cl}")
+            elif typ in _BIFF_CELL and length >= 4:
+                r, c = struct.unpack_from("<HH", data, start)
+                count += 1
+                max_row, max_col = max(max_row, r), max(max_col, c)
+            elif typ == _BIFF_MULRK and length >= 6:
+                r, first = struct.unpack_from("<HH", data, start)
+                last_field = struct.unpack_from("<H", data, start + length - 2)[0]
+                n = max((length - 6) // 6, 1)
+                count += n
+                max_row = max(max_row, r)
+                max_col = max(max_col, first + n - 1, last_field)
+            else:
+                continue
+            if count > max_cells or (max_row + 1) * (max_col + 1) > max_cells:
+                raise _Fail.too_large(name, None, max(count, (max_row + 1) * (max_col + 1)),
+                                      max_cells, detail="BIFF cell extent")
+
+
+# --------------------------------------------------------------------------- zip / .xlsx
+
+
+def _norm(member: str) -> str:
+    return member.replace("\\", "/").lower()
+
+
+def _member_chunks(fp, info: zipfile.ZipInfo, out_chunk: int = _CHUNK, in_chunk: int = _CHUNK):
+    """Yield the decompressed data of one member, verifying real size and CRC at the end.
+
+    Raises _Truncated (incomplete/corrupt data, CRC mismatch) or _Oversize (the member
+    produces more bytes than it declares).  A consumer that stops early skips the checks.
+    """
+    fp.seek(info.header_offset)
+    local = fp.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise _Truncated(f"bad local header for {info.filename!r}")
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    fp.seek(info.header_offset + 30 + name_len + extra_len)
+    remaining = info.compress_size
+    produced = 0
+    crc = 0
+    if info.compress_type == zipfile.ZIP_STORED:
+        while remaining > 0:
+            data = fp.read(min(in_chunk, remaining))
+            if not data:
+                raise _Truncated(f"stored member {info.filename!r} cut short")
+            remaining -= len(data)
+            produced += len(data)
+            if produced > info.file_size:
+                raise _Oversize(info.filename)
+            crc = zlib.crc32(data, crc)
+            yield data
+    else:  # ZIP_DEFLATED (others are rejected before we get here)
+        dec = zlib.decompressobj(-15)
+        while True:
+            if dec.unconsumed_tail:
+                data = dec.unconsumed_tail
+            elif remaining > 0:
+                data = fp.read(min(in_chunk, remaining))
+                if not data:
+                    raise _Truncated(f"deflated member {info.filename!r} cut short")
+                remaining -= len(data)
+            else:
+                data = b""
+            try:
+                out = dec.decompress(data, out_chunk)
+            except zlib.error as exc:
+                raise _Truncated(f"{info.filename!r}: {exc}") from None
+            if out:
+                produced += len(out)
+                if produced > info.file_size:
+                    raise _Oversize(info.filename)
+                crc = zlib.crc32(out, crc)
+                yield out
+            if dec.eof:
+                break
+            if not out and not data:
+                raise _Truncated(f"deflate stream of {info.filename!r} ends early")
+    if produced != info.file_size:
+        raise _Truncated(f"{info.filename!r}: {produced} bytes, declared {info.file_size}")
+    if (crc & 0xFFFFFFFF) != info.CRC:
+        raise _Truncated(f"{info.filename!r}: bad CRC")
+
+
+def _read_head(fp, info: zipfile.ZipInfo, n: int) -> bytes:
+    """First n decompressed bytes of a member (decompressing only about that much)."""
+    parts = []
+    got = 0
+    gen = _member_chunks(fp, info, out_chunk=n, in_chunk=min(n, 64 * 1024))
+    try:
+        for part in gen:
+            parts.append(part)
+            got += len(part)
+            if got >= n:
+                break
+    finally:
+        gen.close()
+    return b"".join(parts)[:n]
+
+
+def _read_all(fp, info: zipfile.ZipInfo) -> bytes:
+    return b"".join(_member_chunks(fp, info))
+
+
+_DTD_MARKERS = tuple(
+    m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be")
+)
+
+
+def _has_dtd(data: bytes) -> bool:
+    return any(m in data for m in _DTD_MARKERS)
+
+
+def _check_zip(fh, name: str, max_cells: int, max_uncompressed: int) -> bool:
+    """All package-level checks, before calamine.  Returns macro_enabled."""
+    try:
+        try:
+            zf = zipfile.ZipFile(fh)
+        except zipfile.LargeZipFile as exc:
+            raise _Fail.zip_bomb(name, "超出可处理的大小", detail=repr(exc)) from None
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error,
+                IndexError, KeyError, NotImplementedError) as exc:
+            raise _Fail.truncated(name, detail=repr(exc)) from None
+        with zf:
+            infos = zf.infolist()
+            return _check_package(fh, zf, infos, name, max_cells, max_uncompressed)
+    except WorkbookError:
+        raise
+    except _Oversize as exc:
+        raise _Fail.zip_bomb(name, "中的数据解压后超过其声明的大小",
+                             detail=f"member {exc} inflates past its declared size") from None
+    except (_Truncated, zipfile.BadZipFile, EOFError, zlib.error, struct.error) as exc:
+        raise _Fail.truncated(name, detail=repr(exc)) from None
+
+
+def _check_package(fh, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str,
+                   max_cells: int, max_uncompressed: int) -> bool:
+    if not infos:
+        raise _Fail.not_xlsx(name, "空的压缩包")
+
+    # 1. member table sanity (no decompression yet)
+    seen: set[str] = set()
+    by_norm: dict[str, list[zipfile.ZipInfo]] = {}
+    for info in infos:
+        if info.filename in seen:
+            raise _Fail.unreadable(name, "文件内部结构异常（重复的组成部分）",
+                                   detail=f"duplicate member {info.filename!r}")
+        seen.add(info.filename)
+        by_norm.setdefault(_norm(info.filename), []).append(info)
+        if info.flag_bits & 0x1:
+            raise _Fail.unreadable(name, "文件被 ZIP 密码保护，无法读取",
+                                   detail=f"encrypted zip member {info.filename!r}")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _Fail.unreadable(name, "使用了不支持的压缩方式",
+                                   detail=f"compression {info.compress_type} in {info.filename!r}")
+
+    # 2. zip bomb, from the declared sizes only
+    total = sum(i.file_size for i in infos)
+    if total > max_uncompressed:
+        raise _Fail.zip_bomb(
+            name, f"解压后总大小约 {_fmt_bytes(total)}，超过上限 {_fmt_bytes(max_uncompressed)}",
+            detail=f"declared total {total} > {max_uncompressed}")
+    for i in infos:
+        if i.file_size > _BOMB_MIN_SIZE and i.file_size > _BOMB_RATIO * max(i.compress_size, 1):
+            raise _Fail.zip_bomb(
+                name, f"中的组成部分压缩比异常（{_fmt_bytes(i.file_size)} 压缩为 {i.compress_size:,} 字节）",
+                detail=f"{i.filename!r}: {i.file_size} / {i.compress_size}")
+
+    # 3. what kind of package is this?
+    if "xl/workbook.xml" not in by_norm:
+        if "xl/workbook.bin" in by_norm:
+            raise _Fail.not_xlsx(name, " .xlsb 二进制工作簿")
+        if "content.xml" in by_norm or "mimetype" in by_norm:
+            raise _Fail.not_xlsx(name, " OpenDocument（.ods）表格")
+        if "word/document.xml" in by_norm:
+            raise _Fail.not_xlsx(name, " Word 文档")
+        if "ppt/presentation.xml" in by_norm:
+            raise _Fail.not_xlsx(name, " PowerPoint 演示文稿")
+        raise _Fail.not_xlsx(name, "普通压缩包")
+    if "xl/workbook.bin" in by_norm or "content.xml" in by_norm:
+        raise _Fail.not_xlsx(name, "格式混杂的文件")
+    macro = "xl/vbaproject.bin" in by_norm
+
+    # 4. DTD / entity declarations in the head of every XML member
+    xmlish = (".xml", ".rels", ".vml")
+    for info in infos:
+        if _norm(info.filename).endswith(xmlish) and _has_dtd(_read_head(fh, info, _XML_HEAD)):
+            raise _Fail.xml_attack(name, detail=f"DTD/ENTITY in {info.filename!r}")
+
+    # 5. which members can calamine read as sheets, and under what names
+    sheet_members, sheet_names = _sheet_members(fh, by_norm, name)
+
+    # 6. declared dimensions (cheap early rejection)
+    dims: dict[str, tuple[int, int] | None] = {}
+    for info in infos:
+        if info.filename not in sheet_members:
+            continue
+        head = _read_head(fh, info, _SHEET_HEAD)
+        if _has_dtd(head):
+            raise _Fail.xml_attack(name, detail=f"DTD/ENTITY in {info.filename!r}")
+        dim = _parse_dimension(head)
+        dims[info.filename] = dim
+        if dim is not None:
+            extent = (dim[0] + 1) * (dim[1] + 1)
+            if extent > max_cells:
+                raise _Fail.too_large(name, sheet_names.get(info.filename), extent, max_cells,
+                                      detail=f"dimension of {info.filename!r}")
+
+    # 7. one streaming pass over everything: real size + CRC (testzip), and the real cell
+    #    extent of every sheet
+    for info in infos:
+        if info.filename in sheet_members:
+            _scan_sheet(fh, info, dims.get(info.filename), name,
+                        sheet_names.get(info.filename), max_cells)
+        else:
+            for _ in _member_chunks(fh, info):
+                pass
+    return macro
+
+
+def _sheet_members(fh, by_norm: dict[str, list[zipfile.ZipInfo]],
+                   name: str) -> tuple[set[str], dict[str, str]]:
+    """Members calamine may parse as worksheets (over-inclusive) and their sheet names."""
+    members: set[str] = set()
+    for norm, infos in by_norm.items():
+        parts = norm.split("/")
+        if any(p in ("worksheets", "chartsheets", "dialogsheets", "macrosheets") for p in parts[:-1]):
+            members.update(i.filename for i in infos)
+
+    targets: dict[str, str] = {}   # rId -> resolved normalised path
+    rels = by_norm.get("xl/_rels/workbook.xml.rels", [])
+    for info in rels:
+        root = _parse_meta(fh, info, name)
+        if root is None:
+            raise _Fail.unreadable(name, "工作簿结构文件无法解析",
+                                   detail=f"cannot parse {info.filename!r}")
+        for el in root.iter():
+            if not str(el.tag).endswith("Relationship"):
+                continue
+            target = el.get("Target") or ""
+            if not target:
+                continue
+            if target.startswith("/xl/"):
+                path = target[1:]
+            elif target.startswith("xl/"):
+                path = target
+            else:
+                path = "xl/" + target
+            candidates = {_norm(path), _norm(target.lstrip("/"))}
+            for cand in candidates:
+                for i in by_norm.get(cand, []):
+                    members.add(i.filename)
+            rid = el.get("Id")
+            if rid:
+                targets[rid] = _norm(path)
+
+    names: dict[str, str] = {}
+    for info in by_norm.get("xl/workbook.xml", []):
+        root = _parse_meta(fh, info, name)
+        if root is None:
+            continue
+        for el in root.iter():
+            if not str(el.tag).endswith("}sheet") and el.tag != "sheet":
+                continue
+            rid = next((v for k, v in el.attrib.items() if k.endswith("}id") or k.endswith(":id")), None)
+            path = targets.get(rid or "")
+            if path:
+                for i in by_norm.get(path, []):
+                    names.setdefault(i.filename, el.get("name") or "")
+    return members, names
+
+
+def _parse_meta(fh, info: zipfile.ZipInfo, name: str):
+    """Parse a small structural XML part with defusedxml; None if it cannot be parsed."""
+    if info.file_size > _META_MAX:
+        raise _Fail.unreadable(name, "工作簿结构文件过大", detail=f"{info.filename!r} {info.file_size}")
+    data = _read_all(fh, info)
+    if _has_dtd(data):
+        raise _Fail.xml_attack(name, detail=f"DTD/ENTITY in {info.filename!r}")
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        return fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise _Fail.xml_attack(name, detail=f"{info.filename!r}: {exc!r}") from None
+    except Exception:  # noqa: BLE001 - ParseError and friends
+        return None
+
+
+# ---- cell references, calamine-compatible
+
+
+class _BadRef(Exception):
+    pass
+
+
+def _parse_ref(ref: str) -> tuple[int, int | None]:
+    """'XFD1048576' -> (1048575, 16383); '12' -> (11, None).  Mirrors calamine's parser."""
+    row = col = 0
+    pow_ = 1
+    reading_row = True
+    for ch in reversed(ref):
+        if "0" <= ch <= "9":
+            if not reading_row:
+                raise _BadRef(ref)
+            row += (ord(ch) - 48) * pow_
+            pow_ *= 10
+        elif "A" <= ch <= "Z" or "a" <= ch <= "z":
+            if reading_row:
+                if row == 0:
+                    raise _BadRef(ref)
+                pow_ = 1
+                reading_row = False
+            col += (ord(ch.upper()) - 64) * pow_
+            pow_ *= 26
+        else:
+            raise _BadRef(ref)
+    if row == 0:
+        raise _BadRef(ref)
+    return row - 1, (col - 1 if col else None)
+
+
+_DIMENSION_RE = re.compile(rb"""<(?:[^\s<>/:]*:)?dimension\s[^>]*?\bref\s*=\s*["']([^"']*)["']""")
+
+
+def _parse_dimension(head: bytes) -> tuple[int, int] | None:
+    """(last row, last col), 0-based, from the <dimension ref> of a sheet head, or None."""
+    m = _DIMENSION_RE.search(head)
+    if not m:
+        return None
+    try:
+        parts = [_parse_ref(p) for p in m.group(1).decode("ascii").split(":")]
+    except (UnicodeDecodeError, _BadRef):
+        return None
+    if not 1 <= len(parts) <= 2 or any(c is None for _, c in parts):
+        return None
+    return max(r for r, _ in parts), max(c for _, c in parts)  # type: ignore[type-var]
+
+
+def _upto_regex(limit: str, first_lo: str, lo: str) -> str:
+    """Regex for the strings (no leading 'zero') that are <= limit in the same-length order."""
+    hi = "9" if lo == "0" else "Z"
+    n = len(limit)
+    alts = []
+    for length in range(1, n):
+        alts.append(f"[{first_lo}-{hi}]" + (f"[{lo}-{hi}]{{{length - 1}}}" if length > 1 else ""))
+    for i, ch in enumerate(limit):
+        floor = first_lo if i == 0 else lo
+        if ch > floor:
+            rest = n - i - 1
+            alts.append(re.escape(limit[:i]) + f"[{floor}-{chr(ord(ch) - 1)}]"
+                        + (f"[{lo}-{hi}]{{{rest}}}" if rest else ""))
+    alts.append(re.escape(limit))
+    return "(?:" + "|".join(alts) + ")"
+
+
+_VIOLATION_CACHE: dict[tuple[int, int] | None, re.Pattern] = {}
+
+
+def _violation_re(dim: tuple[int, int] | None) -> re.Pattern:
+    """Matches any <c> start tag that is NOT `<c r="REF"` with REF inside `dim`."""
+    pat = _VIOLATION_CACHE.get(dim)
+    if pat is None:
+        if dim is None:
+            src = rb"<c(?=[\s/>])"
+        else:
+            cols = _upto_regex(column_letter(dim[1]), "A", "A")
+            rows = _upto_regex(str(dim[0] + 1), "1", "0")
+            src = rb'<c(?=[\s/>])(?! r="' + (cols + rows).encode("ascii") + rb'"[\s/>])'
+        pat = re.compile(src)
+        if len(_VIOLATION_CACHE) > 64:
+            _VIOLATION_CACHE.clear()
+        _VIOLATION_CACHE[dim] = pat
+    return pat
+
+
+_PREFIXED_C = re.compile(rb":c[\s/>]")
+_XML_DECL_ENC = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
+
+
+def _fast_path_possible(head: bytes) -> bool:
+    """Only plain UTF-8 XML is byte-scanned; anything else goes through expat."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if b"\x00" in head[:_XML_HEAD] or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    m = _XML_DECL_ENC.match(head.lstrip())
+    return m is None or m.group(1).strip().lower() in (b"utf-8", b"utf8")
+
+
+def _scan_sheet(fh, info: zipfile.ZipInfo, dim: tuple[int, int] | None, name: str,
+                sheet: str | None, max_cells: int) -> None:
+    """Bound the cells calamine will place for one worksheet member; verify size and CRC.
+
+    Fast path: with an honest <dimension>, every <c> must be `<c r="REF"` with REF inside
+    it, which a regex checks at C speed.  Anything unusual (no dimension, refs outside it,
+    namespace prefixes, other encodings...) is re-read with expat, emulating calamine's
+    row/column bookkeeping exactly.
+    """
+    too_large = lambda cells: _Fail.too_large(name, sheet, cells, max_cells,  # noqa: E731
+                                              detail=f"cells of {info.filename!r}")
+    violation = _violation_re(dim)
+    carry = b""
+    count = 0
+    first = True
+    fast = True
+    gen = _member_chunks(fh, info)
+    try:
+        for chunk in gen:
+            if first:
+                first = False
+                if not _fast_path_possible(chunk[:_XML_HEAD]):
+                    fast = False
+                    break
+            buf = carry + chunk
+            cut = buf.rfind(b"<")
+            if cut < 0:
+                body, carry = buf, b""
+            else:
+                body, carry = buf[:cut], buf[cut:]
+            if len(carry) > _CARRY_LIMIT:
+                fast = False
+                break
+            if _has_dtd(body):
+                raise _Fail.xml_attack(name, detail=f"DTD/ENTITY in {info.filename!r}")
+            if violation.search(body) or _PREFIXED_C.search(body):
+                fast = False
+                break
+            count += body.count(b"<c ")
+            if count > max_cells:
+                raise too_large(count)
+        else:
+            if _has_dtd(carry):
+                raise _Fail.xml_attack(name, detail=f"DTD/ENTITY in {info.filename!r}")
+            if violation.search(carry) or _PREFIXED_C.search(carry):
+                fast = False
+    finally:
+        gen.close()
+    if fast:
+        return
+    _scan_sheet_exact(fh, info, name, sheet, max_cells)
+
+
+def _local(qname: str) -> str:
+    # quick-xml's local_name(): everything after the FIRST colon
+    return qname.split(":", 1)[1] if ":" in qname else qname
+
+
+def _scan_sheet_exact(fh, info: zipfile.ZipInfo, name: str, sheet: str | None,
+                      max_cells: int) -> None:
+    state = {"row": 0, "col": 0, "pending": None, "started": False,
+             "max_row": -1, "max_col": -1, "count": 0}
+    failure: list[WorkbookError] = []
+
+    def fail(err: WorkbookError):
+        failure.append(err)
+        raise err
+
+    def place(pos: tuple[int, int]) -> None:
+        r, c = pos
+        if r >= _EXCEL_ROWS or c >= _EXCEL_COLS:
+            fail(_Fail.too_large(name, sheet, None, max_cells,
+                                 detail=f"cell ({r}, {c}) beyond Excel's grid in {info.filename!r}"))
+        state["count"] += 1
+        if r > state["max_row"]:
+            state["max_row"] = r
+        if c > state["max_col"]:
+            state["max_col"] = c
+        extent = (state["max_row"] + 1) * (state["max_col"] + 1)
+        if extent > max_cells or state["count"] > max_cells:
+            fail(_Fail.too_large(name, sheet, max(extent, state["count"]), max_cells,
+                                 detail=f"cells of {info.filename!r}"))
+
+    def ref(value: str, need_col: bool) -> tuple[int, int | None]:
+        try:
+            r, c = _parse_ref(value)
+        except _BadRef:
+            fail(_Fail.unreadable(name, "工作表中的单元格位置无效",
+                                  detail=f"bad reference {value!r} in {info.filename!r}"))
+        if need_col and c is None:
+            fail(_Fail.unreadable(name, "工作表中的单元格位置无效",
+                                  detail=f"bad reference {value!r} in {info.filename!r}"))
+        return r, c
+
+    def start(qname: str, attrs: dict) -> None:
+        local = _local(qname)
+        if state["pending"] is not None:          # first child of a <c>: it has content
+            place(state["pending"])
+            state["pending"] = None
+        if not state["started"]:
+            state["started"] = local == "sheetData"
+            return
+        if local == "row":
+            r = attrs.get("r")
+            if r is not None:
+                state["row"] = ref(r, False)[0]
+        elif local == "c":
+            r = attrs.get("r")
+            if r is not None:
+                row, col = ref(r, True)
+                state["col"] = col
+                state["pending"] = (row, col)
+            else:
+                state["pending"] = (state["row"], state["col"])
+
+    def end(qname: str) -> None:
+        if not state["started"]:
+            return
+        local = _local(qname)
+        if local == "c":
+            state["pending"] = None
+            state["col"] += 1
+        elif local == "row":
+            state["row"] += 1
+            state["col"] = 0
+
+    def dtd(*_args) -> None:
+        fail(_Fail.xml_attack(name, detail=f"DTD/ENTITY in {info.filename!r}"))
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = dtd
+    parser.EntityDeclHandler = dtd
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        for chunk in _member_chunks(fh, info):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except WorkbookError:
+        raise
+    except expat.ExpatError as exc:
+        if failure:
+            raise failure[0] from None
+        raise _Fail.unreadable(name, "工作表内容格式有误（XML 无法解析）",
+                               detail=f"{info.filename!r}: {exc}") from None
+    if failure:  # an error raised inside a handler and swallowed by expat
+        raise failure[0]
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def read_csv(path, *, encodings=("utf-8-sig", "gb18030")) -> RawWorkbook:
+    """Read a CSV file as a one-sheet workbook (sheet named after the file stem).
+
+    All cells are str, or None for empty.  The encoding is found by trying ``encodings``
+    in order; text containing NUL characters is rejected as not being a CSV.
+    """
+    try:
+        spath = os.fspath(path)
+    except TypeError as exc:
+        raise _Fail.not_found(str(path), detail=repr(exc)) from None
+    if isinstance(spath, bytes):
+        spath = os.fsdecode(spath)
+    name = _display_name(spath)
+    _check_regular_file(spath, name)
+    try:
+        with open(spath, "rb") as f:
+            raw = f.read(_CSV_MAX + 1)
+    except OSError as exc:
+        raise WorkbookError(
+            f'无法打开文件"{name}"，该文件可能正被其他程序（如 Excel）占用或没有读取权限，请关闭占用程序后重试',
+            code="unreadable", detail=repr(exc)) from None
+    if not raw:
+        raise _Fail.empty(name)
+    if len(raw) > _CSV_MAX:
+        raise WorkbookError(
+            f'文件"{name}"超过 {_fmt_bytes(_CSV_MAX)}，过大无法导入，请拆分为多个文件后再导入',
+            code="too_large", detail=f"csv larger than {_CSV_MAX}")
+
+    text = None
+    for enc in encodings:
+        try:
+            text = raw.decode(enc)
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if text is None:
+        raise WorkbookError(
+            f'无法识别文件"{name}"的文字编码（已尝试 UTF-8 和 GB18030），请在 Excel 中另存为“CSV UTF-8(逗号分隔)”或 .xlsx 后再导入',
+            code="unreadable", detail=f"no encoding of {encodings!r} decodes")
+    if "\x00" in text:
+        raise WorkbookError(
+            f'文件"{name}"不是文本格式的 CSV 文件（含二进制内容），请确认选择了正确的文件，或另存为 .xlsx 后再导入',
+            code="unreadable", detail="NUL character in decoded text")
+
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    rows: list[list[object]] = []
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            out: list[object] = [cell if cell != "" else None for cell in record]
+            while out and out[-1] is None:
+                out.pop()
+            rows.append(out)
+    except csv.Error as exc:
+        raise WorkbookError(
+            f'文件"{name}"的 CSV 格式有误（第 {len(rows) + 1} 行附近），请在 Excel 中打开检查后另存为 .xlsx 再导入',
+            code="unreadable", detail=repr(exc)) from None
+    while rows and not rows[-1]:
+        rows.pop()
+    stem = os.path.splitext(os.path.basename(spath))[0] or name
+    return RawWorkbook(path=spath, sheets={stem: RawSheet(name=stem, rows=rows)},
+                       macro_enabled=False)

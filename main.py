@@ -1,0 +1,114 @@
+"""R&D Benefit Desk (研发惠企测算) — command line and application entry.
+
+    main.py                      opens the desktop application (the sample with --demo)
+    main.py compute WORKBOOK --year Y [--period H1|Q1-Q3] [--json]
+    main.py template -o FILE.xlsx
+
+Exit status: 0 success; 2 input errors (each printed to stderr as 工作表!单元格: 说明); 1 anything else.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+SAMPLE = ROOT / "resources" / "sample" / "sample_enterprise.xlsx"
+__version__ = "0.1.0"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors are "anything else": exit 1, no traceback
+        self.print_usage(sys.stderr)
+        print(f"参数错误：{message}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="rd-benefit", description="研发惠企测算：研发费用加计扣除、高新技术企业与后补助测算")
+    ap.add_argument("--version", action="version", version=f"rd-benefit {__version__}")
+    ap.add_argument("--demo", action="store_true", help="以内置示例企业打开")
+    sub = ap.add_subparsers(dest="command")
+    c = sub.add_parser("compute", help="计算并输出结果")
+    c.add_argument("workbook")
+    c.add_argument("--year", type=int, required=True)
+    c.add_argument("--period", choices=["H1", "Q1-Q3"], default=None)
+    c.add_argument("--q4-method", choices=["A", "B"], default=None,
+                   help="2022年第四季度金额的计算方法：A 按实际发生数，B 按比例（默认取加计扣除额较大者）")
+    c.add_argument("--json", action="store_true", help="输出 JSON 文档（interfaces.md §2）")
+    t = sub.add_parser("template", help="生成空白导入模板")
+    t.add_argument("-o", "--output", required=True)
+    return ap
+
+
+def _print_errors(findings) -> None:
+    for f in findings:
+        if f.severity == "error":
+            print(f.as_line(), file=sys.stderr)
+
+
+def cmd_compute(args) -> int:
+    from calc.evaluate import evaluate
+    from forms.report import evaluation_json, text_summary
+    from forms.workbook import WorkbookError, load_ledger
+
+    try:
+        ledger = load_ledger(args.workbook)
+    except WorkbookError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method)
+    if args.json:
+        print(json.dumps(evaluation_json(ev), ensure_ascii=False, indent=2))
+    else:
+        print(text_summary(ev))
+    if ev.has_errors:
+        _print_errors(ev.findings)
+        return 2
+    return 0
+
+
+def cmd_template(args) -> int:
+    from forms.template import write_template
+
+    write_template(args.output)
+    print(f"已生成模板：{args.output}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "compute":
+            return cmd_compute(args)
+        if args.command == "template":
+            return cmd_template(args)
+        # no command: the desktop application is the main job (issue 6); until it lands,
+        # show the computation for the bundled sample enterprise.
+        return cmd_compute(argparse.Namespace(workbook=str(SAMPLE), year=2024, period=None, q4_method=None,
+                                              json=False))
+    except KeyboardInterrupt:
+        return 1
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a traceback for the user
+        from calc.params import ParamError
+        if isinstance(exc, ParamError):
+            print(str(exc), file=sys.stderr)
+            return 1
+        if isinstance(exc, OSError):
+            print(f"文件操作失败：{exc.strerror or exc}（{getattr(exc, 'filename', '') or ''}）", file=sys.stderr)
+            return 1
+        import traceback
+        log = Path.home() / ".rd-benefit-error.log"
+        try:
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+        except OSError:
+            pass
+        print(f"内部错误：{type(exc).__name__}: {exc}（详细信息已写入 {log}）", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
