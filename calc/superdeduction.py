@@ -328,7 +328,8 @@ class SuperDeductionEngine:
                 code_rows[l.code] += amount
                 code_lines[l.code].append(l.id)
                 ids.append(l.id)
-            r = SummaryRow(proj.project_no, proj.name, "已结束" if ltype == "资本化" else proj.status, ltype, {}, tuple(ids))
+            finished = ltype == "资本化" or (proj.status == "已结束" and (proj.end is None or proj.end <= end))
+            r = SummaryRow(proj.project_no, proj.name, "已结束" if finished else "未结束", ltype, {}, tuple(ids))
             for n, cat in enumerate(FIRST_FIVE, 1):
                 r.cols[str(n)] = sums[cat]
             r.cols["6"] = sum(sums[c] for c in FIRST_FIVE)

@@ -16,3 +16,66 @@ def load_ledger(path: str | Path, params: Params | None = None) -> Ledger:
     """Read a canonical workbook. Raises :class:`WorkbookError` for a file that is not a readable workbook."""
     raw = read_workbook(path)
     return build_ledger({name: sheet.rows for name, sheet in raw.sheets.items()}, params)
+
+
+# -- export back to the canonical workbook (round trip) ---------------------------------------
+
+def _amount(fen):
+    from calc.money import fen_to_decimal
+    return None if fen is None else fen_to_decimal(fen)
+
+
+def _share_text(share):
+    if share is None:
+        return None
+    from decimal import Decimal
+    pct = share * 100
+    den = pct.denominator
+    while den % 2 == 0:
+        den //= 2
+    while den % 5 == 0:
+        den //= 5
+    if den == 1:
+        text = format(Decimal(pct.numerator) / Decimal(pct.denominator), "f")
+        return f"{text}%"
+    return f"{share.numerator}/{share.denominator}"
+
+
+def ledger_to_rows(ledger: Ledger) -> dict:
+    """The ledger as the dicts :func:`forms.template.write_workbook` takes (field → value)."""
+    from calc import schema as S
+
+    prof = ledger.profile
+    profile = dict(prof.other)
+    profile.update({"name": prof.name, "credit_code": prof.credit_code, "industry_code": prof.industry_code,
+                    "collection": prof.collection, "founded": prof.founded, "hnte_cert_no": prof.hnte_cert_no,
+                    "hnte_cert_date": prof.hnte_cert_date, "tech_sme_no": ",".join(prof.tech_sme_nos) or None,
+                    "ic_or_machine_tool": prof.ic_or_machine_tool, "ic_basis": prof.ic_basis,
+                    "packs": ",".join(prof.packs) or None, "prepared_by": prof.prepared_by, "advisor": prof.advisor})
+    amount_fields = {c.field for c in S.YEAR_COLUMNS if c.kind == S.AMOUNT}
+    years = []
+    for y in ledger.years:
+        row = {"year": y.year, "period": None if y.period == "year" else y.period}
+        for k, v in y.values.items():
+            row[k] = _amount(v) if k in amount_fields else v
+        years.append(row)
+    projects = [{"project_no": p.project_no, "name": p.name, "form": p.form, "ledger_type": p.ledger_type,
+                 "start": p.start, "end": p.end, "status": p.status, "entrustee": p.entrustee,
+                 "entrustee_related": p.entrustee_related, "entrustee_location": p.entrustee_location,
+                 "contract_no": p.contract_no, "ownership": p.ownership, "ia_date": p.ia_date,
+                 "ia_years": p.ia_years, "ia_base": _amount(p.ia_base), "results": p.results}
+                for p in ledger.projects.values()]
+    lines = [{"date": l.date, "voucher_kind": l.voucher_kind, "voucher_no": l.voucher_no,
+              "project_no": l.project_no, "code": l.code, "summary": l.summary, "amount": _amount(l.amount),
+              "tax_amount": _amount(l.tax_amount), "funding": l.funding, "share": _share_text(l.share)}
+             for l in ledger.lines]
+    adjustments = [{"year": a.year, "kind": a.kind, "project_no": a.project_no, "amount": _amount(a.amount),
+                    "date": a.date, "note": a.note} for a in ledger.adjustments]
+    return {"profile": profile, "years": years, "projects": projects, "lines": lines, "adjustments": adjustments}
+
+
+def save_ledger(ledger: Ledger, path: str | Path) -> None:
+    """Write the ledger as the canonical workbook (importing it again gives the same figures)."""
+    from .template import write_workbook
+
+    write_workbook(path, **ledger_to_rows(ledger))
