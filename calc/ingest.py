@@ -17,7 +17,7 @@ from fractions import Fraction
 from . import schema as S
 from .identifiers import check_credit_code, normalize_industry_code, tech_sme_year
 from .model import ERROR, INFO, WARNING, Adjustment, Finding, Ledger, Line, Profile, Project, Src, YearData
-from .money import AmountError, fen_display, parse_amount, parse_ratio
+from .money import AmountError, fen_display, parse_amount, parse_ratio, round_fen
 from .params import Params, load_params
 from .values import (ValueProblem, clean_text, is_blank, parse_choice, parse_date, parse_int, parse_year,
                      parse_yesno)
@@ -58,6 +58,7 @@ def _match_header(value: object, columns: Sequence[S.Column]) -> S.Column | None
 class _Collector:
     def __init__(self):
         self.findings: list[Finding] = []
+        self.rejected_projects: dict[str, int] = {}   # project no → row of a project row with errors
 
     def add(self, severity, code, message, sheet=None, row=None, column=None, col_index=None):
         cell = f"{column_letter(col_index)}{row}" if (col_index is not None and row) else None
@@ -149,7 +150,7 @@ def _code_index(params: Params) -> dict[str, str]:
             index[f"{c.row:02d}"] = code
         label = unicodedata.normalize("NFKC", c.label).replace(" ", "")
         index.setdefault(label, code)
-        index.setdefault(re.sub(r"^[0-9]+\.|^（[一二三]）", "", label), code)
+        index.setdefault(re.sub(r"^[0-9]+\.|^\([一二三]\)", "", label), code)
         if code.startswith("NE"):
             index.setdefault(f"NE{int(code[2:])}", code)
     return index
@@ -265,6 +266,7 @@ def _years(rows, out: _Collector) -> list[YearData]:
 def _projects(rows, out: _Collector) -> dict[str, Project]:
     sheet = S.SHEET_PROJECTS
     projects: dict[str, Project] = {}
+    rejected: dict[str, int] = {}
     for excel_row, v, ok in _read_table(sheet, rows, S.PROJECT_COLUMNS, out):
         cols = v["_cols"]
         no = v.get("project_no")
@@ -275,7 +277,8 @@ def _projects(rows, out: _Collector) -> dict[str, Project]:
                     sheet, excel_row, "项目编号", cols.get("project_no"))
             continue
         if not all(v.get(f) for f in ("name", "form", "ledger_type")):
-            continue            # the missing required cell is already a finding; the project is not usable
+            rejected.setdefault(no, excel_row)   # the bad cell is already a finding; the project is not usable
+            continue
         if v.get("start") and v.get("end") and v["end"] < v["start"]:
             out.add(ERROR, "E_PROJECT_DATES", f"项目“{no}”结束日期早于开始日期", sheet, excel_row, "结束日期",
                     cols.get("end"))
@@ -297,6 +300,9 @@ def _projects(rows, out: _Collector) -> dict[str, Project]:
             out.add(WARNING, "W_OWNERSHIP", f"项目“{no}”研发成果归受托方所有：委托方不得加计扣除（指引2.0 三(一)1(2)），其支出不计入",
                     sheet, excel_row, "研发成果归属", cols.get("ownership"))
         projects[no] = p
+    for no, row in rejected.items():
+        if no not in projects:
+            out.rejected_projects[no] = row
     return projects
 
 
@@ -319,8 +325,13 @@ def _lines(rows, projects: dict[str, Project], params: Params, out: _Collector) 
                 ok = False
         no = v.get("project_no")
         if no and no not in projects:
-            out.add(ERROR, "E_PROJECT_UNKNOWN", f"项目编号“{no}”未在“研发项目”中登记", sheet, excel_row, "项目编号",
-                    cols.get("project_no"))
+            if no in out.rejected_projects:
+                out.add(ERROR, "E_PROJECT_INVALID",
+                        f"项目“{no}”在“研发项目”第{out.rejected_projects[no]}行有错误，改正后本行才能计入", sheet,
+                        excel_row, "项目编号", cols.get("project_no"))
+            else:
+                out.add(ERROR, "E_PROJECT_UNKNOWN", f"项目编号“{no}”未在“研发项目”中登记", sheet, excel_row, "项目编号",
+                        cols.get("project_no"))
             ok = False
         if v.get("share") is not None and v["share"] == 0:
             out.add(WARNING, "W_SHARE_ZERO", "研发工时占比为0%：本行不计入加计扣除", sheet, excel_row, "研发工时占比",
@@ -394,8 +405,10 @@ def _cross_checks(projects: dict[str, Project], lines: list[Line], params: Param
         c = params.codes[line.code]
         if line.code in ("R36", "R37", "R39"):
             entrusted_codes[line.project_no].add(line.code)
-        if c.category:
-            net[(line.project_no, line.date.year, c.category)] += line.base_amount
+        if c.category and line.funding != "财政资金（不征税）":
+            # the net ELIGIBLE amount: after the 研发工时占比 share, grant-funded lines left out
+            amount = line.base_amount if line.share is None else round_fen(line.base_amount * line.share)
+            net[(line.project_no, line.date.year, c.category)] += amount
     for (no, year, cat), total in net.items():
         if total < 0:
             p = projects[no]

@@ -67,10 +67,12 @@ def parse_amount(value: object) -> int | None:
         if body.startswith("(") and body.endswith(")"):
             negative, body = True, body[1:-1]
         body = body.translate(_STRIP)
-        if body[:1] in "-−+":
-            negative = negative != (body[0] in "-−")
+        if body and body[0] in "-−+":
+            if negative:      # "(-1)": brackets and a sign together are ambiguous — never guess
+                raise AmountError(f"金额“{original}”无法识别（括号与正负号不能同时使用）")
+            negative = body[0] in "-−"
             body = body[1:].translate(_STRIP)
-        if body.startswith("(") or body[:1] in "-−+":
+        if not body or body.startswith("(") or body[0] in "-−+":
             raise AmountError(f"金额“{original}”无法识别")
         m = _NUMBER.match(body)
         if not m:

@@ -274,6 +274,8 @@ class _Loader:
                 raise ParamError(file, f"{key}.x", "比例须写成带引号的精确小数，如 \"1.00\"") from None
             start = _date(file, f"{key}.from", _need(file, key, e, "from"), allow_none=False)
             end = _date(file, f"{key}.to", e.get("to"), allow_none=True)
+            if end is not None and end < start:
+                raise ParamError(file, key, "to 早于 from")
             self.p.extra_rates.append(RateEntry(str(_need(file, key, e, "id")), start, end, who, x,
                                                 self.src(file, key, e), bool(e.get("requires_user_confirmation")),
                                                 e.get("split"), tuple(e.get("interpretations", ()) or ())))
@@ -318,8 +320,7 @@ class _Loader:
                                       self._code_source(file, key, c))
 
     def _code_source(self, file: str, key: str, entry: dict) -> Source:
-        skey = _need(file, key, entry, "source")
-        return Source(skey, self.p.sources.get(skey, skey), str(entry.get("ref", "") or ""))
+        return self.src(file, key, entry)
 
     def layouts(self, file: str, doc: dict) -> None:
         rows = _need(file, "", doc, "common_rows")
@@ -346,6 +347,18 @@ class _Loader:
             flag = str(_need(file, key, it, "id"))
             self.p.interpretations[flag] = Interpretation(flag, str(it.get("section", "")),
                                                           str(_need(file, key, it, "text")), str(it.get("why", "")))
+
+
+def _reject_floats(file: str, key: str, node: Any) -> None:
+    """Law is exact: a binary float anywhere in a parameter file is an error."""
+    if isinstance(node, float):
+        raise ParamError(file, key or "(root)", f"数值 {node!r} 须写成带引号的精确小数（如 \"0.10\"）")
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _reject_floats(file, f"{key}.{k}" if key else str(k), v)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _reject_floats(file, f"{key}[{i}]", v)
 
 
 _HANDLERS = {
@@ -380,6 +393,9 @@ def load_params(directory: str | Path | None = None) -> Params:
             mark = getattr(exc, "problem_mark", None)
             where = f"第{mark.line + 1}行" if mark else ""
             raise ParamError(name, where, f"YAML 语法错误：{getattr(exc, 'problem', exc)}") from None
+        except ValueError as exc:      # e.g. an impossible date such as 2016-13-01
+            raise ParamError(name, "", f"无效的值：{exc}") from None
+        _reject_floats(name, "", doc)
         if not isinstance(doc, dict):
             raise ParamError(name, "", "文件内容应为映射")
         if "version" not in doc:

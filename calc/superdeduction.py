@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from .identifiers import tech_sme_covers
 from .model import ERROR, INFO, WARNING, Finding, Ledger, Line, Project
-from .money import fen_display, ratio_str, round_fen, split_largest_remainder
+from .money import fen_display, fen_str, ratio_str, round_fen, split_largest_remainder
 from .params import Params, RateEntry, Source, load_params
 
 PERIOD_ENDS = {"year": (12, 31), "H1": (6, 30), "Q1-Q3": (9, 30)}
@@ -61,8 +61,11 @@ class Trace:
     interpretations: tuple = ()
 
     def as_dict(self) -> dict:
+        """JSON form: integer inputs are amounts in 分 and become "1234.56" strings."""
+        inputs = [[name, fen_str(v) if isinstance(v, int) and not isinstance(v, bool) else str(v)]
+                  for name, v in self.inputs]
         return {"key": self.key, "label": self.label, "formula": self.formula,
-                "inputs": [list(i) for i in self.inputs], "params": [list(p) for p in self.params],
+                "inputs": inputs, "params": [[str(x) for x in p] for p in self.params],
                 "line_count": len(self.lines), "interpretations": list(self.interpretations)}
 
 
@@ -132,6 +135,37 @@ class SDResult:
             return []
         keys = [f"R{n:02d}" for n in range(1, 50)]
         return keys + [t["key"] for t in self.layout["tail"]]
+
+
+def _share_out(total: int, cap_rows: list, exp_rows: list, col: str, weight: dict, per_row: bool = False) -> None:
+    """Share a 汇总表 total among project rows (§4.5, §5.2, §9.2; AI-APP-02).
+
+    资本化 rows: round_fen of their own share (``weight`` itself when ``per_row``, else
+    total × weight / Σweight); the 费用化 rows share the rest by the largest-remainder rule.
+    When that rest cannot be shared (no 费用化 weight, or a rounding residue that would make it
+    negative) the whole total is shared over all rows by the largest-remainder rule, so the
+    rows always add up to the total and none is negative.
+    """
+    rows = cap_rows + exp_rows
+    wsum = sum((Fraction(weight[id(r)]) for r in rows), Fraction(0))
+    if wsum <= 0 or total == 0:
+        for r in rows:
+            r.cols[col] = 0
+        return
+    for r in cap_rows:
+        w = Fraction(weight[id(r)])
+        r.cols[col] = round_fen(w if per_row else total * w / wsum)
+    rest = total - sum(r.cols[col] for r in cap_rows)
+    exp_weights = [Fraction(weight[id(r)]) for r in exp_rows]
+    if rest >= 0 and (sum(exp_weights) > 0 or rest == 0):
+        parts = split_largest_remainder(rest, exp_weights) if rest else [0] * len(exp_rows)
+    else:
+        parts_all = split_largest_remainder(total, [Fraction(weight[id(r)]) for r in rows])
+        for r, part in zip(cap_rows, parts_all):
+            r.cols[col] = part
+        parts = parts_all[len(cap_rows):]
+    for r, part in zip(exp_rows, parts):
+        r.cols[col] = part
 
 
 def _month_index(day: dt.date) -> int:
@@ -259,9 +293,11 @@ class SuperDeductionEngine:
         traces: dict[str, Trace] = {}
         year, end = period.year, period.end
         first = p.value("first_tax_year", dt.date(2016, 1, 1))
-        fl = self.flags(period, findings, ais)
         if year < first:
-            fl.gate_ok, fl.gate_reason = False, f"{year}年度早于{first}年，不适用财税〔2015〕119号"
+            fl = Flags(gate_ok=False, gate_reason=f"{year}年度早于{first}年，不适用财税〔2015〕119号（适用国税发〔2008〕116号，不在本应用范围）")
+            return SDResult(period, False, fl.gate_reason, Fraction(0), None, [], None, {}, {}, [], fl, [], None,
+                            findings, ais, [])
+        fl = self.flags(period, findings, ais)
         if period.prepayment:
             allowed = p.maybe_at("prepayment_periods", end)
             if allowed is None or period.kind not in allowed.value:
@@ -347,53 +383,29 @@ class SuperDeductionEngine:
         mode = p.at("other_cost_cap_mode", end)
         cap_factor = ratio.fraction / (1 - ratio.fraction)
         if mode.value == "pooled":
-            tot["7.2"] = round_fen(min(Fraction(tot["7.1"]), tot["6"] * cap_factor))
-            r_other = Fraction(tot["7.2"], tot["7.1"]) if tot["7.1"] else Fraction(0)
-            for r in cap_rows:
-                r.cols["7.2"] = round_fen(r_other * r.cols["7.1"])
-            exp_total = tot["7.2"] - sum(r.cols["7.2"] for r in cap_rows)
-            weights = [r.cols["7.1"] for r in exp_rows]
-            parts = split_largest_remainder(exp_total, weights) if sum(weights) > 0 else [0] * len(exp_rows)
-            for r, part in zip(exp_rows, parts):
-                r.cols["7.2"] = part
+            tot["7.2"] = max(0, round_fen(min(Fraction(tot["7.1"]), tot["6"] * cap_factor)))
+            _share_out(tot["7.2"], cap_rows, exp_rows, "7.2", {id(r): r.cols["7.1"] for r in rows_out})
             other_formula = "round_fen(min(第28行, (3+7+16+19+23) × 10% ÷ (1 − 10%)))，全部项目合并计算"
         else:
             ais.add("AI-SD-11")
-            allowed = {id(r): min(Fraction(r.cols["7.1"]), r.cols["6"] * cap_factor) for r in rows_out}
+            allowed = {id(r): max(Fraction(0), min(Fraction(r.cols["7.1"]), r.cols["6"] * cap_factor)) for r in rows_out}
             tot["7.2"] = round_fen(sum(allowed.values(), Fraction(0)))
-            for r in cap_rows:
-                r.cols["7.2"] = round_fen(allowed[id(r)])
-            exp_total = tot["7.2"] - sum(r.cols["7.2"] for r in cap_rows)
-            weights = [allowed[id(r)] for r in exp_rows]
-            parts = split_largest_remainder(exp_total, weights) if sum(weights) > 0 else [0] * len(exp_rows)
-            for r, part in zip(exp_rows, parts):
-                r.cols["7.2"] = part
+            _share_out(tot["7.2"], cap_rows, exp_rows, "7.2", allowed, per_row=True)
             other_formula = "逐项目 min(其他相关费用, 前五项 × 10% ÷ (1 − 10%)) 之和（2016—2020年度按项目计算）"
         if exp_rows:
             ais.add("AI-APP-02")
         ef = entrusted_factor.fraction
         tot["8.2"] = round_fen(tot["8.1"] * ef)
-        for r in cap_rows:
-            r.cols["8.2"] = round_fen(r.cols["8.1"] * ef)
-        parts = split_largest_remainder(tot["8.2"] - sum(r.cols["8.2"] for r in cap_rows), [r.cols["8.1"] for r in exp_rows]) \
-            if sum(r.cols["8.1"] for r in exp_rows) > 0 else [0] * len(exp_rows)
-        for r, part in zip(exp_rows, parts):
-            r.cols["8.2"] = part
+        _share_out(tot["8.2"], cap_rows, exp_rows, "8.2", {id(r): r.cols["8.1"] * ef for r in rows_out}, per_row=True)
         if overseas_ok.value:
             two_thirds = p.at("overseas_cap_of_domestic", end)
             ais.add("AI-SD-06")
             domestic = tot["6"] + tot["7.2"] + tot["8.2"]
-            tot["8.4"] = round_fen(min(tot["8.3"] * ef, domestic * two_thirds.fraction))
+            tot["8.4"] = max(0, round_fen(min(tot["8.3"] * ef, domestic * two_thirds.fraction)))
         else:
             two_thirds = None
             tot["8.4"] = 0
-        r_os = Fraction(tot["8.4"], tot["8.3"]) if tot["8.3"] else Fraction(0)
-        for r in cap_rows:
-            r.cols["8.4"] = round_fen(r_os * r.cols["8.3"])
-        parts = split_largest_remainder(tot["8.4"] - sum(r.cols["8.4"] for r in cap_rows), [r.cols["8.3"] for r in exp_rows]) \
-            if sum(r.cols["8.3"] for r in exp_rows) > 0 else [0] * len(exp_rows)
-        for r, part in zip(exp_rows, parts):
-            r.cols["8.4"] = part
+        _share_out(tot["8.4"], cap_rows, exp_rows, "8.4", {id(r): r.cols["8.3"] for r in rows_out})
         for r in rows_out:
             r.cols["total"] = r.cols["6"] + r.cols["7.2"] + r.cols["8.2"] + r.cols["8.4"]
         cap_sub = SummaryRow("资本化金额小计", "", "", "", {k: sum(r.cols[k] for r in cap_rows) for k in SUMMARY_COLS})
@@ -433,7 +445,7 @@ class SuperDeductionEngine:
         rows["R38"] = tot["8.4"]
         if two_thirds is not None:
             traces["R38"] = Trace("R38", p.row_labels["R38"], rows["R38"], "round_fen(min(第37行 × 80%, (第2行 + 第36行×80%) × 2/3))",
-                                  [("第37行 × 80%", fen_display(round_fen(rows["R37"] * ef))), ("第2行", rows["R02"]),
+                                  [("第37行 × 80%", round_fen(rows["R37"] * ef)), ("第2行", rows["R02"]),
                                    ("第36行 × 80%", e36)],
                                   [("委托比例", entrusted_factor.value, str(entrusted_factor.source)),
                                    ("境外上限", two_thirds.value, str(two_thirds.source))], interpretations=("AI-SD-06",))
@@ -464,7 +476,7 @@ class SuperDeductionEngine:
                               [("起摊月份", start_param.value, str(start_param.source))], interpretations=start_param.interpretations)
         traces["R44"] = Trace("R44", p.row_labels["R44"], rows["R44"], "round_fen(Σ 计税基础 × 本期摊销月数 ÷ 摊销月数)，以前年度形成 + 调整事项",
                               [(f"{a.project_no}（{a.formed}形成）", f"{fen_display(a.base)} × {a.months_in_period}/{a.months_total}") for a in intangibles if not a.current_year]
-                              + [(f"调整事项 第{a.src.row}行", a.amount) for a in adj44],
+                              + [(f"调整事项 第{a.src.row if a.src else '?'}行", a.amount) for a in adj44],
                               [("起摊月份", start_param.value, str(start_param.source))], interpretations=start_param.interpretations)
         rows["R45"] = rows["R41"] + rows["R43"] + rows["R44"]
         traces["R45"] = Trace("R45", p.row_labels["R45"], rows["R45"], "41 + 43 + 44",
@@ -472,7 +484,7 @@ class SuperDeductionEngine:
         adj46 = self._adjustments(period, "特殊收入", findings, ais)
         rows["R46"] = sum(a.amount for a in adj46)
         traces["R46"] = Trace("R46", p.row_labels["R46"], rows["R46"], "Σ 调整事项“特殊收入”（收入确认年度冲减，不结转）",
-                              [(f"调整事项 第{a.src.row}行", a.amount) for a in adj46], [("特殊收入", "冲减", str(p.source("40号", "七(二)")))])
+                              [(f"调整事项 第{a.src.row if a.src else '?'}行", a.amount) for a in adj46], [("特殊收入", "冲减", str(p.source("40号", "七(二)")))])
         rows["R47"] = max(0, rows["R45"] - rows["R46"])
         ais.add("AI-SD-07")
         traces["R47"] = Trace("R47", p.row_labels["R47"], rows["R47"], "max(0, 45 − 46)",
@@ -480,7 +492,7 @@ class SuperDeductionEngine:
         adj48 = self._adjustments(period, "当年销售研发产品对应材料", findings, ais)
         rows["R48"] = sum(a.amount for a in adj48)
         traces["R48"] = Trace("R48", p.row_labels["R48"], rows["R48"], "Σ 调整事项“当年销售研发产品对应材料”",
-                              [(f"调整事项 第{a.src.row}行", a.amount) for a in adj48], [("材料冲减", "销售年度", str(p.source("40号", "二(二)")))])
+                              [(f"调整事项 第{a.src.row if a.src else '?'}行", a.amount) for a in adj48], [("材料冲减", "销售年度", str(p.source("40号", "二(二)")))])
         prev = year - 1
         if self.first_year is not None and prev >= max(self.first_year, first):
             prev_result = self.compute(prev)

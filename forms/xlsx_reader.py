@@ -398,7 +398,18 @@ def _check_ole(fh, name: str, max_cells: int) -> bool:
         import msoffcrypto
 
         fh.seek(0)
-        encrypted = bool(msoffcrypto.OfficeFile(fh).is_encrypted())
+        office = msoffcrypto.OfficeFile(fh)
+        kind = type(office).__name__
+        if kind == "OOXMLFile":            # an EncryptedPackage stream: a locked .xlsx
+            encrypted = True
+        elif kind == "Doc97File":
+            raise _Fail.not_xlsx(name, " Word 文档")
+        elif kind == "Ppt97File":
+            raise _Fail.not_xlsx(name, " PowerPoint 演示文稿")
+        else:
+            encrypted = bool(office.is_encrypted())
+    except WorkbookError:
+        raise
     except Exception:  # noqa: BLE001 - fall back to a raw look for the stream name
         encrypted = None
     if encrypted is None:
@@ -413,8 +424,9 @@ def _check_ole(fh, name: str, max_cells: int) -> bool:
 
         fh.seek(0)
         ole = olefile.OleFileIO(fh)
-    except Exception:  # noqa: BLE001 - calamine will report it as unreadable
-        return False
+    except Exception as exc:  # noqa: BLE001 - we cannot vouch for what we cannot parse
+        raise _Fail.unreadable(name, "文件内部结构损坏，无法识别为 Excel 97-2003 工作簿",
+                               detail=f"olefile: {exc!r}") from None
     try:
         entries = ole.listdir(streams=True, storages=True)
         macro = any(e and e[0].lower() == "_vba_project_cur" for e in entries)
@@ -455,18 +467,30 @@ def _biff_records(data: bytes, pos: int):
         pos = start + length
 
 
+def _biff_sheet_name(body: bytes) -> str | None:
+    """Sheet name of a BIFF8 BoundSheet8 record (best effort, for messages only)."""
+    try:
+        cch, flags = body[6], body[7]
+        raw = body[8:8 + cch * (2 if flags & 1 else 1)]
+        text = raw.decode("utf-16-le" if flags & 1 else "latin-1")
+        return text if len(text) == cch else None
+    except (IndexError, UnicodeDecodeError):
+        return None
+
+
 def _scan_biff(data: bytes, name: str, max_cells: int) -> None:
     """Bound what calamine will allocate for each sheet of a BIFF workbook stream."""
-    positions = []
+    positions: list[tuple[int, str | None]] = []
     for typ, start, length in _biff_records(data, 0):
         if typ == _BIFF_BOUNDSHEET and length >= 4:
-            positions.append(struct.unpack_from("<I", data, start)[0])
+            positions.append((struct.unpack_from("<I", data, start)[0],
+                              _biff_sheet_name(data[start:start + length])))
         elif typ == _BIFF_SST and length >= 8:
             count = struct.unpack_from("<i", data, start + 4)[0]
             if count < 0 or count > len(data) // 3 + 1:
                 raise _Fail.unreadable(name, "文件内部结构异常（共享字符串表）",
                                        detail=f"SST count {count}")
-    for pos in positions:
+    for pos, sheet in positions:
         if pos >= len(data):
             raise _Fail.unreadable(name, "文件内部结构损坏（工作表位置无效）", detail=f"sheet at {pos}")
         max_row = max_col = -1
@@ -481,7 +505,7 @@ def _scan_biff(data: bytes, name: str, max_cells: int) -> None:
                 rows = (end_r - rf + 1) % 2**32
                 cols = (end_c - cf + 1) % 2**32
                 if rows * cols > max_cells:
-                    raise _Fail.too_large(name, None, rows * cols, max_cells,
+                    raise _Fail.too_large(name, sheet, rows * cols, max_cells,
                                           detail=f"BIFF DIMENSIONS {rf}:{rl} x {cf}:{cl}")
             elif typ in _BIFF_CELL and length >= 4:
                 r, c = struct.unpack_from("<HH", data, start)
@@ -497,7 +521,7 @@ def _scan_biff(data: bytes, name: str, max_cells: int) -> None:
             else:
                 continue
             if count > max_cells or (max_row + 1) * (max_col + 1) > max_cells:
-                raise _Fail.too_large(name, None, max(count, (max_row + 1) * (max_col + 1)),
+                raise _Fail.too_large(name, sheet, max(count, (max_row + 1) * (max_col + 1)),
                                       max_cells, detail="BIFF cell extent")
 
 
@@ -591,8 +615,11 @@ _DTD_MARKERS = tuple(
 )
 
 
+_DTD_RE = re.compile(b"|".join(re.escape(m) for m in _DTD_MARKERS))
+
+
 def _has_dtd(data: bytes) -> bool:
-    return any(m in data for m in _DTD_MARKERS)
+    return _DTD_RE.search(data) is not None
 
 
 def _check_zip(fh, name: str, max_cells: int, max_uncompressed: int) -> bool:
@@ -712,17 +739,14 @@ def _sheet_members(fh, by_norm: dict[str, list[zipfile.ZipInfo]],
             members.update(i.filename for i in infos)
 
     targets: dict[str, str] = {}   # rId -> resolved normalised path
-    rels = by_norm.get("xl/_rels/workbook.xml.rels", [])
-    for info in rels:
-        root = _parse_meta(fh, info, name)
-        if root is None:
+    for info in by_norm.get("xl/_rels/workbook.xml.rels", []):
+        elements = _meta_elements(fh, info, name)
+        if elements is None:
             raise _Fail.unreadable(name, "工作簿结构文件无法解析",
                                    detail=f"cannot parse {info.filename!r}")
-        for el in root.iter():
-            if not str(el.tag).endswith("Relationship"):
-                continue
-            target = el.get("Target") or ""
-            if not target:
+        for local, attrs in elements:
+            target = attrs.get("Target") or ""
+            if local != "Relationship" or not target:
                 continue
             if target.startswith("/xl/"):
                 path = target[1:]
@@ -730,46 +754,51 @@ def _sheet_members(fh, by_norm: dict[str, list[zipfile.ZipInfo]],
                 path = target
             else:
                 path = "xl/" + target
-            candidates = {_norm(path), _norm(target.lstrip("/"))}
-            for cand in candidates:
+            for cand in {_norm(path), _norm(target.lstrip("/"))}:
                 for i in by_norm.get(cand, []):
                     members.add(i.filename)
-            rid = el.get("Id")
-            if rid:
-                targets[rid] = _norm(path)
+            if attrs.get("Id"):
+                targets[attrs["Id"]] = _norm(path)
 
     names: dict[str, str] = {}
     for info in by_norm.get("xl/workbook.xml", []):
-        root = _parse_meta(fh, info, name)
-        if root is None:
-            continue
-        for el in root.iter():
-            if not str(el.tag).endswith("}sheet") and el.tag != "sheet":
+        for local, attrs in _meta_elements(fh, info, name) or ():
+            if local != "sheet":
                 continue
-            rid = next((v for k, v in el.attrib.items() if k.endswith("}id") or k.endswith(":id")), None)
-            path = targets.get(rid or "")
-            if path:
-                for i in by_norm.get(path, []):
-                    names.setdefault(i.filename, el.get("name") or "")
+            rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
+            for i in by_norm.get(targets.get(rid, ""), []):
+                names.setdefault(i.filename, attrs.get("name") or "")
     return members, names
 
 
-def _parse_meta(fh, info: zipfile.ZipInfo, name: str):
-    """Parse a small structural XML part with defusedxml; None if it cannot be parsed."""
+def _meta_elements(fh, info: zipfile.ZipInfo, name: str) -> list[tuple[str, dict]] | None:
+    """(local name, attributes) of every element of a small structural XML part.
+
+    Parsed with expat, refusing any DTD or entity declaration; None if it is not XML.
+    """
     if info.file_size > _META_MAX:
         raise _Fail.unreadable(name, "工作簿结构文件过大", detail=f"{info.filename!r} {info.file_size}")
     data = _read_all(fh, info)
     if _has_dtd(data):
         raise _Fail.xml_attack(name, detail=f"DTD/ENTITY in {info.filename!r}")
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
+    elements: list[tuple[str, dict]] = []
 
+    def start(qname: str, attrs: dict) -> None:
+        elements.append((_local(qname), attrs))
+
+    def dtd(*_args) -> None:
+        raise _Fail.xml_attack(name, detail=f"DTD/ENTITY in {info.filename!r}")
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = dtd
+    parser.EntityDeclHandler = dtd
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     try:
-        return fromstring(data, forbid_dtd=True)
-    except DefusedXmlException as exc:
-        raise _Fail.xml_attack(name, detail=f"{info.filename!r}: {exc!r}") from None
-    except Exception:  # noqa: BLE001 - ParseError and friends
+        parser.Parse(data, True)
+    except expat.ExpatError:
         return None
+    return elements
 
 
 # ---- cell references, calamine-compatible
@@ -873,18 +902,44 @@ def _fast_path_possible(head: bytes) -> bool:
     return m is None or m.group(1).strip().lower() in (b"utf-8", b"utf8")
 
 
+_CANONICAL_C = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[\s/>]')
+_COLUMN_CACHE: dict[bytes, int] = {}
+
+
+def _column_index(letters: bytes) -> int:
+    idx = _COLUMN_CACHE.get(letters)
+    if idx is None:
+        idx = 0
+        for ch in letters:
+            idx = idx * 26 + (ch - 64)
+        idx -= 1
+        if len(_COLUMN_CACHE) < 20_000:
+            _COLUMN_CACHE[letters] = idx
+    return idx
+
+
+def _grow(bound: tuple[int, int], row: int, col: int) -> tuple[int, int]:
+    """Enlarge the scan bound past (row, col) with slack, so it is enlarged O(log n) times."""
+    new_row = max(bound[0], min(row + row // 8 + 64, _EXCEL_ROWS - 1), row)
+    new_col = max(bound[1], min(col + col // 8 + 4, _EXCEL_COLS - 1), col)
+    return new_row, new_col
+
+
 def _scan_sheet(fh, info: zipfile.ZipInfo, dim: tuple[int, int] | None, name: str,
                 sheet: str | None, max_cells: int) -> None:
     """Bound the cells calamine will place for one worksheet member; verify size and CRC.
 
-    Fast path: with an honest <dimension>, every <c> must be `<c r="REF"` with REF inside
-    it, which a regex checks at C speed.  Anything unusual (no dimension, refs outside it,
-    namespace prefixes, other encodings...) is re-read with expat, emulating calamine's
-    row/column bookkeeping exactly.
+    Fast path (C-speed regex): every <c> start tag must be the canonical `<c r="REF"`
+    with REF inside the current bound, which starts as the sheet's <dimension> and is
+    enlarged (with slack) whenever a cell lies outside it.  Since the bound only grows,
+    every cell ends up inside the final bound, so the final bound's extent is an upper
+    bound on the grid calamine will allocate.  If that upper bound is over the limit, or
+    anything is unusual (cells without r, namespace prefixes, other encodings, markup we
+    cannot tokenise safely), the member is re-read with expat, which emulates calamine's
+    row/column bookkeeping exactly and decides precisely.
     """
-    too_large = lambda cells: _Fail.too_large(name, sheet, cells, max_cells,  # noqa: E731
-                                              detail=f"cells of {info.filename!r}")
-    violation = _violation_re(dim)
+    bound = dim if dim is not None else (0, 0)
+    violation = _violation_re(bound)
     carry = b""
     count = 0
     first = True
@@ -908,22 +963,48 @@ def _scan_sheet(fh, info: zipfile.ZipInfo, dim: tuple[int, int] | None, name: st
                 break
             if _has_dtd(body):
                 raise _Fail.xml_attack(name, detail=f"DTD/ENTITY in {info.filename!r}")
-            if violation.search(body) or _PREFIXED_C.search(body):
+            if _PREFIXED_C.search(body):
                 fast = False
+                break
+            pos = 0
+            while fast:
+                m = violation.search(body, pos)
+                if m is None:
+                    break
+                canon = _CANONICAL_C.match(body, m.start())
+                if canon is None:
+                    fast = False
+                    break
+                row = int(canon.group(2)) - 1
+                col = _column_index(canon.group(1))
+                if row >= _EXCEL_ROWS or col >= _EXCEL_COLS:
+                    fast = False
+                    break
+                bound = _grow(bound, row, col)
+                violation = _violation_re(bound)
+                if violation.match(body, m.start()):  # cannot happen; never loop forever
+                    fast = False
+                    break
+                pos = m.start()
+            if not fast:
                 break
             count += body.count(b"<c ")
             if count > max_cells:
-                raise too_large(count)
+                raise _Fail.too_large(name, sheet, count, max_cells,
+                                      detail=f"cell count of {info.filename!r}")
         else:
             if _has_dtd(carry):
                 raise _Fail.xml_attack(name, detail=f"DTD/ENTITY in {info.filename!r}")
-            if violation.search(carry) or _PREFIXED_C.search(carry):
+            if _PREFIXED_C.search(carry) or violation.search(carry):
                 fast = False
     finally:
         gen.close()
-    if fast:
+    if fast and (bound[0] + 1) * (bound[1] + 1) <= max_cells:
         return
     _scan_sheet_exact(fh, info, name, sheet, max_cells)
+
+
+_CANONICAL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})\Z")
 
 
 def _local(qname: str) -> str:
@@ -957,6 +1038,9 @@ def _scan_sheet_exact(fh, info: zipfile.ZipInfo, name: str, sheet: str | None,
                                  detail=f"cells of {info.filename!r}"))
 
     def ref(value: str, need_col: bool) -> tuple[int, int | None]:
+        m = _CANONICAL_REF.match(value)
+        if m is not None:
+            return int(m.group(2)) - 1, _column_index(m.group(1).encode("ascii"))
         try:
             r, c = _parse_ref(value)
         except _BadRef:
