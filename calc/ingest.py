@@ -340,7 +340,7 @@ def _lines(rows, projects: dict[str, Project], params: Params, out: _Collector) 
             continue
         line = Line(len(lines), v["date"], no, code, v["amount"], v.get("tax_amount"), v.get("share"),
                     v.get("funding") or "自有", v.get("voucher_kind"), v.get("voucher_no"), v.get("summary"),
-                    Src(sheet, excel_row))
+                    Src(sheet, excel_row), v.get("hnte_category"))
         lines.append(line)
         p = projects[no]
         if (p.start and line.date < p.start) or (p.end and line.date > p.end):

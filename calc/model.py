@@ -112,6 +112,7 @@ class Line:
     voucher_no: str | None = None
     summary: str | None = None
     src: Src | None = None
+    hnte_category: str | None = None    # user override of the code's HNTE (195号) category; "不计入" = excluded
 
     @property
     def base_amount(self) -> int:

@@ -143,6 +143,7 @@ class Params:
         self.layout_selection: list[dict] = []
         self.interpretations: dict[str, Interpretation] = {}
         self.versions: dict[str, Any] = {}
+        self.tables: dict[str, dict] = {}              # file stem → free-form tables (generic files)
 
     # -- queries -----------------------------------------------------------------
     def at(self, name: str, day: dt.date) -> Dated:
@@ -341,6 +342,18 @@ class _Loader:
                 raise ParamError(file, f"selection[{i}].layout", f"未知版式“{rule.get('layout')}”")
             self.p.layout_selection.append(rule)
 
+    def generic(self, file: str, doc: dict) -> None:
+        """Any other parameter file: dated ``parameters`` (as everywhere) and ``tables`` kept for the
+        module that owns them (it validates their shape), under the file's stem."""
+        for name, entries in (doc.get("parameters") or {}).items():
+            if name in self.p.scalars:
+                raise ParamError(file, f"parameters.{name}", "参数名与其他参数文件重复")
+            self.p.scalars[name] = self.dated_list(file, f"parameters.{name}", entries)
+        tables = doc.get("tables") or {}
+        if not isinstance(tables, dict):
+            raise ParamError(file, "tables", "应为映射")
+        self.p.tables[Path(file).stem] = tables
+
     def interpretations(self, file: str, doc: dict) -> None:
         for i, it in enumerate(_need(file, "", doc, "interpretations")):
             key = f"interpretations[{i}]"
@@ -381,7 +394,8 @@ def load_params(directory: str | Path | None = None) -> Params:
     params = Params(directory)
     loader = _Loader(params)
     docs: dict[str, dict] = {}
-    for name in FILES:
+    names = list(FILES) + sorted(p.name for p in directory.glob("*.yaml") if p.name not in FILES)
+    for name in names:
         path = directory / name
         try:
             text = path.read_text(encoding="utf-8")
@@ -403,9 +417,9 @@ def load_params(directory: str | Path | None = None) -> Params:
         params.versions[name] = doc["version"]
         docs[name] = doc
         loader.load_sources(name, doc)
-    for name in FILES:
+    for name in names:
         try:
-            getattr(loader, _HANDLERS[name])(name, docs[name])
+            getattr(loader, _HANDLERS.get(name, "generic"))(name, docs[name])
         except ParamError:
             raise
         except (TypeError, ValueError, KeyError, AttributeError) as exc:

@@ -62,6 +62,16 @@ PROFILE_FIELDS = (
     Column("研发组织管理自评", "management_self", TEXT, help="四个整数以/分隔（满分6/6/4/4），如 5/4/3/3"),
     Column("技术先进程度自评", "tech_grade", TEXT, choices=("A", "B", "C", "D", "E")),
     Column("核心支持作用自评", "core_grade", TEXT, choices=("A", "B", "C", "D", "E")),
+    Column("居民企业", "resident", YESNO, help="是否为在中国境内（不含港澳台）注册的居民企业（高企H0、科技型中小企业T1）"),
+    Column("高新技术领域", "hnte_field", TEXT, help="《国家重点支持的高新技术领域》所属领域（至三级），如 先进制造与自动化/…"),
+    Column("申请认定日期", "hnte_apply_date", DATE, help="高新技术企业申请日期；空白时按测算年度次年7月1日"),
+    Column("近一年无重大安全质量事故和严重环境违法", "no_major_incident", YESNO, help="高企H8"),
+    Column("产品不属于禁止限制淘汰类", "not_prohibited", YESNO, help="科技型中小企业T3"),
+    Column("无严重失信和经营异常记录", "no_misconduct", YESNO, help="科技型中小企业T4：上年及当年无重大事故、严重环境违法、科研严重失信，未列入经营异常名录和严重违法失信名单"),
+    Column("Ⅱ类知识产权数量（科技型中小企业口径）", "ip_class2_sme", INT, help="有效Ⅱ类知识产权总数（不论是否用于高企申请）；空白时按Ⅱ类知识产权数量"),
+    Column("近五年国家级科技奖励前三名", "national_award", YESNO, help="科技型中小企业直接认定条件"),
+    Column("省部级以上研发机构", "provincial_lab", YESNO, help="科技型中小企业直接认定条件"),
+    Column("近五年主导制定国际国家或行业标准", "led_standard", YESNO, help="科技型中小企业直接认定条件（起草单位前五名）"),
     Column("编制人", "prepared_by", TEXT),
     Column("科技特派员", "advisor", TEXT),
 )
@@ -81,6 +91,9 @@ YEAR_COLUMNS = (
     Column("科技人员数", "staff_rd", INT),
     Column("资产总额", "total_assets", AMOUNT),
     Column("负债总额", "total_liabilities", AMOUNT),
+    Column("从业人数（季度平均）", "staff_quarterly_avg", INT, help="小型微利企业：含劳务派遣，按季度平均值计算的全年平均"),
+    Column("资产总额（季度平均）", "assets_quarterly_avg", AMOUNT, help="小型微利企业：按季度平均值计算的全年平均"),
+    Column("成本费用支出总额", "total_costs", AMOUNT, help="科技型中小企业：营业成本+税金及附加+销售、管理、研发、财务费用"),
     Column("应纳税所得额", "taxable_income", AMOUNT, help="当年加计扣除前的纳税调整后所得"),
     Column("以前年度可弥补亏损", "prior_losses", AMOUNT),
     Column("研发费用（加计扣除口径）", "rd_super", AMOUNT, help="仅用于无明细账的年度"),
@@ -118,6 +131,10 @@ LINE_COLUMNS = (
     Column("税法金额", "tax_amount", AMOUNT, help="空白等于会计金额"),
     Column("资金来源", "funding", TEXT, False, FUNDING, "默认 自有"),
     Column("研发工时占比", "share", RATIO, help="如 40%"),
+    Column("高企费用类别", "hnte_category", TEXT, False,
+           ("人员人工费用", "直接投入费用", "折旧费用与长期待摊费用", "无形资产摊销费用", "设计费用",
+            "装备调试费用与试验费用", "委托外部研究开发费用", "其他费用", "不计入"),
+           "空白时按费用代码对应的高企口径类别；可改为其他类别或“不计入”"),
 )
 
 ADJUSTMENT_COLUMNS = (

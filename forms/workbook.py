@@ -67,7 +67,8 @@ def ledger_to_rows(ledger: Ledger) -> dict:
                 for p in ledger.projects.values()]
     lines = [{"date": l.date, "voucher_kind": l.voucher_kind, "voucher_no": l.voucher_no,
               "project_no": l.project_no, "code": l.code, "summary": l.summary, "amount": _amount(l.amount),
-              "tax_amount": _amount(l.tax_amount), "funding": l.funding, "share": _share_text(l.share)}
+              "tax_amount": _amount(l.tax_amount), "funding": l.funding, "share": _share_text(l.share),
+              "hnte_category": l.hnte_category}
              for l in ledger.lines]
     adjustments = [{"year": a.year, "kind": a.kind, "project_no": a.project_no, "amount": _amount(a.amount),
                     "date": a.date, "note": a.note} for a in ledger.adjustments]

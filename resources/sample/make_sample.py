@@ -138,6 +138,15 @@ def build_profile() -> dict[str, object]:
         "management_self": "5/4/3/3",
         "tech_grade": "B",
         "core_grade": "B",
+        "resident": True,
+        "hnte_field": "先进制造与自动化/工业生产过程控制系统/智能传感器与仪器仪表",
+        "no_major_incident": True,
+        "not_prohibited": True,
+        "no_misconduct": True,
+        "ip_class2_sme": 15,
+        "national_award": False,
+        "provincial_lab": True,
+        "led_standard": False,
         "prepared_by": "马晓燕（财务部）",
         "advisor": "杨志刚（自治区科技特派员）",
     }
@@ -187,6 +196,9 @@ def _year_row(year: int, share: int | None = None) -> dict[str, object]:
         "staff_rd": staff_rd,
         "total_assets": Decimal(assets),
         "total_liabilities": Decimal(liab),
+        "staff_quarterly_avg": staff + 12,                 # incl. labour-dispatch workers
+        "assets_quarterly_avg": Decimal(assets) - Decimal("12500000.00"),
+        "total_costs": yuan(mul_fen(flows["main"] + flows["other"], 861, 1000)),
         "taxable_income": yuan(flows["taxable"]),
         "prior_losses": Decimal("0.00"),
     }
