@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--q4-method", choices=["A", "B"], default=None,
                    help="2022年第四季度金额的计算方法：A 按实际发生数，B 按比例（默认取加计扣除额较大者）")
     c.add_argument("--json", action="store_true", help="输出 JSON 文档（interfaces.md §2）")
+    e = sub.add_parser("export", help="导出 A107012、研发支出辅助账、研发支出辅助账汇总表")
+    e.add_argument("workbook")
+    e.add_argument("--year", type=int, required=True)
+    e.add_argument("--period", choices=["H1", "Q1-Q3"], default=None)
+    e.add_argument("--out", required=True, help="输出文件夹")
     t = sub.add_parser("template", help="生成空白导入模板")
     t.add_argument("-o", "--output", required=True)
     return ap
@@ -51,18 +56,41 @@ def _print_errors(findings) -> None:
 def cmd_compute(args) -> int:
     from calc.evaluate import evaluate
     from forms.report import evaluation_json, text_summary
-    from forms.workbook import WorkbookError, load_ledger
 
-    try:
-        ledger = load_ledger(args.workbook)
-    except WorkbookError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+    ledger, status = _load(args.workbook)
+    if ledger is None:
+        return status
     ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method)
     if args.json:
         print(json.dumps(evaluation_json(ev), ensure_ascii=False, indent=2))
     else:
         print(text_summary(ev))
+    if ev.has_errors:
+        _print_errors(ev.findings)
+        return 2
+    return 0
+
+
+def _load(path):
+    """The ledger, or (None, exit status 2) after printing the one-line reason."""
+    from forms.workbook import WorkbookError, load_ledger
+    try:
+        return load_ledger(path), 0
+    except WorkbookError as exc:
+        print(str(exc), file=sys.stderr)
+        return None, 2
+
+
+def cmd_export(args) -> int:
+    from calc.evaluate import evaluate
+    from forms.exports import export_all
+
+    ledger, status = _load(args.workbook)
+    if ledger is None:
+        return status
+    ev = evaluate(ledger, args.year, args.period or "year")
+    for path in export_all(ev, args.out):
+        print(f"已导出：{path}")
     if ev.has_errors:
         _print_errors(ev.findings)
         return 2
@@ -84,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_compute(args)
         if args.command == "template":
             return cmd_template(args)
+        if args.command == "export":
+            return cmd_export(args)
         # no command: the desktop application is the main job (issue 6); until it lands,
         # show the computation for the bundled sample enterprise.
         return cmd_compute(argparse.Namespace(workbook=str(SAMPLE), year=2024, period=None, q4_method=None,

@@ -34,17 +34,14 @@ from calc import schema
 from calc.params import PARAMS_DIR
 from calc.schema import Column
 
+from .xlsx_cells import FMT_AMOUNT, FMT_DATE, FMT_INT, FMT_RATIO, FMT_TEXT, put_decimal, put_text
+
 __all__ = ["write_workbook", "write_template", "SHEET_CODES", "CODE_TABLE_HEADERS", "load_code_table"]
 
 SHEET_CODES = "代码表"
 CODE_TABLE_HEADERS = ("费用代码", "名称", "类别", "可加计扣除")
 PROFILE_HEADERS = ("字段", "值", "说明")
 
-FMT_AMOUNT = "#,##0.00"
-FMT_DATE = "yyyy-mm-dd"
-FMT_INT = "0"
-FMT_RATIO = "0.00%"
-FMT_TEXT = "@"
 
 #: constant document time: the same data gives the same file
 FIXED_TIMESTAMP = dt.datetime(2024, 1, 1, 0, 0, 0)
@@ -172,11 +169,6 @@ def _category_text(entry: Mapping[str, object]) -> str:
 
 # --------------------------------------------------------------------------- values
 
-def _decimal_text(value: Decimal) -> str:
-    if not value.is_finite():
-        raise ValueError(f"金额不是有限数：{value}")
-    return "0" if value == 0 else format(value, "f")
-
 
 def _put(cell: Cell, column: Column | None, value: object) -> None:
     """Write one value with the number format of its column's kind (never through float)."""
@@ -189,14 +181,8 @@ def _put(cell: Cell, column: Column | None, value: object) -> None:
         cell.value = "是" if value else "否"
         return
     if isinstance(value, Decimal):
-        cell.value = value                      # sets the numeric data type
-        cell._value = _decimal_text(value)      # the exact decimal text goes into <v>, no float
-        if kind == schema.RATIO:
-            cell.number_format = FMT_RATIO
-        elif kind in (schema.INT, schema.YEAR):
-            cell.number_format = FMT_INT
-        else:
-            cell.number_format = FMT_AMOUNT
+        fmt = FMT_RATIO if kind == schema.RATIO else FMT_INT if kind in (schema.INT, schema.YEAR) else FMT_AMOUNT
+        put_decimal(cell, value, fmt)            # exact decimal text in <v>, never through float
         return
     if isinstance(value, (dt.date, dt.datetime)):
         cell.value = value
@@ -208,10 +194,7 @@ def _put(cell: Cell, column: Column | None, value: object) -> None:
         return
     if isinstance(value, (list, tuple)):
         value = ",".join(str(v) for v in value)
-    text = str(value)
-    cell.value = text
-    if text.startswith("="):
-        cell.data_type = "s"                     # text, not a formula
+    put_text(cell, value)                        # formula-safe text (= + - @ tab CR)
     cell.number_format = FMT_TEXT
 
 
