@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--q4-method", choices=["A", "B"], default=None,
                    help="2022年第四季度金额的计算方法：A 按实际发生数，B 按比例（默认取加计扣除额较大者）")
     c.add_argument("--json", action="store_true", help="输出 JSON 文档（interfaces.md §2）")
+    st = sub.add_parser("statement", help="生成惠企测算结果报告（PDF）")
+    st.add_argument("workbook")
+    st.add_argument("--year", type=int, required=True)
+    st.add_argument("--period", choices=["H1", "Q1-Q3"], default=None)
+    st.add_argument("-o", "--output", required=True)
+    st.add_argument("--q4-method", choices=["A", "B"], default=None)
     e = sub.add_parser("export", help="导出 A107012、研发支出辅助账、研发支出辅助账汇总表")
     e.add_argument("workbook")
     e.add_argument("--year", type=int, required=True)
@@ -97,6 +103,25 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_statement(args) -> int:
+    from calc.evaluate import evaluate
+    from forms.statement import write_statement
+
+    ledger, status = _load(args.workbook)
+    if ledger is None:
+        return status
+    ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method)
+    facts = write_statement(ev, args.output, version=__version__)
+    print(f"已生成报告：{args.output}")
+    if facts["missing_characters"]:
+        chars = "".join(facts["missing_characters"])
+        print(f"注意：字体不支持的字符已显示为“〓”：{chars}", file=sys.stderr)
+    if ev.has_errors:
+        _print_errors(ev.findings)
+        return 2
+    return 0
+
+
 def cmd_template(args) -> int:
     from forms.template import write_template
 
@@ -114,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_template(args)
         if args.command == "export":
             return cmd_export(args)
+        if args.command == "statement":
+            return cmd_statement(args)
         # no command: the desktop application is the main job (issue 6); until it lands,
         # show the computation for the bundled sample enterprise.
         return cmd_compute(argparse.Namespace(workbook=str(SAMPLE), year=2024, period=None, q4_method=None,

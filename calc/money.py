@@ -198,3 +198,59 @@ def split_largest_remainder(total: int, weights: list[Fraction | int], keys: lis
     for i in order[:rest]:
         floors[i] += 1
     return floors
+
+
+_UPPER_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+
+
+def _upper_group(g: int) -> str:
+    """1..9999 in 大写 without the group unit (零 only between non-zero digits)."""
+    out, zero, started = "", False, False
+    for d, unit in zip((g // 1000, g // 100 % 10, g // 10 % 10, g % 10), ("仟", "佰", "拾", "")):
+        if d == 0:
+            zero = zero or started
+        else:
+            if zero:
+                out += "零"
+                zero = False
+            out += _UPPER_DIGITS[d] + unit
+            started = True
+    return out
+
+
+def rmb_upper(fen: int) -> str:
+    """An amount in 分 as the 大写 of Chinese financial documents: ``46805556`` → 人民币肆拾陆万捌仟零伍拾伍元伍角陆分."""
+    if fen == 0:
+        return "人民币零元整"
+    sign = "负" if fen < 0 else ""
+    yuan, rest = divmod(abs(fen), 100)
+    jiao, f = divmod(rest, 10)
+    text = ""
+    if yuan:
+        groups = []
+        n = yuan
+        while n:
+            n, g = divmod(n, 10000)
+            groups.append(g)
+        big = ("", "万", "亿", "万亿")
+        gap = False
+        for i in range(len(groups) - 1, -1, -1):
+            g = groups[i]
+            if g == 0:
+                gap = bool(text)
+                continue
+            if text and (g < 1000 or gap):
+                text += "零"
+            text += _upper_group(g) + big[i]
+            gap = False
+        text += "元"
+    if jiao == 0 and f == 0:
+        text += "整"
+    else:
+        if jiao:
+            text += _UPPER_DIGITS[jiao] + "角"
+        elif yuan:
+            text += "零"
+        if f:
+            text += _UPPER_DIGITS[f] + "分"
+    return f"人民币{sign}{text}"

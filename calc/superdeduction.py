@@ -42,7 +42,7 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{self.year}年{PERIOD_NAMES[self.kind]}"
+        return f"{self.year}年度" if self.kind == "year" else f"{self.year}年{PERIOD_NAMES[self.kind]}"
 
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
