@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .incometax import TaxEffect, hnte_years, slp_test, tax_effect
+from .hnte import HnteEvaluation, hnte_evaluation
+from .incometax import TaxEffect, hnte_years, tax_effect
+from .techsme import TechSmeEvaluation, tech_sme_evaluation
 from .model import ERROR, WARNING, Finding, Ledger
 from .params import Params, load_params
 from .superdeduction import SDResult, SuperDeductionEngine
@@ -19,6 +21,8 @@ class Evaluation:
     hnte_certified_years: set
     findings: list = field(default_factory=list)
     interpretations: set = field(default_factory=set)
+    hnte: HnteEvaluation | None = None           # the HNTE position (candidate applying in year+1, or certified)
+    tech_sme: TechSmeEvaluation | None = None    # 科技型中小企业 evaluation for year+1 on data year = year
 
     @property
     def has_errors(self) -> bool:
@@ -65,6 +69,13 @@ def evaluate(ledger: Ledger, year: int, period: str = "year", params: Params | N
         findings.append(Finding(WARNING, "W_TAXABLE_INCOME_MISSING",
                                 f"{year}年度未填“应纳税所得额”：无法计算加计扣除的节税额", "年度数据", None, "应纳税所得额"))
     ev = Evaluation(ledger, year, period, sd, te, hnte_years(ledger, params), findings, set(sd.interpretations))
+    if period == "year":
+        ev.hnte = hnte_evaluation(ledger, year, params, sd_engine=engine)
+        ev.tech_sme = tech_sme_evaluation(ledger, year + 1, params, sd_engine=engine)
+        for part in (ev.hnte, ev.tech_sme):
+            ev.interpretations |= set(part.interpretations)
+            seen = {(f.code, f.sheet, f.row, f.column) for f in ev.findings}
+            ev.findings += [f for f in part.findings if (f.code, f.sheet, f.row, f.column) not in seen]
     if te is not None:
         ev.interpretations |= set(te.interpretations)
         if ledger.profile.hnte_cert_date:
@@ -74,9 +85,8 @@ def evaluate(ledger: Ledger, year: int, period: str = "year", params: Params | N
     return ev
 
 
-def slp_status(ev: Evaluation, params: Params | None = None) -> tuple[bool | None, str]:
-    params = params or load_params()
-    row = ev.ledger.year_row(ev.year)
-    if ev.tax is None or row is None:
-        return None, "缺少年度数据"
-    return slp_test(ev.year, ev.tax.with_.taxable_income, row.get("staff_total"), row.get("total_assets"), params)
+def slp_status(ev: Evaluation) -> dict:
+    """The 小型微利企业 test as used by the tax computation (with the extra deduction)."""
+    if ev.tax is None or ev.tax.with_.choice.slp is None:
+        return {"eligible": None, "reason": "缺少年度数据（应纳税所得额）"}
+    return ev.tax.with_.choice.slp.as_dict()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from calc.evaluate import Evaluation, slp_status
-from calc.money import fen_display, fen_str, ratio_str
+from calc.money import fen_display, fen_str, ratio_str, yuan_to_fen
 from calc.params import Params, load_params
 from calc.superdeduction import PERIOD_NAMES, SDResult
 
@@ -72,32 +72,16 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         super_ded["q4_split"] = {"method": sd.q4["method"],
                                  "methods": {m: {k: fen_str(v) for k, v in d.items() if isinstance(v, int)}
                                              for m, d in sd.q4["methods"].items()}}
-    income = None
-    if te is not None:
-        b = te.with_
-        income = {
-            "taxable_income_before": fen_str(te.before),
-            "taxable_income_after": fen_str(b.taxable_income),
-            "regime": b.choice.regime,
-            "rate": ratio_str(b.choice.rate),
-            "tax_without_benefits": fen_str(te.standard_tax_without),
-            "tax_payable": fen_str(b.tax),
-            "saving": fen_str(te.standard_tax_without - b.tax),
-            "loss_carried_forward": fen_str(te.loss_carried_forward),
-            "loss_increase": fen_str(te.loss_increase),
-            "prior_losses_not_needed": fen_str(te.prior_losses_not_needed),
-            "loss_carry_years": te.loss_years,
-            "notes": te.notes,
-        }
-    slp_ok, slp_reason = slp_status(ev, params)
-    hnte = {
-        "certified": ev.year in ev.hnte_certified_years,
-        "certificate_no": prof.hnte_cert_no,
-        "certificate_years": sorted(ev.hnte_certified_years),
-        "conditions": [],
-        "score": None,
-        "tax_saving": fen_str(ev.hnte_saving),
-    }
+    income = te.as_dict() if te is not None else None
+    hnte = ev.hnte.as_dict() if ev.hnte is not None else {"conditions": [], "score": None}
+    hnte.update({"certified": ev.year in ev.hnte_certified_years, "certificate_no": prof.hnte_cert_no,
+                 "certificate_years": sorted(ev.hnte_certified_years), "tax_saving": fen_str(ev.hnte_saving)})
+    tech_sme = ev.tech_sme.as_dict() if ev.tech_sme is not None else {"eligible": None, "score": None,
+                                                                       "direct_pass": None}
+    tech_sme["registered"] = bool(prof.tech_sme_nos)
+    tech_sme["status_for_super_deduction"] = sd.flags.tech_sme if sd.eligible else None
+    small = slp_status(ev)
+    small["tax_saving"] = fen_str(ev.slp_saving)
     doc = {
         "schema": 1,
         "enterprise": {"name": prof.name, "credit_code": prof.credit_code, "industry_code": prof.industry_code},
@@ -106,9 +90,8 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "super_deduction": super_ded,
         "income_tax": income,
         "hnte": hnte,
-        "tech_sme": {"eligible": sd.flags.tech_sme if sd.eligible else None, "registered": bool(prof.tech_sme_nos),
-                     "score": None, "direct_pass": None},
-        "small_low_profit": {"eligible": slp_ok, "reason": slp_reason, "tax_saving": fen_str(ev.slp_saving)},
+        "tech_sme": tech_sme,
+        "small_low_profit": small,
         "post_subsidy": [],
         "total_benefit": fen_str(ev.total_benefit),
         "interpretations": [{"id": i, "text": params.interpretation(i).text} for i in sorted(ev.interpretations)],
@@ -186,6 +169,39 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
             out.append(f"  高新技术企业15%税率节税 ¥{fen_display(ev.hnte_saving)}")
         if ev.slp_saving:
             out.append(f"  小型微利企业优惠节税 ¥{fen_display(ev.slp_saving)}")
+        out.append("  税率方案比较（不得叠加，从优选择）：")
+        for opt in b.choice.comparison():
+            if opt["available"]:
+                state = f"应纳税额 ¥{fen_display(yuan_to_fen(opt['tax']))}" + ("  ← 选用" if opt["elected"] else "")
+            else:
+                state = f"不适用：{opt['reason']}"
+            out.append(f"    {opt['label']}：{state}")
+        if te.cliff_warning:
+            out.append(f"  注意：{te.cliff_warning}")
+    if ev.hnte is not None:
+        h = ev.hnte
+        out.append("")
+        out.append(f"三、高新技术企业（{h.rules}）")
+        if h.certified:
+            cert = h.certificate
+            out.append(f"  已认定：证书覆盖纳税年度 {'、'.join(str(y) for y in cert.tax_years)}")
+        out.append(f"  评估：{h.assessment_text}（申请日期 {h.application_date}{'，假定' if h.application_date_assumed else ''}；"
+                   f"近三个会计年度 {h.window[0]}—{h.window[-1]}）")
+        marks = {"pass": "✓", "fail": "✗", "unknown": "?"}
+        for c in h.conditions:
+            out.append(f"  {marks.get(c.status, '?')} {c.text}")
+            if c.status == "fail" and c.to_pass and c.to_pass not in c.text:
+                out.append(f"      → {c.to_pass}")
+        sc = h.score
+        out.append(f"  创新能力评价：[{sc.composite[0]}, {sc.composite[1]}] 分，{sc.verdict}")
+    if ev.tech_sme is not None:
+        t = ev.tech_sme
+        out.append("")
+        out.append(f"四、科技型中小企业（{t.year}年评价，数据年度{t.data_year}）：{t.verdict_text}")
+        out.append(f"  得分 {t.score if t.score is not None else list(t.score_range)}：科技人员 {t.staff_score}、"
+                   f"研发投入 {t.rd_score}（{'销售收入' if t.rd_option == 'sales' else '成本费用'}口径）、科技成果 {t.ip_score}")
+        for hint in t.next_band[:4]:
+            out.append(f"  → {hint if isinstance(hint, str) else hint.get('text', hint)}")
     out.append("")
     out.append(f"合计惠企金额：¥{fen_display(ev.total_benefit)}")
     counts = {s: sum(1 for f in ev.findings if f.severity == s) for s in ("error", "warning", "info")}

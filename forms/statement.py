@@ -252,19 +252,59 @@ class Statement:
                              str(a.months_in_period), self.money(round_fen(a.amount_exact))])
             self.story.append(self.table(rows, [25 * mm, 25 * mm, 35 * mm, 25 * mm, 25 * mm, 39 * mm], num_cols=(2, 3, 4, 5)))
 
+    STATUS = {"pass": "符合", "fail": "不符合", "unknown": "待补充", True: "符合", False: "不符合", None: "待补充"}
+
     def hnte_section(self):
-        hn = getattr(self.ev, "hnte", None)
-        sme = getattr(self.ev, "tech_sme", None)
+        hn, sme = self.ev.hnte, self.ev.tech_sme
         if hn is None and sme is None:
             return
         self.story.append(CondPageBreak(60 * mm))
         self.story.append(self.p("四、高新技术企业与科技型中小企业", "h1"))
         if hn is not None:
-            for flowable in hn.statement_flowables(self):
-                self.story.append(flowable)
+            self.story.append(self.p(f"高新技术企业（{hn.rules}）", "h2"))
+            if hn.certificate is not None:
+                self.story.append(self.p(hn.certificate.text))
+            self.story.append(self.p(f"{hn.assessment_text}。申请日期 {hn.application_date}"
+                                     f"{'（假定）' if hn.application_date_assumed else ''}，近三个会计年度 "
+                                     f"{hn.window[0]}—{hn.window[-1]}。"))
+            rows = [["条件", "结论", "说明与达标所需"]]
+            for c in hn.conditions:
+                extra = c.to_pass if c.status != "pass" and c.to_pass and c.to_pass not in c.text else ""
+                rows.append([f"{c.gate} {c.name}", self.STATUS.get(c.status, c.status),
+                             c.text + (f"。{extra}" if extra else "") + (f"（{c.basis}）" if c.basis else "")])
+            self.story.append(self.table(rows, [34 * mm, 14 * mm, 126 * mm]))
+            sc = hn.score
+            self.story.append(self.p(f"创新能力评价：综合得分 [{sc.composite[0]}, {sc.composite[1]}] 分"
+                                     f"（须超过70分），结论：{ {'pass_likely': '很可能通过', 'fail_likely': '很可能不通过', 'uncertain': '不确定'}.get(sc.verdict, sc.verdict) }", "base"))
+            rows = [["指标", "分项", "最低", "最高", "依据"]]
+            for part in (sc.ip, sc.conversion, sc.management, sc.growth):
+                rows.append([part.label, "小计", str(part.min), str(part.max), ""])
+                for item in part.items:
+                    rows.append(["", item.label, str(item.min), str(item.max), item.basis])
+            self.story.append(self.table(rows, [26 * mm, 42 * mm, 12 * mm, 12 * mm, 82 * mm], num_cols=(2, 3)))
+            if hn.bridge is not None:
+                b = hn.bridge
+                self.story.append(self.p(f"{b.year}年度研发费用三种口径衔接", "h2"))
+                rows = [["口径与调整", "金额（元）"], ["会计口径研发支出", self.money(b.accounting_total)]]
+                for caliber, label, total in (("super", "加计扣除口径（A107012第40行）", b.super_total),
+                                              ("hnte", "高新技术企业口径", b.hnte_total)):
+                    for g in b.groups(caliber):
+                        rows.append([f"  {g.text}（{len(g.line_ids)}行）" if g.line_ids else f"  {g.text}", self.money(g.amount)])
+                    rows.append([label, self.money(total or 0)])
+                self.story.append(self.table(rows, [138 * mm, 36 * mm], num_cols=(1,)))
         if sme is not None:
-            for flowable in sme.statement_flowables(self):
-                self.story.append(flowable)
+            self.story.append(self.p(f"科技型中小企业（{sme.year}年评价，数据年度{sme.data_year}）", "h2"))
+            self.story.append(self.p(sme.verdict_text))
+            rows = [["条件", "结论", "说明"]]
+            for c in sme.conditions:
+                rows.append([c.name, self.STATUS.get(c.status, c.status), c.text])
+            self.story.append(self.table(rows, [40 * mm, 16 * mm, 118 * mm]))
+            rows = [["评价指标", "得分", "说明"]]
+            for ind in sme.indicators.values():
+                rows.append([ind.name, "—" if ind.score is None else str(ind.score), ind.text])
+            self.story.append(self.table(rows, [40 * mm, 16 * mm, 118 * mm], num_cols=(1,)))
+            for hint in sme.next_band:
+                self.story.append(self.p("→ " + (hint if isinstance(hint, str) else hint.get("text", str(hint))), "small"))
 
     def subsidy_section(self):
         subs = getattr(self.ev, "subsidy_estimates", None)
