@@ -37,12 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--q4-method", choices=["A", "B"], default=None,
                    help="2022年第四季度金额的计算方法：A 按实际发生数，B 按比例（默认取加计扣除额较大者）")
     c.add_argument("--json", action="store_true", help="输出 JSON 文档（interfaces.md §2）")
+    c.add_argument("--pack", action="append", default=[], metavar="ID", help="另加的后补助规则包（可多次）")
+    sub.add_parser("packs", help="列出后补助规则包（政策、期间、可信度）")
     st = sub.add_parser("statement", help="生成惠企测算结果报告（PDF）")
     st.add_argument("workbook")
     st.add_argument("--year", type=int, required=True)
     st.add_argument("--period", choices=["H1", "Q1-Q3"], default=None)
     st.add_argument("-o", "--output", required=True)
     st.add_argument("--q4-method", choices=["A", "B"], default=None)
+    st.add_argument("--pack", action="append", default=[], metavar="ID", help="另加的后补助规则包（可多次）")
     e = sub.add_parser("export", help="导出 A107012、研发支出辅助账、研发支出辅助账汇总表")
     e.add_argument("workbook")
     e.add_argument("--year", type=int, required=True)
@@ -66,7 +69,7 @@ def cmd_compute(args) -> int:
     ledger, status = _load(args.workbook)
     if ledger is None:
         return status
-    ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method)
+    ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method, packs=args.pack)
     if args.json:
         print(json.dumps(evaluation_json(ev), ensure_ascii=False, indent=2))
     else:
@@ -110,7 +113,7 @@ def cmd_statement(args) -> int:
     ledger, status = _load(args.workbook)
     if ledger is None:
         return status
-    ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method)
+    ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method, packs=args.pack)
     facts = write_statement(ev, args.output, version=__version__)
     print(f"已生成报告：{args.output}")
     if facts["missing_characters"]:
@@ -120,6 +123,17 @@ def cmd_statement(args) -> int:
         _print_errors(ev.findings)
         return 2
     return 0
+
+
+def cmd_packs(args) -> int:
+    from calc.subsidy import list_packs
+
+    errors: list = []
+    for info in list_packs(errors=errors):
+        print(info.line)
+    for err in errors:
+        print(f"规则包错误：{err}", file=sys.stderr)
+    return 2 if errors else 0
 
 
 def cmd_template(args) -> int:
@@ -141,10 +155,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export(args)
         if args.command == "statement":
             return cmd_statement(args)
+        if args.command == "packs":
+            return cmd_packs(args)
         # no command: the desktop application is the main job (issue 6); until it lands,
         # show the computation for the bundled sample enterprise.
         return cmd_compute(argparse.Namespace(workbook=str(SAMPLE), year=2024, period=None, q4_method=None,
-                                              json=False))
+                                              json=False, pack=[]))
     except KeyboardInterrupt:
         return 1
     except BrokenPipeError:

@@ -23,6 +23,7 @@ class Evaluation:
     interpretations: set = field(default_factory=set)
     hnte: HnteEvaluation | None = None           # the HNTE position (candidate applying in year+1, or certified)
     tech_sme: TechSmeEvaluation | None = None    # 科技型中小企业 evaluation for year+1 on data year = year
+    subsidies: list = field(default_factory=list)     # calc.subsidy.SubsidyEstimate, data year = year
 
     @property
     def has_errors(self) -> bool:
@@ -48,13 +49,26 @@ class Evaluation:
         return 0
 
     @property
+    def subsidy_total(self) -> int:
+        """Post-subsidies that have an amount: exact estimates and "up to" ceilings (marked as such)."""
+        return sum(e.total for e in self.subsidies if e.eligible and e.total is not None
+                   and e.total_kind in ("exact", "up_to"))
+
+    @property
+    def subsidy_up_to(self) -> bool:
+        return any(e.up_to or e.total_kind == "up_to" for e in self.subsidies if e.total is not None and e.eligible)
+
+    @property
     def total_benefit(self) -> int:
         sd_saving = self.tax.tax_saved if self.tax else 0
-        return sd_saving + self.hnte_saving + self.slp_saving
+        return sd_saving + self.hnte_saving + self.slp_saving + self.subsidy_total
 
 
 def evaluate(ledger: Ledger, year: int, period: str = "year", params: Params | None = None,
-             q4_method: str | None = None, engine: SuperDeductionEngine | None = None) -> Evaluation:
+             q4_method: str | None = None, engine: SuperDeductionEngine | None = None,
+             packs: tuple[str, ...] | list[str] | None = None) -> Evaluation:
+    """Everything for one year/period. ``packs``: post-subsidy rule-pack ids in addition to the
+    workbook's 所在地区后补助政策 (data year = ``year``)."""
     params = params or load_params()
     engine = engine or SuperDeductionEngine(ledger, params)
     sd = engine.compute(year, period, q4_method)
@@ -76,6 +90,7 @@ def evaluate(ledger: Ledger, year: int, period: str = "year", params: Params | N
             ev.interpretations |= set(part.interpretations)
             seen = {(f.code, f.sheet, f.row, f.column) for f in ev.findings}
             ev.findings += [f for f in part.findings if (f.code, f.sheet, f.row, f.column) not in seen]
+        _subsidies(ev, params, engine, packs)
     if te is not None:
         ev.interpretations |= set(te.interpretations)
         if ledger.profile.hnte_cert_date:
@@ -90,3 +105,25 @@ def slp_status(ev: Evaluation) -> dict:
     if ev.tax is None or ev.tax.with_.choice.slp is None:
         return {"eligible": None, "reason": "缺少年度数据（应纳税所得额）"}
     return ev.tax.with_.choice.slp.as_dict()
+
+
+def _subsidies(ev: Evaluation, params: Params, engine: SuperDeductionEngine, extra: tuple | list | None) -> None:
+    from .rulepack import RulePackError
+    from .subsidy import get_pack, estimate
+    from .subsidy_facts import ledger_facts
+
+    ids = list(dict.fromkeys(list(ev.ledger.profile.packs) + list(extra or ())))
+    if not ids:
+        return
+    packs = []
+    for pid in ids:
+        try:
+            packs.append(get_pack(pid))
+        except (KeyError, LookupError, RulePackError) as exc:
+            row = ev.ledger.profile.rows.get("packs")
+            ev.findings.append(Finding(WARNING, "W_PACK_UNKNOWN", f"后补助规则包“{pid}”无法使用：{exc}",
+                                       "企业信息" if row else None, row, "值" if row else None))
+    facts = ledger_facts(ev.ledger, ev.year, params, engine, packs=tuple(packs))
+    for pack in packs:
+        est = estimate(pack, facts, award_year=ev.year - pack.data_year_offset)
+        ev.subsidies.append(est)          # its flags (PS-AI…, AI-APP-PS…) travel with the estimate

@@ -160,7 +160,7 @@ def build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Param
     params = params or load_params()
     out = _Collector()
     for name in sheets:
-        if name not in S.SHEETS and name not in (S.SHEET_HELP, "代码表"):
+        if name not in S.SHEETS and name not in (S.SHEET_HELP, "代码表", S.SHEET_FACTS):
             out.add(INFO, "I_EXTRA_SHEET", f"工作表“{name}”不是模板工作表，已忽略", name)
     for name in (S.SHEET_PROFILE, S.SHEET_PROJECTS, S.SHEET_LINES):
         if name not in sheets:
@@ -171,8 +171,58 @@ def build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Param
     lines = _lines(sheets.get(S.SHEET_LINES, ()), projects, params, out) if S.SHEET_LINES in sheets else ()
     adjustments = _adjustments(sheets.get(S.SHEET_ADJUSTMENTS, ()), projects, out) \
         if S.SHEET_ADJUSTMENTS in sheets else ()
+    facts = _facts(sheets.get(S.SHEET_FACTS, ()), out) if S.SHEET_FACTS in sheets else ()
     _cross_checks(projects, lines, params, out)
-    return Ledger(profile, tuple(years), projects, tuple(lines), tuple(adjustments), tuple(out.findings))
+    return Ledger(profile, tuple(years), projects, tuple(lines), tuple(adjustments), tuple(out.findings),
+                  tuple(facts))
+
+
+# -- 补助测算信息 --------------------------------------------------------------------------
+
+def _facts(rows, out: _Collector) -> list:
+    """(year | None, fact name, value, Src): names by Chinese label or id of calc.subsidy.FACTS, values
+    parsed by the fact's kind; a name no shipped definition knows is kept as text for packs that declare it."""
+    from .subsidy import FACTS
+
+    sheet = S.SHEET_FACTS
+    by_label = {unicodedata.normalize("NFKC", f.label).replace(" ", ""): f for f in FACTS.values()}
+    result, seen = [], {}
+    for excel_row, v, ok in _read_table(sheet, rows, S.FACT_COLUMNS, out):
+        cols = v["_cols"]
+        if not ok:
+            continue
+        raw_name = v["name"]
+        key = unicodedata.normalize("NFKC", raw_name).replace(" ", "")
+        fact = FACTS.get(raw_name) or by_label.get(key)
+        raw_value = rows[excel_row - 1][cols["value"]]
+        try:
+            if fact is None:
+                try:
+                    value = parse_yesno(raw_value)          # most pack-specific facts are 是/否
+                except ValueProblem:
+                    value = clean_text(raw_value)
+                out.add(INFO, "I_FACT_CUSTOM", f"“{raw_name}”不是内置的补助测算信息，按规则包自行声明的项目使用", sheet,
+                        excel_row, "项目", cols.get("name"))
+            elif fact.kind == "money":
+                value = parse_amount(raw_value)
+            elif fact.kind == "ratio":
+                value = parse_ratio(raw_value)
+            elif fact.kind == "bool":
+                value = parse_yesno(raw_value)
+            else:
+                value = parse_int(raw_value, minimum=1 if fact.kind == "rank" else 0)
+        except (AmountError, ValueProblem) as exc:
+            out.add(ERROR, "E_FACT_VALUE", f"{raw_name}：{exc}", sheet, excel_row, "值", cols.get("value"))
+            continue
+        name = fact.name if fact else raw_name
+        k = (v.get("year"), name)
+        if k in seen:
+            out.add(ERROR, "E_FACT_DUPLICATE", f"“{raw_name}”{'' if k[0] is None else f'{k[0]}年度'}重复（已在第{seen[k]}行）", sheet,
+                    excel_row, "项目", cols.get("name"))
+            continue
+        seen[k] = excel_row
+        result.append((v.get("year"), name, value, Src(sheet, excel_row)))
+    return result
 
 
 # -- 企业信息 ----------------------------------------------------------------------------

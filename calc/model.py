@@ -138,6 +138,7 @@ class Ledger:
     lines: tuple[Line, ...]
     adjustments: tuple[Adjustment, ...]
     findings: tuple[Finding, ...] = ()
+    facts: tuple = ()                # (year | None, fact name, parsed value, Src) from 补助测算信息
 
     def year_row(self, year: int, period: str = "year") -> YearData | None:
         for y in self.years:

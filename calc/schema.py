@@ -28,6 +28,7 @@ SHEET_PROJECTS = "研发项目"
 SHEET_LINES = "研发支出"
 SHEET_ADJUSTMENTS = "调整事项"
 SHEET_HELP = "填写说明"
+SHEET_FACTS = "补助测算信息"        # optional: facts for regional post-subsidy rule packs
 
 SHEETS = (SHEET_PROFILE, SHEET_YEARS, SHEET_PROJECTS, SHEET_LINES, SHEET_ADJUSTMENTS)
 
@@ -146,9 +147,17 @@ ADJUSTMENT_COLUMNS = (
     Column("说明", "note", TEXT),
 )
 
+FACT_COLUMNS = (
+    Column("年度", "year", YEAR, help="数据年度；空白表示企业层面的信息（如独立法人、信用良好）"),
+    Column("项目", "name", TEXT, True, help="补助测算所需信息的名称（见 main.py packs 或规则包说明），如 规模以上企业、统计口径研发经费支出"),
+    Column("值", "value", TEXT, True, help="金额、比例（如 3%）、是/否或名次"),
+    Column("说明", "note", TEXT),
+)
+
 TABLE_COLUMNS = {
     SHEET_YEARS: YEAR_COLUMNS,
     SHEET_PROJECTS: PROJECT_COLUMNS,
     SHEET_LINES: LINE_COLUMNS,
     SHEET_ADJUSTMENTS: ADJUSTMENT_COLUMNS,
+    SHEET_FACTS: FACT_COLUMNS,
 }

@@ -92,7 +92,9 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "hnte": hnte,
         "tech_sme": tech_sme,
         "small_low_profit": small,
-        "post_subsidy": [],
+        "post_subsidy": [e.as_json() for e in ev.subsidies],
+        "post_subsidy_total": fen_str(ev.subsidy_total),
+        "post_subsidy_up_to": ev.subsidy_up_to,
         "total_benefit": fen_str(ev.total_benefit),
         "interpretations": [{"id": i, "text": params.interpretation(i).text} for i in sorted(ev.interpretations)],
         "findings": [f.as_dict() for f in ev.findings],
@@ -202,8 +204,17 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
                    f"研发投入 {t.rd_score}（{'销售收入' if t.rd_option == 'sales' else '成本费用'}口径）、科技成果 {t.ip_score}")
         for hint in t.next_band[:4]:
             out.append(f"  → {hint if isinstance(hint, str) else hint.get('text', hint)}")
+    if ev.subsidies:
+        out.append("")
+        out.append("五、研发费用财政后补助（预估，以主管部门核定为准）")
+        for e in ev.subsidies:
+            conf = "正式规则" if e.confidence == "solid" else "暂定规则"
+            out.append(f"  [{e.pack_id}·{conf}·{e.period_text}] {e.headline()}")
+            for line in e.explain()[1:]:
+                if line.startswith("  ") and not line.startswith(("  来源", "  AI-", "  PS-")):
+                    out.append("  " + line)
     out.append("")
-    out.append(f"合计惠企金额：¥{fen_display(ev.total_benefit)}")
+    out.append(f"合计惠企金额：¥{fen_display(ev.total_benefit)}" + ("（含“最高可得”的后补助）" if ev.subsidy_up_to else ""))
     counts = {s: sum(1 for f in ev.findings if f.severity == s) for s in ("error", "warning", "info")}
     out.append(f"检查结果：错误 {counts['error']} 项，警告 {counts['warning']} 项，提示 {counts['info']} 项")
     for f in [f for f in ev.findings if f.severity != "info"][:30]:

@@ -148,8 +148,13 @@ class Statement:
             items.append(("高新技术企业15%税率节税", ev.hnte_saving, "按15%而非25%税率缴纳企业所得税。", False))
         if ev.slp_saving:
             items.append(("小型微利企业优惠节税", ev.slp_saving, "按小型微利企业优惠税率缴纳企业所得税。", False))
-        for sub in getattr(ev, "subsidies", None) or []:
-            items.append((f"研发后补助：{sub.title}", sub.amount or 0, sub.explanation, bool(sub.up_to)))
+        for est in ev.subsidies:
+            if est.total is None or not est.eligible or est.total_kind not in ("exact", "up_to"):
+                continue
+            conf = "" if est.confidence == "solid" else "（暂定规则）"
+            items.append((f"研发后补助：{est.region}{conf}", est.total,
+                          f"{est.title}；{est.data_year}年度数据，{est.award_year}年申报。预估金额，以主管部门核定为准。",
+                          bool(est.up_to or est.total_kind == "up_to")))
         return items
 
     def summary(self):
@@ -307,14 +312,20 @@ class Statement:
                 self.story.append(self.p("→ " + (hint if isinstance(hint, str) else hint.get("text", str(hint))), "small"))
 
     def subsidy_section(self):
-        subs = getattr(self.ev, "subsidy_estimates", None)
+        subs = self.ev.subsidies
         if not subs:
             return
         self.story.append(CondPageBreak(60 * mm))
-        self.story.append(self.p("五、研发费用财政后补助", "h1"))
+        self.story.append(self.p("五、研发费用财政后补助（预估）", "h1"))
+        self.story.append(self.p("后补助属于财政资金，最终金额由主管部门按预算、核查和排序确定，可能低于本预估；"
+                                 "“最高可得”表示按上限计算。", "small"))
         for est in subs:
-            for flowable in est.statement_flowables(self):
-                self.story.append(flowable)
+            conf = "正式规则（solid）" if est.confidence == "solid" else "暂定规则（provisional）"
+            self.story.append(self.p(f"{est.title}［{est.pack_id}，{conf}，政策期间 {est.period_text}］", "h2"))
+            lines = est.explain()
+            self.story.append(self.p(lines[0]))
+            for line in lines[1:]:
+                self.story.append(self.p(line.strip(), "small"))
 
     def findings(self):
         ev = self.ev

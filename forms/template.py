@@ -120,6 +120,7 @@ SHEET_PURPOSES = (
     (schema.SHEET_PROJECTS, "研发项目：每个研发项目一行，项目编号唯一。"),
     (schema.SHEET_LINES, "研发支出：研发支出辅助账明细，每行一笔；一张凭证涉及多种费用或多个项目时拆为多行。"),
     (schema.SHEET_ADJUSTMENTS, "调整事项：不属于明细账的调整，如特殊收入、当年销售研发产品对应材料。"),
+    (schema.SHEET_FACTS, "补助测算信息（可选）：地区研发后补助规则包需要而账簿无法提供的信息，如规模以上企业、统计口径研发经费支出、专精特新；每行一项，年度空白表示企业层面。"),
     (SHEET_CODES + "（隐藏）", "费用代码下拉列表的数据来源，请勿修改；代码说明见本页末尾。"),
 )
 
@@ -527,7 +528,7 @@ def _save(wb: Workbook, path) -> None:
 
 def write_workbook(path, *, profile: dict[str, object] | None = None, years: Iterable[Mapping] = (),
                    projects: Iterable[Mapping] = (), lines: Iterable[Mapping] = (),
-                   adjustments: Iterable[Mapping] = ()) -> None:
+                   adjustments: Iterable[Mapping] = (), facts: Iterable[Mapping] = ()) -> None:
     """Write the ledger workbook of interfaces.md §1 (filled with the given rows) to ``path``."""
     codes = load_code_table()
     projects = list(projects)
@@ -544,8 +545,10 @@ def write_workbook(path, *, profile: dict[str, object] | None = None, years: Ite
         schema.SHEET_PROJECTS: projects,
         schema.SHEET_LINES: lines,
         schema.SHEET_ADJUSTMENTS: adjustments,
+        schema.SHEET_FACTS: facts,
     }
-    for name in (schema.SHEET_YEARS, schema.SHEET_PROJECTS, schema.SHEET_LINES, schema.SHEET_ADJUSTMENTS):
+    for name in (schema.SHEET_YEARS, schema.SHEET_PROJECTS, schema.SHEET_LINES, schema.SHEET_ADJUSTMENTS,
+                 schema.SHEET_FACTS):
         ws = wb.create_sheet(name)
         _write_table(ws, schema.TABLE_COLUMNS[name], data[name], len(codes), project_rows)
 

@@ -72,7 +72,24 @@ def ledger_to_rows(ledger: Ledger) -> dict:
              for l in ledger.lines]
     adjustments = [{"year": a.year, "kind": a.kind, "project_no": a.project_no, "amount": _amount(a.amount),
                     "date": a.date, "note": a.note} for a in ledger.adjustments]
-    return {"profile": profile, "years": years, "projects": projects, "lines": lines, "adjustments": adjustments}
+    from calc.subsidy import FACTS
+    facts = []
+    for y, name, value, _ in ledger.facts:
+        fact = FACTS.get(name)
+        text = _amount(value) if fact is not None and fact.kind == "money" else _fact_text(value)
+        facts.append({"year": y, "name": fact.label if fact else name, "value": text})
+    return {"profile": profile, "years": years, "projects": projects, "lines": lines, "adjustments": adjustments,
+            "facts": facts}
+
+
+def _fact_text(value):
+    """A parsed fact back to the text a user would type (amounts in 元, ratios as %, 是/否)."""
+    from fractions import Fraction
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Fraction):
+        return _share_text(value)
+    return value
 
 
 def save_ledger(ledger: Ledger, path: str | Path) -> None:

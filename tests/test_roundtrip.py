@@ -8,7 +8,7 @@ import pytest
 
 import main
 from calc.evaluate import evaluate
-from calc.schema import SHEETS
+from calc.schema import SHEET_FACTS, SHEETS
 from forms.report import evaluation_json
 from forms.workbook import load_ledger, save_ledger
 
@@ -35,7 +35,7 @@ def test_template_filled_with_sample_data_imports_identically(tmp_path, sample_f
     assert main.main(["template", "-o", str(template)]) == 0
     src = openpyxl.load_workbook(SAMPLE)
     dst = openpyxl.load_workbook(template)
-    for name in SHEETS:
+    for name in (*SHEETS, SHEET_FACTS):
         s, d = src[name], dst[name]
         for row in s.iter_rows():
             for cell in row:

@@ -749,6 +749,19 @@ def summarise(sample: dict) -> dict[int, dict[str, object]]:
 CATEGORY_ORDER = ("staff", "direct", "depreciation", "amortisation", "design", "other")
 
 
+def build_facts() -> list[dict[str, object]]:
+    """补助测算信息: what the 宁夏 post-subsidy pack needs and the ledger cannot give."""
+    return [
+        {"year": None, "name": "具有独立法人资格", "value": "是", "note": "营业执照"},
+        {"year": None, "name": "信用良好，无重大违法违规和严重失信记录", "value": "是", "note": "信用中国查询 2025-03"},
+        {"year": 2023, "name": "规模以上企业（纳入统计的规上企业）", "value": "是", "note": "2016年起纳入规上统计"},
+        {"year": 2024, "name": "规模以上企业（纳入统计的规上企业）", "value": "是", "note": ""},
+        {"year": 2024, "name": "该年度首次纳入规模以上企业（首次入规）", "value": "否", "note": ""},
+        {"year": 2024, "name": "此前已获得过首次入规工业企业研发费用奖补", "value": "否", "note": ""},
+        {"year": 2024, "name": "研发经费支出（统计口径，企业一套表）", "value": "8,214,530.00", "note": "企业一套表107-1表"},
+    ]
+
+
 def _wan(x) -> str:
     """分 (int or Fraction) → 万元 text with two decimals."""
     x = Fraction(x)
@@ -760,7 +773,7 @@ def main(argv: list[str] | None = None) -> Path:
     out = Path(args[0]) if args else OUTPUT
     sample = build_sample()
     write_workbook(out, profile=sample["profile"], years=sample["years"], projects=sample["projects"],
-                   lines=sample["lines"], adjustments=sample["adjustments"])
+                   lines=sample["lines"], adjustments=sample["adjustments"], facts=build_facts())
     summary = summarise(sample)
     print(f"wrote {out}: {len(sample['lines'])} lines, {len(sample['projects'])} projects, "
           f"credit code {sample['profile']['credit_code']}")
