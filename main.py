@@ -1,6 +1,6 @@
 """R&D Benefit Desk (研发惠企测算) — command line and application entry.
 
-    main.py                      opens the desktop application (the sample with --demo)
+    main.py [--demo | --open FILE]   opens the desktop application (the bundled sample with --demo)
     main.py compute WORKBOOK --year Y [--period H1|Q1-Q3] [--json]
     main.py template -o FILE.xlsx
 
@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="rd-benefit", description="研发惠企测算：研发费用加计扣除、高新技术企业与后补助测算")
     ap.add_argument("--version", action="version", version=f"rd-benefit {__version__}")
     ap.add_argument("--demo", action="store_true", help="以内置示例企业打开")
+    ap.add_argument("--open", metavar="FILE", help="打开工作区（.rdw）或工作簿（.xlsx）")
     sub = ap.add_subparsers(dest="command")
     c = sub.add_parser("compute", help="计算并输出结果")
     c.add_argument("workbook")
@@ -157,10 +158,13 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_statement(args)
         if args.command == "packs":
             return cmd_packs(args)
-        # no command: the desktop application is the main job (issue 6); until it lands,
-        # show the computation for the bundled sample enterprise.
-        return cmd_compute(argparse.Namespace(workbook=str(SAMPLE), year=2024, period=None, q4_method=None,
-                                              json=False, pack=[]))
+        # no command: the desktop application, the product's main job
+        try:
+            from desktop.app import run
+        except ImportError as exc:
+            print(f"无法启动图形界面（{exc}）。命令行用法见 main.py --help", file=sys.stderr)
+            return 1
+        return run([sys.argv[0]], demo=args.demo, path=args.open)
     except KeyboardInterrupt:
         return 1
     except BrokenPipeError:

@@ -1,0 +1,680 @@
+"""The main window: workspace tables, ledger editor, findings, results, statement, tools."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSpinBox,
+                               QStyledItemDelegate, QTableView, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from calc import schema as S
+from calc.params import load_params
+from forms.workspace import (EXTENSION, InvalidValue, SaveError, Workspace, WorkspaceError, WorkspaceLocked,
+                             WorkspaceReadOnly, display_value, recent_files)
+
+from .document import Document
+from .table_model import SHEET_TABLES, TABLE_TITLES, WorkspaceTableModel, ledger_filter
+
+APP_TITLE = "研发惠企测算"
+SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
+PERIODS = [("year", "年度汇算"), ("H1", "上半年（7月预缴）"), ("Q1-Q3", "前三季度（10月预缴）")]
+
+
+class CodeDelegate(QStyledItemDelegate):
+    """费用代码 picker: official labels and categories, writes the canonical code."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        params = load_params()
+        self.items = []
+        for code, c in params.codes.items():
+            cat = params.categories[c.category].label if c.category else "不可加计扣除"
+            self.items.append((code, f"{code}  {c.label}（{cat}）"))
+
+    def createEditor(self, parent, option, index):
+        box = QComboBox(parent)
+        for code, text in self.items:
+            box.addItem(text, code)
+        box.setMaxVisibleItems(20)
+        return box
+
+    def setEditorData(self, editor, index):
+        current = str(index.data(Qt.EditRole) or "").upper()
+        i = editor.findData(current)
+        editor.setCurrentIndex(max(0, i))
+
+    def setModelData(self, editor, model, index):
+        model.setData(index, editor.currentData(), Qt.EditRole)
+
+
+class ChoiceDelegate(QStyledItemDelegate):
+    def __init__(self, choices, parent=None):
+        super().__init__(parent)
+        self.choices = list(choices)
+
+    def createEditor(self, parent, option, index):
+        box = QComboBox(parent)
+        box.addItem("", None)
+        for c in self.choices:
+            box.addItem(c, c)
+        return box
+
+    def setEditorData(self, editor, index):
+        editor.setCurrentIndex(max(0, editor.findText(str(index.data(Qt.EditRole) or ""))))
+
+    def setModelData(self, editor, model, index):
+        model.setData(index, editor.currentData() or "", Qt.EditRole)
+
+
+class TablePage(QWidget):
+    """A workspace table with add/delete buttons (and, for 研发支出, filters and totals)."""
+
+    def __init__(self, window: "MainWindow", table: str):
+        super().__init__()
+        self.window, self.table = window, table
+        self.model = WorkspaceTableModel(None, table, self)
+        self.model.edit_failed.connect(window.show_error)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(table == "lines")
+        if table == "lines":
+            self.view.sortByColumn(0, Qt.AscendingOrder)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        for i, col in enumerate(self.model.columns):
+            if col.field == "code":
+                self.view.setItemDelegateForColumn(i, CodeDelegate(self.view))
+            elif col.choices:
+                self.view.setItemDelegateForColumn(i, ChoiceDelegate(col.choices, self.view))
+            elif col.kind == S.YESNO:
+                self.view.setItemDelegateForColumn(i, ChoiceDelegate(("是", "否"), self.view))
+            width = 110 if col.kind in (S.AMOUNT, S.DATE) else 80 if col.kind in (S.INT, S.YEAR, S.RATIO) else 140
+            if col.field in ("summary", "name"):
+                width = 260
+            self.view.setColumnWidth(i, width)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        if table == "lines":
+            bar = QHBoxLayout()
+            self.f_project = QComboBox()
+            self.f_code = QComboBox()
+            self.f_month = QLineEdit()
+            self.f_month.setPlaceholderText("月份 如 2024-03")
+            self.f_text = QLineEdit()
+            self.f_text.setPlaceholderText("摘要、凭证号…")
+            for w, label in ((self.f_project, "项目"), (self.f_code, "费用代码"), (self.f_month, "月份"),
+                             (self.f_text, "搜索")):
+                bar.addWidget(QLabel(label))
+                bar.addWidget(w)
+            self.f_project.currentIndexChanged.connect(self.apply_filter)
+            self.f_code.currentIndexChanged.connect(self.apply_filter)
+            self.f_month.textChanged.connect(self.apply_filter)
+            self.f_text.textChanged.connect(self.apply_filter)
+            layout.addLayout(bar)
+        layout.addWidget(self.view)
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton("新增行")
+        self.del_button = QPushButton("删除所选行")
+        self.add_button.clicked.connect(self.add_row)
+        self.del_button.clicked.connect(self.delete_rows)
+        self.totals = QLabel()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.del_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.totals)
+        layout.addLayout(buttons)
+
+    def reload(self, ws: Workspace | None) -> None:
+        self.model.set_workspace(ws)
+        if self.table == "lines":
+            self._fill_filters(ws)
+        self.totals.setText(self.model.totals_text())
+        writable = ws is not None and not ws.readonly
+        self.add_button.setEnabled(writable)
+        self.del_button.setEnabled(writable)
+
+    def _fill_filters(self, ws) -> None:
+        keep_p, keep_c = self.f_project.currentData(), self.f_code.currentData()
+        for box in (self.f_project, self.f_code):
+            box.blockSignals(True)
+            box.clear()
+            box.addItem("全部", None)
+        if ws is not None:
+            for r in ws.rows("projects"):
+                self.f_project.addItem(f"{r['project_no']} {r.get('name') or ''}", r["project_no"])
+            for code in load_params().codes:
+                self.f_code.addItem(code, code)
+        for box, keep in ((self.f_project, keep_p), (self.f_code, keep_c)):
+            i = box.findData(keep)
+            box.setCurrentIndex(max(0, i))
+            box.blockSignals(False)
+        self.apply_filter()
+
+    def apply_filter(self) -> None:
+        self.model.set_filter(ledger_filter(self.f_project.currentData(), self.f_code.currentData(),
+                                            self.f_month.text().strip(), self.f_text.text()))
+        self.totals.setText(self.model.totals_text())
+
+    def add_row(self) -> None:
+        ws = self.window.doc.ws
+        if ws is None:
+            return
+        defaults = {"lines": {"date": str(self.window.doc.year) + "-12-31", "voucher_no": "待填", "project_no":
+                              (ws.rows("projects") or [{"project_no": ""}])[0]["project_no"], "code": "R04", "amount": "0"},
+                    "years": {"year": self.window.doc.year}, "projects": {"project_no": f"RD{ws.count('projects') + 1:02d}",
+                              "name": "新项目", "form": "自主研发", "ledger_type": "费用化"},
+                    "adjustments": {"year": self.window.doc.year, "kind": "其他", "amount": "0"},
+                    "facts": {"name": "规模以上企业（纳入统计的规上企业）", "value": "是"}}
+        try:
+            ids = ws.insert_rows(self.table, [defaults.get(self.table, {})])
+        except (InvalidValue, WorkspaceError) as exc:
+            self.window.show_error(str(exc))
+            return
+        self.select_row(ids[0])
+
+    def delete_rows(self) -> None:
+        ws = self.window.doc.ws
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        if ws is None or not rows:
+            return
+        ids = [self.model.row_id(r) for r in rows]
+        try:
+            ws.delete_rows(self.table, ids)
+        except WorkspaceError as exc:
+            self.window.show_error(str(exc))
+
+    def select_row(self, row_id: int, field: str | None = None) -> bool:
+        if self.table == "lines" and self.model.row_of_id(row_id) is None:
+            self.f_project.setCurrentIndex(0)
+            self.f_code.setCurrentIndex(0)
+            self.f_month.clear()
+            self.f_text.clear()
+        row = self.model.row_of_id(row_id)
+        if row is None:
+            return False
+        col = self.model.column_of(field) if field else 0
+        index = self.model.index(row, col or 0)
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index, QAbstractItemView.PositionAtCenter)
+        self.view.setFocus()
+        return True
+
+
+class ProfilePage(QScrollArea):
+    """企业信息: one field per line, saved (validated, undoable) when editing finishes."""
+
+    def __init__(self, window: "MainWindow"):
+        super().__init__()
+        self.window = window
+        self.setWidgetResizable(True)
+        inner = QWidget()
+        form = QFormLayout(inner)
+        self.edits: dict[str, QLineEdit] = {}
+        for col in S.PROFILE_FIELDS:
+            edit = QLineEdit()
+            edit.setToolTip(col.help or "")
+            edit.setPlaceholderText(("必填 " if col.required else "") + (col.help or "/".join(col.choices)))
+            edit.editingFinished.connect(lambda f=col.field, e=edit: self.commit(f, e))
+            form.addRow(col.header + ("*" if col.required else ""), edit)
+            self.edits[col.field] = edit
+        self.setWidget(inner)
+
+    def reload(self, ws: Workspace | None) -> None:
+        values = ws.profile() if ws is not None else {}
+        for field, edit in self.edits.items():
+            stored = values.get(field)
+            edit.blockSignals(True)
+            edit.setText("" if stored is None else display_value("profile", field, stored))
+            edit.setReadOnly(ws is None or ws.readonly)
+            edit.setStyleSheet("")
+            edit.blockSignals(False)
+
+    def commit(self, field: str, edit: QLineEdit) -> None:
+        ws = self.window.doc.ws
+        if ws is None or ws.readonly:
+            return
+        stored = ws.profile().get(field)
+        shown = "" if stored is None else display_value("profile", field, stored)
+        if edit.text() == shown:
+            return
+        try:
+            ws.set_profile(field, edit.text())
+            edit.setStyleSheet("")
+        except (InvalidValue, WorkspaceError) as exc:
+            edit.setStyleSheet("background:#FDE2E2")
+            self.window.show_error(str(exc))
+
+    def focus_field(self, field: str | None) -> None:
+        edit = self.edits.get(field or "")
+        if edit is not None:
+            self.ensureWidgetVisible(edit)
+            edit.setFocus()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, autosave_ms: int | None = None):
+        super().__init__()
+        self.doc = Document(self, **({"autosave_ms": autosave_ms} if autosave_ms else {}))
+        self.setWindowTitle(APP_TITLE)
+        self.resize(1280, 800)
+        self.tabs = QTabWidget()
+        self.profile_page = ProfilePage(self)
+        self.pages: dict[str, TablePage] = {t: TablePage(self, t) for t in ("years", "projects", "lines", "adjustments", "facts")}
+        self.tabs.addTab(self.profile_page, S.SHEET_PROFILE)
+        for t, page in self.pages.items():
+            self.tabs.addTab(page, TABLE_TITLES[t])
+        self.results = self._results_widget()
+        self.tabs.addTab(self.results, "测算结果")
+        self.statement = self._statement_widget()
+        self.tabs.addTab(self.statement, "报告")
+        self.setCentralWidget(self.tabs)
+        self._build_findings_dock()
+        self._build_actions()
+        self._build_toolbar()
+        self.status = QLabel()
+        self.statusBar().addPermanentWidget(self.status)
+        self.doc.changed.connect(self.refresh_tables)
+        self.doc.evaluated.connect(self.show_evaluation)
+        self.doc.error.connect(self.show_error)
+        self.doc.busy.connect(lambda b: self.statusBar().showMessage("正在计算…" if b else "计算完成", 0 if b else 3000))
+        self.doc.saved.connect(lambda kind: self.update_status())
+        self.ask = self._ask              # tests replace this to answer dialogs
+        self.update_status()
+
+    # -- optional parts written in their own modules ------------------------------------
+    def _results_widget(self):
+        from .results_view import ResultsView
+        view = ResultsView()
+        view.line_requested.connect(lambda line_id: self.jump_to_line_index(line_id))
+        return view
+
+    def _statement_widget(self):
+        from .statement_view import StatementView
+        return StatementView()
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build_findings_dock(self) -> None:
+        self.findings = QTreeWidget()
+        self.findings.setHeaderLabels(["级别", "位置", "说明"])
+        self.findings.setColumnWidth(0, 60)
+        self.findings.setColumnWidth(1, 150)
+        self.findings.itemActivated.connect(self._finding_activated)
+        self.findings.itemDoubleClicked.connect(self._finding_activated)
+        dock = QDockWidget("检查结果", self)
+        dock.setObjectName("findings")
+        dock.setWidget(self.findings)
+        self.addDockWidget(Qt.BottomDockWidgetArea, dock)
+        self.findings_dock = dock
+
+    def _action(self, text, slot, shortcut=None) -> QAction:
+        act = QAction(text, self)
+        act.triggered.connect(slot)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        return act
+
+    def _build_actions(self) -> None:
+        m = self.menuBar().addMenu("文件(&F)")
+        self.act_new = self._action("新建工作区…", self.new_workspace, QKeySequence.New)
+        self.act_open = self._action("打开…", self.open_dialog, QKeySequence.Open)
+        self.act_save = self._action("保存", self.save, QKeySequence.Save)
+        self.act_save_as = self._action("另存为…", self.save_as, QKeySequence.SaveAs)
+        self.act_import = self._action("从工作簿导入…", self.import_workbook)
+        self.act_export = self._action("导出为工作簿…", self.export_workbook)
+        self.act_erp = self._action("导入ERP凭证…", self.import_erp)
+        self.act_statement = self._action("生成报告…", self.save_statement, "Ctrl+P")
+        self.act_forms = self._action("导出申报报表（A107012、辅助账、汇总表）…", self.export_forms)
+        for a in (self.act_new, self.act_open):
+            m.addAction(a)
+        self.recent_menu = m.addMenu("最近打开")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addSeparator()
+        for a in (self.act_save, self.act_save_as):
+            m.addAction(a)
+        m.addSeparator()
+        for a in (self.act_import, self.act_erp, self.act_export, self.act_statement, self.act_forms):
+            m.addAction(a)
+        m.addSeparator()
+        m.addAction(self._action("退出", self.close, QKeySequence.Quit))
+        e = self.menuBar().addMenu("编辑(&E)")
+        self.act_undo = self._action("撤销", self.undo, QKeySequence.Undo)
+        self.act_redo = self._action("重做", self.redo, QKeySequence.Redo)
+        e.addAction(self.act_undo)
+        e.addAction(self.act_redo)
+        t = self.menuBar().addMenu("工具(&T)")
+        self.act_quick = self._action("快速测算…", self.quick_estimate, "Ctrl+Shift+Q")
+        t.addAction(self.act_quick)
+        t.addAction(self._action("重新计算", self.doc.recompute, "F5"))
+        h = self.menuBar().addMenu("帮助(&H)")
+        h.addAction(self._action("关于", self.about))
+
+    def _build_toolbar(self) -> None:
+        bar = self.addToolBar("测算期间")
+        bar.setObjectName("period")
+        bar.addWidget(QLabel(" 年度 "))
+        self.year_box = QSpinBox()
+        self.year_box.setRange(2016, 2100)
+        self.year_box.setValue(self.doc.year)
+        bar.addWidget(self.year_box)
+        bar.addWidget(QLabel(" 期间 "))
+        self.period_box = QComboBox()
+        for key, label in PERIODS:
+            self.period_box.addItem(label, key)
+        bar.addWidget(self.period_box)
+        self.year_box.valueChanged.connect(self._period_changed)
+        self.period_box.currentIndexChanged.connect(self._period_changed)
+        bar.addSeparator()
+        for a in (self.act_undo, self.act_redo, self.act_save, self.act_statement):
+            bar.addAction(a)
+
+    def _period_changed(self) -> None:
+        self.doc.set_period(self.year_box.value(), self.period_box.currentData())
+
+    # -- documents ------------------------------------------------------------------------
+    def _ask(self, title: str, text: str, buttons=("是", "否")) -> int:
+        box = QMessageBox(QMessageBox.Question, title, text, parent=self)
+        made = [box.addButton(b, QMessageBox.AcceptRole if i == 0 else QMessageBox.RejectRole) for i, b in enumerate(buttons)]
+        box.exec()
+        return made.index(box.clickedButton()) if box.clickedButton() in made else len(buttons) - 1
+
+    def open_path(self, path: str | Path) -> bool:
+        path = Path(path)
+        if path.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
+            return self.open_workbook_as_workspace(path)
+        if not self.maybe_save():
+            return False
+        recover = None
+        when = Workspace.recovery_available(path)
+        if when is not None:
+            choice = self.ask("恢复未保存的修改", f"“{path.name}”有一份 {when:%Y-%m-%d %H:%M} 的自动保存，比文件更新。"
+                              "是否恢复？", ("恢复", "不恢复"))
+            recover = choice == 0
+        try:
+            ws = Workspace.open(path, recover=recover)
+        except (WorkspaceLocked, WorkspaceReadOnly) as exc:
+            choice = self.ask("文件正在使用", f"{exc}\n\n是否以只读方式打开？", ("只读打开", "取消"))
+            if choice != 0:
+                return False
+            try:
+                ws = Workspace.open(path, readonly=True)
+            except WorkspaceError as exc2:
+                self.show_error(str(exc2))
+                return False
+        except (WorkspaceError, OSError) as exc:
+            self.show_error(f"无法打开“{path.name}”：{exc}")
+            return False
+        self._attach(ws)
+        return True
+
+    def open_workbook_as_workspace(self, path: Path) -> bool:
+        """An .xlsx ledger opened directly: imported into a new workspace next to it."""
+        from forms.workbook import WorkbookError, load_ledger
+        target = path.with_suffix(EXTENSION)
+        n = 2
+        while target.exists():
+            target = path.with_name(f"{path.stem}({n}){EXTENSION}")
+            n += 1
+        try:
+            ledger = load_ledger(path)
+            ws = Workspace.create(target, ledger)
+        except (WorkbookError, WorkspaceError, OSError) as exc:
+            self.show_error(str(exc))
+            return False
+        self._attach(ws)
+        self.statusBar().showMessage(f"已从“{path.name}”建立工作区“{target.name}”", 5000)
+        return True
+
+    def open_sample(self) -> None:
+        self.doc.detach()
+        self.doc.open_sample()
+        self._after_attach()
+
+    def _attach(self, ws: Workspace) -> None:
+        self.doc.detach()
+        self.doc.attach(ws)
+        self._after_attach()
+
+    def _after_attach(self) -> None:
+        self.year_box.blockSignals(True)
+        self.year_box.setValue(self.doc.year)
+        self.year_box.blockSignals(False)
+        self.refresh_tables()
+        self.update_status()
+
+    def new_workspace(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "新建工作区", "", f"研发惠企工作区 (*{EXTENSION})")
+        if not path:
+            return
+        if not path.endswith(EXTENSION):
+            path += EXTENSION
+        try:
+            ws = Workspace.create(path, overwrite=True)
+        except WorkspaceError as exc:
+            self.show_error(str(exc))
+            return
+        self._attach(ws)
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "打开", "", f"研发惠企工作区 (*{EXTENSION});;Excel 工作簿 (*.xlsx *.xls)")
+        if path:
+            self.open_path(path)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in recent_files():
+            self.recent_menu.addAction(self._action(str(p), lambda checked=False, p=p: self.open_path(p)))
+
+    def save(self) -> bool:
+        ws = self.doc.ws
+        if ws is None:
+            return True
+        if ws.readonly:
+            return self.save_as()
+        try:
+            ws.save()
+        except SaveError as exc:
+            self.show_error(str(exc))
+            return False
+        self.update_status()
+        return True
+
+    def save_as(self) -> bool:
+        ws = self.doc.ws
+        if ws is None:
+            return False
+        path, _ = QFileDialog.getSaveFileName(self, "另存为", str(ws.path), f"研发惠企工作区 (*{EXTENSION})")
+        if not path:
+            return False
+        try:
+            ws.save_as(path if path.endswith(EXTENSION) else path + EXTENSION)
+        except (SaveError, WorkspaceError) as exc:
+            self.show_error(str(exc))
+            return False
+        self.update_status()
+        return True
+
+    def maybe_save(self) -> bool:
+        ws = self.doc.ws
+        if ws is None or ws.readonly or not ws.dirty:
+            return True
+        choice = self.ask("保存修改", f"“{ws.path.name}”有未保存的修改，是否保存？", ("保存", "不保存", "取消"))
+        if choice == 0:
+            return self.save()
+        if choice == 1:
+            self.doc.detach(discard=True)
+            return True
+        return False
+
+    def closeEvent(self, event) -> None:
+        if self.maybe_save():
+            self.doc.detach()
+            event.accept()
+        else:
+            event.ignore()
+
+    def import_workbook(self) -> None:
+        ws = self.doc.ws
+        if ws is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "从工作簿导入", "", "Excel 工作簿 (*.xlsx *.xls)")
+        if not path:
+            return
+        try:
+            findings = ws.import_workbook(path)
+        except Exception as exc:      # noqa: BLE001 — shown, never a crash
+            self.show_error(str(exc))
+            return
+        errors = [f for f in findings if f.severity == "error"]
+        self.statusBar().showMessage(f"已导入（{len(errors)} 项错误未导入，见检查结果）", 5000)
+
+    def export_workbook(self) -> None:
+        ws = self.doc.ws
+        if ws is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "导出为工作簿", str(ws.path.with_suffix(".xlsx")), "Excel 工作簿 (*.xlsx)")
+        if path:
+            try:
+                ws.export_workbook(path)
+            except (WorkspaceError, OSError) as exc:
+                self.show_error(str(exc))
+
+    def import_erp(self) -> None:
+        if self.doc.ws is None or self.doc.ws.readonly:
+            return
+        from .import_wizard import ImportWizard
+        wizard = ImportWizard(self.doc.ws, self)
+        wizard.exec()
+
+    def quick_estimate(self) -> None:
+        from .quick_estimate import QuickEstimateDialog
+        dialog = QuickEstimateDialog(self)
+        dialog.exec()
+
+    def save_statement(self) -> None:
+        self.tabs.setCurrentWidget(self.statement)
+        if self.doc.evaluation is not None:
+            self.statement.show_evaluation(self.doc.evaluation)
+
+    def export_forms(self) -> None:
+        ev = self.doc.evaluation
+        if ev is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "导出申报报表到文件夹")
+        if folder:
+            from forms.exports import export_all
+            try:
+                paths = export_all(ev, folder)
+            except OSError as exc:
+                self.show_error(str(exc))
+                return
+            self.statusBar().showMessage("已导出：" + "、".join(p.name for p in paths), 5000)
+
+    def undo(self) -> None:
+        if self.doc.ws is not None and self.doc.ws.can_undo:
+            label = self.doc.ws.undo()
+            self.statusBar().showMessage(f"已撤销：{label or ''}", 3000)
+
+    def redo(self) -> None:
+        if self.doc.ws is not None and self.doc.ws.can_redo:
+            label = self.doc.ws.redo()
+            self.statusBar().showMessage(f"已重做：{label or ''}", 3000)
+
+    def about(self) -> None:
+        import main
+        QMessageBox.about(self, "关于", f"研发惠企测算 R&D Benefit Desk {main.__version__}\n"
+                                       "研发费用加计扣除、高新技术企业与研发后补助测算（离线）")
+
+    # -- refresh --------------------------------------------------------------------------
+    def refresh_tables(self) -> None:
+        ws = self.doc.ws
+        self.profile_page.reload(ws)
+        for page in self.pages.values():
+            page.reload(ws)
+        self.update_status()
+
+    def update_status(self) -> None:
+        ws = self.doc.ws
+        if ws is None:
+            self.setWindowTitle(APP_TITLE)
+            self.status.setText("未打开工作区")
+        else:
+            mark = "*" if ws.dirty else ""
+            ro = "（只读）" if ws.readonly else ""
+            self.setWindowTitle(f"{ws.path.name}{mark}{ro} — {APP_TITLE}")
+            auto = f"  自动保存 {self.doc.last_autosave:%H:%M:%S}" if self.doc.last_autosave else ""
+            self.status.setText(f"{ws.path}{ro}{auto}")
+        can = ws is not None and not ws.readonly
+        for a in (self.act_save_as, self.act_export, self.act_statement, self.act_forms):
+            a.setEnabled(ws is not None)
+        for a in (self.act_save, self.act_import, self.act_erp):
+            a.setEnabled(can)
+        self.act_undo.setEnabled(can and ws.can_undo)
+        self.act_redo.setEnabled(can and ws.can_redo)
+
+    def show_evaluation(self, ev) -> None:
+        self.results.set_evaluation(ev)
+        self.findings.clear()
+        groups: dict[str, QTreeWidgetItem] = {}
+        for f in ev.findings:
+            if f.severity == "info":
+                parent = groups.get(f.code)
+                if parent is None:
+                    parent = groups[f.code] = QTreeWidgetItem(["提示", "", f.message])
+                    self.findings.addTopLevelItem(parent)
+                    parent.setData(0, Qt.UserRole, f)
+                    parent.setExpanded(False)
+                item = QTreeWidgetItem(["提示", f.where, f.message])
+                parent.addChild(item)
+                parent.setText(1, f"{parent.childCount()} 处")
+            else:
+                item = QTreeWidgetItem([SEVERITY[f.severity], f.where, f.message])
+                self.findings.addTopLevelItem(item)
+                if f.severity == "error":
+                    item.setForeground(0, Qt.red)
+            item.setData(0, Qt.UserRole, f)
+        counts = {s: sum(1 for f in ev.findings if f.severity == s) for s in SEVERITY}
+        self.findings_dock.setWindowTitle(f"检查结果（错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}）")
+        self.update_status()
+
+    def show_error(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+        self.last_error = text
+
+    # -- jumping ----------------------------------------------------------------------------
+    def _finding_activated(self, item: QTreeWidgetItem, column: int = 0) -> None:
+        f = item.data(0, Qt.UserRole)
+        if f is not None:
+            self.jump_to_finding(f)
+
+    def jump_to_finding(self, finding) -> bool:
+        ws = self.doc.ws
+        if ws is None:
+            return False
+        place = ws.locate(finding)
+        if place is None:
+            return False
+        table, row_id, field = place
+        if table == "profile":
+            self.tabs.setCurrentWidget(self.profile_page)
+            self.profile_page.focus_field(field)
+            return True
+        page = self.pages.get(table)
+        if page is None or row_id is None:
+            return False
+        self.tabs.setCurrentWidget(page)
+        return page.select_row(row_id, field)
+
+    def jump_to_line_index(self, line_id: int) -> bool:
+        """A ledger line of the current evaluation (Line.id) → its 研发支出 row."""
+        ev = self.doc.evaluation
+        if ev is None:
+            return False
+        line = next((l for l in ev.ledger.lines if l.id == line_id), None)
+        if line is None or line.src is None:
+            return False
+        return self.jump_to_finding(line.src)
