@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSpinBox,
@@ -19,6 +19,11 @@ from .document import Document
 from .table_model import SHEET_TABLES, TABLE_TITLES, WorkspaceTableModel, ledger_filter
 
 APP_TITLE = "研发惠企测算"
+
+
+def _t(text: str) -> str:
+    """Translate a UI string (Qt translation files in resources/i18n; Chinese is the source language)."""
+    return QCoreApplication.translate("MainWindow", text)
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 PERIODS = [("year", "年度汇算"), ("H1", "上半年（7月预缴）"), ("Q1-Q3", "前三季度（10月预缴）")]
 
@@ -31,7 +36,7 @@ class CodeDelegate(QStyledItemDelegate):
         params = load_params()
         self.items = []
         for code, c in params.codes.items():
-            cat = params.categories[c.category].label if c.category else "不可加计扣除"
+            cat = params.categories[c.category].label if c.category else _t("不可加计扣除")
             self.items.append((code, f"{code}  {c.label}（{cat}）"))
 
     def createEditor(self, parent, option, index):
@@ -92,7 +97,7 @@ class TablePage(QWidget):
             elif col.choices:
                 self.view.setItemDelegateForColumn(i, ChoiceDelegate(col.choices, self.view))
             elif col.kind == S.YESNO:
-                self.view.setItemDelegateForColumn(i, ChoiceDelegate(("是", "否"), self.view))
+                self.view.setItemDelegateForColumn(i, ChoiceDelegate((_t("是"), _t("否")), self.view))
             width = 110 if col.kind in (S.AMOUNT, S.DATE) else 80 if col.kind in (S.INT, S.YEAR, S.RATIO) else 140
             if col.field in ("summary", "name"):
                 width = 260
@@ -104,11 +109,11 @@ class TablePage(QWidget):
             self.f_project = QComboBox()
             self.f_code = QComboBox()
             self.f_month = QLineEdit()
-            self.f_month.setPlaceholderText("月份 如 2024-03")
+            self.f_month.setPlaceholderText(_t("月份 如 2024-03"))
             self.f_text = QLineEdit()
-            self.f_text.setPlaceholderText("摘要、凭证号…")
-            for w, label in ((self.f_project, "项目"), (self.f_code, "费用代码"), (self.f_month, "月份"),
-                             (self.f_text, "搜索")):
+            self.f_text.setPlaceholderText(_t("摘要、凭证号…"))
+            for w, label in ((self.f_project, _t("项目")), (self.f_code, _t("费用代码")), (self.f_month, _t("月份")),
+                             (self.f_text, _t("搜索"))):
                 bar.addWidget(QLabel(label))
                 bar.addWidget(w)
             self.f_project.currentIndexChanged.connect(self.apply_filter)
@@ -118,8 +123,8 @@ class TablePage(QWidget):
             layout.addLayout(bar)
         layout.addWidget(self.view)
         buttons = QHBoxLayout()
-        self.add_button = QPushButton("新增行")
-        self.del_button = QPushButton("删除所选行")
+        self.add_button = QPushButton(_t("新增行"))
+        self.del_button = QPushButton(_t("删除所选行"))
         self.add_button.clicked.connect(self.add_row)
         self.del_button.clicked.connect(self.delete_rows)
         self.totals = QLabel()
@@ -143,7 +148,7 @@ class TablePage(QWidget):
         for box in (self.f_project, self.f_code):
             box.blockSignals(True)
             box.clear()
-            box.addItem("全部", None)
+            box.addItem(_t("全部"), None)
         if ws is not None:
             for r in ws.rows("projects"):
                 self.f_project.addItem(f"{r['project_no']} {r.get('name') or ''}", r["project_no"])
@@ -218,7 +223,7 @@ class ProfilePage(QScrollArea):
         for col in S.PROFILE_FIELDS:
             edit = QLineEdit()
             edit.setToolTip(col.help or "")
-            edit.setPlaceholderText(("必填 " if col.required else "") + (col.help or "/".join(col.choices)))
+            edit.setPlaceholderText((_t("必填 ") if col.required else "") + (col.help or "/".join(col.choices)))
             edit.editingFinished.connect(lambda f=col.field, e=edit: self.commit(f, e))
             form.addRow(col.header + ("*" if col.required else ""), edit)
             self.edits[col.field] = edit
@@ -260,18 +265,18 @@ class MainWindow(QMainWindow):
     def __init__(self, autosave_ms: int | None = None):
         super().__init__()
         self.doc = Document(self, **({"autosave_ms": autosave_ms} if autosave_ms else {}))
-        self.setWindowTitle(APP_TITLE)
+        self.setWindowTitle(_t(APP_TITLE))
         self.resize(1280, 800)
         self.tabs = QTabWidget()
         self.profile_page = ProfilePage(self)
         self.pages: dict[str, TablePage] = {t: TablePage(self, t) for t in ("years", "projects", "lines", "adjustments", "facts")}
-        self.tabs.addTab(self.profile_page, S.SHEET_PROFILE)
+        self.tabs.addTab(self.profile_page, _t(S.SHEET_PROFILE))
         for t, page in self.pages.items():
-            self.tabs.addTab(page, TABLE_TITLES[t])
+            self.tabs.addTab(page, _t(TABLE_TITLES[t]))
         self.results = self._results_widget()
-        self.tabs.addTab(self.results, "测算结果")
+        self.tabs.addTab(self.results, _t("测算结果"))
         self.statement = self._statement_widget()
-        self.tabs.addTab(self.statement, "报告")
+        self.tabs.addTab(self.statement, _t("报告"))
         self.setCentralWidget(self.tabs)
         self._build_findings_dock()
         self._build_actions()
@@ -281,7 +286,7 @@ class MainWindow(QMainWindow):
         self.doc.changed.connect(self.refresh_tables)
         self.doc.evaluated.connect(self.show_evaluation)
         self.doc.error.connect(self.show_error)
-        self.doc.busy.connect(lambda b: self.statusBar().showMessage("正在计算…" if b else "计算完成", 0 if b else 3000))
+        self.doc.busy.connect(lambda b: self.statusBar().showMessage(_t("正在计算…") if b else _t("计算完成"), 0 if b else 3000))
         self.doc.saved.connect(lambda kind: self.update_status())
         self.ask = self._ask              # tests replace this to answer dialogs
         self.update_status()
@@ -300,12 +305,12 @@ class MainWindow(QMainWindow):
     # -- layout ---------------------------------------------------------------------------
     def _build_findings_dock(self) -> None:
         self.findings = QTreeWidget()
-        self.findings.setHeaderLabels(["级别", "位置", "说明"])
+        self.findings.setHeaderLabels([_t("级别"), _t("位置"), _t("说明")])
         self.findings.setColumnWidth(0, 60)
         self.findings.setColumnWidth(1, 150)
         self.findings.itemActivated.connect(self._finding_activated)
         self.findings.itemDoubleClicked.connect(self._finding_activated)
-        dock = QDockWidget("检查结果", self)
+        dock = QDockWidget(_t("检查结果"), self)
         dock.setObjectName("findings")
         dock.setWidget(self.findings)
         self.addDockWidget(Qt.BottomDockWidgetArea, dock)
@@ -319,19 +324,19 @@ class MainWindow(QMainWindow):
         return act
 
     def _build_actions(self) -> None:
-        m = self.menuBar().addMenu("文件(&F)")
-        self.act_new = self._action("新建工作区…", self.new_workspace, QKeySequence.New)
-        self.act_open = self._action("打开…", self.open_dialog, QKeySequence.Open)
-        self.act_save = self._action("保存", self.save, QKeySequence.Save)
-        self.act_save_as = self._action("另存为…", self.save_as, QKeySequence.SaveAs)
-        self.act_import = self._action("从工作簿导入…", self.import_workbook)
-        self.act_export = self._action("导出为工作簿…", self.export_workbook)
-        self.act_erp = self._action("导入ERP凭证…", self.import_erp)
-        self.act_statement = self._action("生成报告…", self.save_statement, "Ctrl+P")
-        self.act_forms = self._action("导出申报报表（A107012、辅助账、汇总表）…", self.export_forms)
+        m = self.menuBar().addMenu(_t("文件(&F)"))
+        self.act_new = self._action(_t("新建工作区…"), self.new_workspace, QKeySequence.New)
+        self.act_open = self._action(_t("打开…"), self.open_dialog, QKeySequence.Open)
+        self.act_save = self._action(_t("保存"), self.save, QKeySequence.Save)
+        self.act_save_as = self._action(_t("另存为…"), self.save_as, QKeySequence.SaveAs)
+        self.act_import = self._action(_t("从工作簿导入…"), self.import_workbook)
+        self.act_export = self._action(_t("导出为工作簿…"), self.export_workbook)
+        self.act_erp = self._action(_t("导入ERP凭证…"), self.import_erp)
+        self.act_statement = self._action(_t("生成报告…"), self.save_statement, "Ctrl+P")
+        self.act_forms = self._action(_t("导出申报报表（A107012、辅助账、汇总表）…"), self.export_forms)
         for a in (self.act_new, self.act_open):
             m.addAction(a)
-        self.recent_menu = m.addMenu("最近打开")
+        self.recent_menu = m.addMenu(_t("最近打开"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addSeparator()
         for a in (self.act_save, self.act_save_as):
@@ -340,31 +345,35 @@ class MainWindow(QMainWindow):
         for a in (self.act_import, self.act_erp, self.act_export, self.act_statement, self.act_forms):
             m.addAction(a)
         m.addSeparator()
-        m.addAction(self._action("退出", self.close, QKeySequence.Quit))
-        e = self.menuBar().addMenu("编辑(&E)")
-        self.act_undo = self._action("撤销", self.undo, QKeySequence.Undo)
-        self.act_redo = self._action("重做", self.redo, QKeySequence.Redo)
+        m.addAction(self._action(_t("退出"), self.close, QKeySequence.Quit))
+        e = self.menuBar().addMenu(_t("编辑(&E)"))
+        self.act_undo = self._action(_t("撤销"), self.undo, QKeySequence.Undo)
+        self.act_redo = self._action(_t("重做"), self.redo, QKeySequence.Redo)
         e.addAction(self.act_undo)
         e.addAction(self.act_redo)
-        t = self.menuBar().addMenu("工具(&T)")
-        self.act_quick = self._action("快速测算…", self.quick_estimate, "Ctrl+Shift+Q")
+        t = self.menuBar().addMenu(_t("工具(&T)"))
+        self.act_quick = self._action(_t("快速测算…"), self.quick_estimate, "Ctrl+Shift+Q")
         t.addAction(self.act_quick)
-        t.addAction(self._action("重新计算", self.doc.recompute, "F5"))
-        h = self.menuBar().addMenu("帮助(&H)")
-        h.addAction(self._action("关于", self.about))
+        t.addAction(self._action(_t("重新计算"), self.doc.recompute, "F5"))
+        v = self.menuBar().addMenu(_t("视图(&V)"))
+        lang = v.addMenu(_t("语言 / Language"))
+        for code, label in (("zh", "中文"), ("en", "English")):
+            lang.addAction(self._action(label, lambda checked=False, c=code: self.set_language(c)))
+        h = self.menuBar().addMenu(_t("帮助(&H)"))
+        h.addAction(self._action(_t("关于"), self.about))
 
     def _build_toolbar(self) -> None:
-        bar = self.addToolBar("测算期间")
+        bar = self.addToolBar(_t("测算期间"))
         bar.setObjectName("period")
-        bar.addWidget(QLabel(" 年度 "))
+        bar.addWidget(QLabel(_t(" 年度 ")))
         self.year_box = QSpinBox()
         self.year_box.setRange(2016, 2100)
         self.year_box.setValue(self.doc.year)
         bar.addWidget(self.year_box)
-        bar.addWidget(QLabel(" 期间 "))
+        bar.addWidget(QLabel(_t(" 期间 ")))
         self.period_box = QComboBox()
         for key, label in PERIODS:
-            self.period_box.addItem(label, key)
+            self.period_box.addItem(_t(label), key)
         bar.addWidget(self.period_box)
         self.year_box.valueChanged.connect(self._period_changed)
         self.period_box.currentIndexChanged.connect(self._period_changed)
@@ -376,7 +385,7 @@ class MainWindow(QMainWindow):
         self.doc.set_period(self.year_box.value(), self.period_box.currentData())
 
     # -- documents ------------------------------------------------------------------------
-    def _ask(self, title: str, text: str, buttons=("是", "否")) -> int:
+    def _ask(self, title: str, text: str, buttons=(_t("是"), _t("否"))) -> int:
         box = QMessageBox(QMessageBox.Question, title, text, parent=self)
         made = [box.addButton(b, QMessageBox.AcceptRole if i == 0 else QMessageBox.RejectRole) for i, b in enumerate(buttons)]
         box.exec()
@@ -391,13 +400,13 @@ class MainWindow(QMainWindow):
         recover = None
         when = Workspace.recovery_available(path)
         if when is not None:
-            choice = self.ask("恢复未保存的修改", f"“{path.name}”有一份 {when:%Y-%m-%d %H:%M} 的自动保存，比文件更新。"
-                              "是否恢复？", ("恢复", "不恢复"))
+            choice = self.ask(_t("恢复未保存的修改"), f"“{path.name}”有一份 {when:%Y-%m-%d %H:%M} 的自动保存，比文件更新。"
+                              + _t("是否恢复？"), (_t("恢复"), _t("不恢复")))
             recover = choice == 0
         try:
             ws = Workspace.open(path, recover=recover)
         except (WorkspaceLocked, WorkspaceReadOnly) as exc:
-            choice = self.ask("文件正在使用", f"{exc}\n\n是否以只读方式打开？", ("只读打开", "取消"))
+            choice = self.ask(_t("文件正在使用"), f"{exc}\n\n是否以只读方式打开？", (_t("只读打开"), _t("取消")))
             if choice != 0:
                 return False
             try:
@@ -447,7 +456,7 @@ class MainWindow(QMainWindow):
         self.update_status()
 
     def new_workspace(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "新建工作区", "", f"研发惠企工作区 (*{EXTENSION})")
+        path, _ = QFileDialog.getSaveFileName(self, _t("新建工作区"), "", f"研发惠企工作区 (*{EXTENSION})")
         if not path:
             return
         if not path.endswith(EXTENSION):
@@ -460,7 +469,7 @@ class MainWindow(QMainWindow):
         self._attach(ws)
 
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "打开", "", f"研发惠企工作区 (*{EXTENSION});;Excel 工作簿 (*.xlsx *.xls)")
+        path, _ = QFileDialog.getOpenFileName(self, _t("打开"), "", f"研发惠企工作区 (*{EXTENSION});;Excel 工作簿 (*.xlsx *.xls)")
         if path:
             self.open_path(path)
 
@@ -487,7 +496,7 @@ class MainWindow(QMainWindow):
         ws = self.doc.ws
         if ws is None:
             return False
-        path, _ = QFileDialog.getSaveFileName(self, "另存为", str(ws.path), f"研发惠企工作区 (*{EXTENSION})")
+        path, _ = QFileDialog.getSaveFileName(self, _t("另存为"), str(ws.path), f"研发惠企工作区 (*{EXTENSION})")
         if not path:
             return False
         try:
@@ -502,7 +511,7 @@ class MainWindow(QMainWindow):
         ws = self.doc.ws
         if ws is None or ws.readonly or not ws.dirty:
             return True
-        choice = self.ask("保存修改", f"“{ws.path.name}”有未保存的修改，是否保存？", ("保存", "不保存", "取消"))
+        choice = self.ask(_t("保存修改"), f"“{ws.path.name}”有未保存的修改，是否保存？", (_t("保存"), _t("不保存"), _t("取消")))
         if choice == 0:
             return self.save()
         if choice == 1:
@@ -521,22 +530,44 @@ class MainWindow(QMainWindow):
         ws = self.doc.ws
         if ws is None:
             return
-        path, _ = QFileDialog.getOpenFileName(self, "从工作簿导入", "", "Excel 工作簿 (*.xlsx *.xls)")
-        if not path:
+        path, _ = QFileDialog.getOpenFileName(self, _t("从工作簿导入"), "", _t("Excel 工作簿 (*.xlsx *.xls)"))
+        if path:
+            self.import_workbook_path(path)
+
+    def import_workbook_path(self, path: str, *, mode: str = "replace") -> None:
+        """Import off the UI thread with a progress dialog; 取消 undoes the import (one undo step)."""
+        from PySide6.QtWidgets import QProgressDialog
+        from .workers import run_in_pool
+
+        ws = self.doc.ws
+        if ws is None or ws.readonly:
             return
-        try:
-            findings = ws.import_workbook(path)
-        except Exception as exc:      # noqa: BLE001 — shown, never a crash
-            self.show_error(str(exc))
-            return
-        errors = [f for f in findings if f.severity == "error"]
-        self.statusBar().showMessage(f"已导入（{len(errors)} 项错误未导入，见检查结果）", 5000)
+        dialog = QProgressDialog(_t("正在导入工作簿…"), _t("取消"), 0, 0, self)
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.setMinimumDuration(300)
+        self._import_cancelled = False
+        dialog.canceled.connect(lambda: setattr(self, "_import_cancelled", True))
+
+        def finished(findings, error):
+            dialog.reset()
+            if error:
+                self.show_error(error)
+            elif self._import_cancelled:
+                ws.undo()
+                self.statusBar().showMessage(_t("导入已取消"), 5000)
+            else:
+                errors = [f for f in findings if f.severity == "error"]
+                self.statusBar().showMessage(f"已导入（{len(errors)} 项错误未导入，见检查结果）", 5000)
+            self.import_done = True
+
+        self.import_done = False
+        run_in_pool(self.doc.pool, lambda: ws.import_workbook(path, mode=mode), finished)
 
     def export_workbook(self) -> None:
         ws = self.doc.ws
         if ws is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "导出为工作簿", str(ws.path.with_suffix(".xlsx")), "Excel 工作簿 (*.xlsx)")
+        path, _ = QFileDialog.getSaveFileName(self, _t("导出为工作簿"), str(ws.path.with_suffix(".xlsx")), _t("Excel 工作簿 (*.xlsx)"))
         if path:
             try:
                 ws.export_workbook(path)
@@ -564,7 +595,7 @@ class MainWindow(QMainWindow):
         ev = self.doc.evaluation
         if ev is None:
             return
-        folder = QFileDialog.getExistingDirectory(self, "导出申报报表到文件夹")
+        folder = QFileDialog.getExistingDirectory(self, _t("导出申报报表到文件夹"))
         if folder:
             from forms.exports import export_all
             try:
@@ -572,7 +603,7 @@ class MainWindow(QMainWindow):
             except OSError as exc:
                 self.show_error(str(exc))
                 return
-            self.statusBar().showMessage("已导出：" + "、".join(p.name for p in paths), 5000)
+            self.statusBar().showMessage(_t("已导出：") + "、".join(p.name for p in paths), 5000)
 
     def undo(self) -> None:
         if self.doc.ws is not None and self.doc.ws.can_undo:
@@ -584,10 +615,16 @@ class MainWindow(QMainWindow):
             label = self.doc.ws.redo()
             self.statusBar().showMessage(f"已重做：{label or ''}", 3000)
 
+    def set_language(self, code: str) -> None:
+        """Stored in the settings; takes effect at the next start (the translator is installed at startup)."""
+        from .app import save_language
+        save_language(code)
+        self.statusBar().showMessage(_t("界面语言将在重新启动后生效") + " / The interface language applies after a restart", 8000)
+
     def about(self) -> None:
         import main
-        QMessageBox.about(self, "关于", f"研发惠企测算 R&D Benefit Desk {main.__version__}\n"
-                                       "研发费用加计扣除、高新技术企业与研发后补助测算（离线）")
+        QMessageBox.about(self, _t("关于"), f"研发惠企测算 R&D Benefit Desk {main.__version__}\n"
+                                       + _t("研发费用加计扣除、高新技术企业与研发后补助测算（离线）"))
 
     # -- refresh --------------------------------------------------------------------------
     def refresh_tables(self) -> None:
@@ -600,12 +637,12 @@ class MainWindow(QMainWindow):
     def update_status(self) -> None:
         ws = self.doc.ws
         if ws is None:
-            self.setWindowTitle(APP_TITLE)
-            self.status.setText("未打开工作区")
+            self.setWindowTitle(_t(APP_TITLE))
+            self.status.setText(_t("未打开工作区"))
         else:
             mark = "*" if ws.dirty else ""
-            ro = "（只读）" if ws.readonly else ""
-            self.setWindowTitle(f"{ws.path.name}{mark}{ro} — {APP_TITLE}")
+            ro = _t("（只读）") if ws.readonly else ""
+            self.setWindowTitle(f"{ws.path.name}{mark}{ro} — {_t(APP_TITLE)}")
             auto = f"  自动保存 {self.doc.last_autosave:%H:%M:%S}" if self.doc.last_autosave else ""
             self.status.setText(f"{ws.path}{ro}{auto}")
         can = ws is not None and not ws.readonly
@@ -624,15 +661,15 @@ class MainWindow(QMainWindow):
             if f.severity == "info":
                 parent = groups.get(f.code)
                 if parent is None:
-                    parent = groups[f.code] = QTreeWidgetItem(["提示", "", f.message])
+                    parent = groups[f.code] = QTreeWidgetItem([_t("提示"), "", f.message])
                     self.findings.addTopLevelItem(parent)
                     parent.setData(0, Qt.UserRole, f)
                     parent.setExpanded(False)
-                item = QTreeWidgetItem(["提示", f.where, f.message])
+                item = QTreeWidgetItem([_t("提示"), f.where, f.message])
                 parent.addChild(item)
                 parent.setText(1, f"{parent.childCount()} 处")
             else:
-                item = QTreeWidgetItem([SEVERITY[f.severity], f.where, f.message])
+                item = QTreeWidgetItem([_t(SEVERITY[f.severity]), f.where, f.message])
                 self.findings.addTopLevelItem(item)
                 if f.severity == "error":
                     item.setForeground(0, Qt.red)

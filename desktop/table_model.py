@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, Signal
 
 from calc import schema as S
 from calc.money import fen_display
@@ -74,7 +74,8 @@ class WorkspaceTableModel(QAbstractTableModel):
         if role != Qt.DisplayRole:
             return None
         if orientation == Qt.Horizontal:
-            return self.columns[section].header + ("*" if self.columns[section].required else "")
+            col = self.columns[section]
+            return QCoreApplication.translate("schema", col.header) + ("*" if col.required else "")
         return str(section + 1)
 
     def stored(self, row: int, col: int):

@@ -198,3 +198,36 @@ def test_killed_application_loses_at_most_the_last_autosave_interval(tmp_path):
         assert plain.rows("projects")[0]["name"] != "自动保存之前的修改"
     finally:
         plain.close(discard=True)
+
+
+def test_english_interface(qtbot):
+    from PySide6.QtWidgets import QApplication
+    from desktop.app import install_translator
+    app = QApplication.instance()
+    translator = install_translator(app, "en")
+    assert translator is not None
+    try:
+        win = MainWindow()
+        qtbot.addWidget(win)
+        menus = [a.text() for a in win.menuBar().actions()]
+        assert "&File" in menus and "&Edit" in menus and "&Help" in menus
+        tabs = [win.tabs.tabText(i) for i in range(win.tabs.count())]
+        assert "Ledger" in tabs and "Results" in tabs
+        header = win.pages["lines"].model.headerData(0, Qt.Horizontal)
+        assert header.startswith("Date")
+        win.doc.detach()
+    finally:
+        app.removeTranslator(translator)
+
+
+def test_import_workbook_off_the_ui_thread(window, qtbot, tmp_path):
+    import main
+    from forms.workbook import load_ledger, save_ledger
+    ledger = load_ledger(main.SAMPLE)
+    src = tmp_path / "again.xlsx"
+    save_ledger(ledger, src)
+    before = window.doc.ws.count("lines")
+    window.import_workbook_path(str(src), mode="replace")
+    qtbot.waitUntil(lambda: getattr(window, "import_done", False), timeout=120000)
+    assert window.doc.ws.count("lines") == before
+    assert window.doc.ws.can_undo
