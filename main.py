@@ -13,9 +13,10 @@ import json
 import sys
 from pathlib import Path
 
+from calc.version import __version__  # the one place it is written (re-exported: main.__version__)
+
 ROOT = Path(__file__).resolve().parent
 SAMPLE = ROOT / "resources" / "sample" / "sample_enterprise.xlsx"
-__version__ = "0.1.0"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"rd-benefit {__version__}")
     ap.add_argument("--demo", action="store_true", help="以内置示例企业打开")
     ap.add_argument("--open", metavar="FILE", help="打开工作区（.rdw）或工作簿（.xlsx）")
+    ap.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)   # packaging check, see cmd_smoke
     sub = ap.add_subparsers(dest="command")
     c = sub.add_parser("compute", help="计算并输出结果")
     c.add_argument("workbook")
@@ -145,6 +147,60 @@ def cmd_template(args) -> int:
     return 0
 
 
+def cmd_smoke(seconds: float = 1.0) -> int:
+    """Hidden ``--smoke``: the bundle's self-test.  Opens the main window offscreen on the sample enterprise,
+    waits for its evaluation, writes and renders the statement, processes events for ``seconds`` and exits:
+    0 if all went well.  Used by packaging/build.sh and tests/test_packaging.py."""
+    import os
+    import tempfile
+    import time
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")       # before the QApplication exists
+    import desktop  # noqa: F401  (the PySide6 reference-count workaround)
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.fonts import ensure_font
+    from desktop.main_window import MainWindow
+    from forms.statement import write_statement
+
+    started = time.monotonic()
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    ensure_font(app)
+    window = MainWindow()
+    window.ask = lambda *a, **k: 1            # never a modal question
+    window.show()
+    window.open_sample()
+
+    def pump(until, limit: float) -> bool:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            app.processEvents()
+            if until():
+                return True
+            time.sleep(0.01)
+        return until()
+
+    ok = pump(lambda: window.doc.evaluation is not None, 120)
+    ev = window.doc.evaluation
+    if not ok or ev is None:
+        print("smoke: 示例企业未能计算", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="rd-smoke-") as tmp:
+        pdf = Path(tmp) / "statement.pdf"
+        facts = write_statement(ev, pdf)
+        from desktop.statement_view import render_pdf_pages
+        pages = render_pdf_pages(pdf, 20)
+        size = pdf.stat().st_size
+    pump(lambda: False, seconds)
+    grabbed = not window.grab().isNull()
+    print(f"smoke: ok · {__version__} · {ev.ledger.profile.name} {ev.year} · 明细 {len(ev.ledger.lines)} 行 · "
+          f"A107012 第40行 {ev.sd.rows.get('R40')} 分 · 报告 {len(pages)} 页 {size} 字节 · "
+          f"缺字 {len(facts['missing_characters'])} · 窗口截图 {'ok' if grabbed else '失败'} · "
+          f"{time.monotonic() - started:.1f} s")
+    window.doc.detach(discard=True)
+    window.close()
+    return 0 if grabbed and pages and not facts["missing_characters"] else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -158,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_statement(args)
         if args.command == "packs":
             return cmd_packs(args)
+        if args.smoke:
+            return cmd_smoke()
         # no command: the desktop application, the product's main job
         try:
             from desktop.app import run
@@ -188,4 +246,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+    multiprocessing.freeze_support()      # a no-op unless frozen (PyInstaller bundle) and in a worker process
     sys.exit(main())

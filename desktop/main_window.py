@@ -264,7 +264,10 @@ class ProfilePage(QScrollArea):
 class MainWindow(QMainWindow):
     def __init__(self, autosave_ms: int | None = None):
         super().__init__()
-        self.doc = Document(self, **({"autosave_ms": autosave_ms} if autosave_ms else {}))
+        from .settings import load_settings
+        self.settings = load_settings()
+        self.doc = Document(self, autosave_ms=autosave_ms or self.settings.autosave_ms)
+        self.doc.extra_packs = list(self.settings.default_packs)
         self.setWindowTitle(_t(APP_TITLE))
         self.resize(1280, 800)
         self.tabs = QTabWidget()
@@ -355,6 +358,7 @@ class MainWindow(QMainWindow):
         self.act_quick = self._action(_t("快速测算…"), self.quick_estimate, "Ctrl+Shift+Q")
         t.addAction(self.act_quick)
         t.addAction(self._action(_t("重新计算"), self.doc.recompute, "F5"))
+        t.addAction(self._action(_t("设置…"), self.edit_settings))
         v = self.menuBar().addMenu(_t("视图(&V)"))
         lang = v.addMenu(_t("语言 / Language"))
         for code, label in (("zh", "中文"), ("en", "English")):
@@ -418,6 +422,7 @@ class MainWindow(QMainWindow):
             self.show_error(f"无法打开“{path.name}”：{exc}")
             return False
         self._attach(ws)
+        self._remember(path)
         return True
 
     def open_workbook_as_workspace(self, path: Path) -> bool:
@@ -456,20 +461,23 @@ class MainWindow(QMainWindow):
         self.update_status()
 
     def new_workspace(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, _t("新建工作区"), "", f"研发惠企工作区 (*{EXTENSION})")
+        path, _ = QFileDialog.getSaveFileName(self, _t("新建工作区"), self.settings.start_folder(), f"研发惠企工作区 (*{EXTENSION})")
         if not path:
             return
         if not path.endswith(EXTENSION):
             path += EXTENSION
         try:
             ws = Workspace.create(path, overwrite=True)
-        except WorkspaceError as exc:
+            if self.settings.advisor_name:
+                ws.set_profile("advisor", self.settings.advisor_name)
+        except (WorkspaceError, InvalidValue) as exc:
             self.show_error(str(exc))
             return
+        self._remember(path)
         self._attach(ws)
 
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, _t("打开"), "", f"研发惠企工作区 (*{EXTENSION});;Excel 工作簿 (*.xlsx *.xls)")
+        path, _ = QFileDialog.getOpenFileName(self, _t("打开"), self.settings.start_folder(), f"研发惠企工作区 (*{EXTENSION});;Excel 工作簿 (*.xlsx *.xls)")
         if path:
             self.open_path(path)
 
@@ -530,7 +538,7 @@ class MainWindow(QMainWindow):
         ws = self.doc.ws
         if ws is None:
             return
-        path, _ = QFileDialog.getOpenFileName(self, _t("从工作簿导入"), "", _t("Excel 工作簿 (*.xlsx *.xls)"))
+        path, _ = QFileDialog.getOpenFileName(self, _t("从工作簿导入"), self.settings.start_folder(), _t("Excel 工作簿 (*.xlsx *.xls)"))
         if path:
             self.import_workbook_path(path)
 
@@ -595,7 +603,7 @@ class MainWindow(QMainWindow):
         ev = self.doc.evaluation
         if ev is None:
             return
-        folder = QFileDialog.getExistingDirectory(self, _t("导出申报报表到文件夹"))
+        folder = QFileDialog.getExistingDirectory(self, _t("导出申报报表到文件夹"), self.settings.start_folder())
         if folder:
             from forms.exports import export_all
             try:
@@ -622,9 +630,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(_t("界面语言将在重新启动后生效") + " / The interface language applies after a restart", 8000)
 
     def about(self) -> None:
-        import main
-        QMessageBox.about(self, _t("关于"), f"研发惠企测算 R&D Benefit Desk {main.__version__}\n"
-                                       + _t("研发费用加计扣除、高新技术企业与研发后补助测算（离线）"))
+        from calc.version import about_html
+        QMessageBox.about(self, _t("关于"), about_html())
+
+    def edit_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+        if SettingsDialog(self.settings, self).exec():
+            self.doc.autosave_timer.setInterval(self.settings.autosave_ms)
+            self.doc.extra_packs = list(self.settings.default_packs)
+            self.doc.recompute()
+
+    def _remember(self, path) -> None:
+        from .settings import save_settings
+        self.settings.remember(path)
+        save_settings(self.settings)
 
     # -- refresh --------------------------------------------------------------------------
     def refresh_tables(self) -> None:

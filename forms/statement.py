@@ -24,6 +24,7 @@ from reportlab.platypus import (CondPageBreak, KeepTogether, PageBreak, Paragrap
 from calc.evaluate import Evaluation
 from calc.money import fen_display, ratio_str, rmb_upper, round_fen
 from calc.params import Params, load_params
+from calc.version import __version__, versions_line
 
 from .pdftext import MAIN, TextGuard, register_fonts
 from .report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines
@@ -46,6 +47,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "h2": ParagraphStyle("h2", parent=base, fontSize=10.5, leading=15, spaceBefore=6, spaceAfter=3, textColor=BLUE),
         "big": ParagraphStyle("big", parent=base, fontSize=20, leading=26, alignment=TA_CENTER, textColor=BLUE),
         "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
+        "versions": ParagraphStyle("versions", parent=base, fontSize=6.5, leading=8.5, spaceBefore=1.5, wordWrap=None,
+                                   textColor=GREY),
     }
 
 
@@ -79,7 +82,7 @@ class Statement:
                  version: str = ""):
         self.ev, self.params = ev, params or load_params()
         self.issued = issued or dt.date.today()
-        self.version = version
+        self.version = version or __version__
         self.s = _styles()
         self.t = TextGuard()
         self.story: list = []
@@ -128,7 +131,13 @@ class Statement:
              f"{prof.prepared_by or '—'} / {prof.advisor or '—'}"],
         ]
         self.story.append(self.table(info, [24 * mm, 62 * mm, 32 * mm, 56 * mm], header_rows=0))
-        self.story.append(Spacer(1, 4 * mm))
+        self.story.append(self.p(self.versions_line(), "versions"))
+        self.story.append(Spacer(1, 3 * mm))
+
+    def versions_line(self) -> str:
+        """The app, parameter-file and (used) rule-pack versions: what is needed to reproduce the figures."""
+        used = [e.pack_id for e in self.ev.subsidies]
+        return versions_line(self.params, used, app_version=self.version)
 
     def benefit_items(self) -> list[tuple[str, int, str, bool]]:
         """(label, amount 分, plain-language explanation, up_to)."""
