@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from .hnte import HnteEvaluation, hnte_evaluation
 from .incometax import TaxEffect, hnte_years, tax_effect
+from .ingest import gc_paused
 from .techsme import TechSmeEvaluation, tech_sme_evaluation
 from .model import ERROR, WARNING, Finding, Ledger
 from .params import Params, load_params
@@ -69,7 +70,12 @@ def evaluate(ledger: Ledger, year: int, period: str = "year", params: Params | N
              packs: tuple[str, ...] | list[str] | None = None) -> Evaluation:
     """Everything for one year/period. ``packs``: post-subsidy rule-pack ids in addition to the
     workbook's 所在地区后补助政策 (data year = ``year``)."""
-    params = params or load_params()
+    with gc_paused():               # many short-lived objects, no cycles: no collector passes over the ledger
+        return _evaluate(ledger, year, period, params or load_params(), q4_method, engine, packs)
+
+
+def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method: str | None,
+              engine: SuperDeductionEngine | None, packs) -> Evaluation:
     engine = engine or SuperDeductionEngine(ledger, params)
     sd = engine.compute(year, period, q4_method)
     findings = list(ledger.findings)
@@ -86,10 +92,12 @@ def evaluate(ledger: Ledger, year: int, period: str = "year", params: Params | N
     if period == "year":
         ev.hnte = hnte_evaluation(ledger, year, params, sd_engine=engine)
         ev.tech_sme = tech_sme_evaluation(ledger, year + 1, params, sd_engine=engine)
+        seen = {(f.code, f.sheet, f.row, f.column) for f in ev.findings}
         for part in (ev.hnte, ev.tech_sme):
             ev.interpretations |= set(part.interpretations)
-            seen = {(f.code, f.sheet, f.row, f.column) for f in ev.findings}
-            ev.findings += [f for f in part.findings if (f.code, f.sheet, f.row, f.column) not in seen]
+            new = [f for f in part.findings if (f.code, f.sheet, f.row, f.column) not in seen]
+            ev.findings += new
+            seen.update((f.code, f.sheet, f.row, f.column) for f in new)
         _subsidies(ev, params, engine, packs)
     if te is not None:
         ev.interpretations |= set(te.interpretations)

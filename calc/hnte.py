@@ -17,13 +17,17 @@ Public API (the lead codes against these names):
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
+
+from .columns import ledger_memo, line_columns, project_order
 from .model import INFO, WARNING, Finding, Ledger, Line, YearData
-from .money import fen_display, fen_str, ratio_str, round_fen
+from .money import fen_display, fen_str, ratio_str, round_fen, round_ratio
 from .params import Dated, Params, load_params
 from .superdeduction import GRANT, SDResult, SuperDeductionEngine, Trace
 
@@ -170,36 +174,6 @@ class HnteCaliber:
                 "flags": list(self.flags), "interpretations": sorted(self.interpretations)}
 
 
-def _line_amount(line: Line) -> int:
-    """会计金额 × 研发工时占比, rounded to the 分 on the line (AI-APP-21, as AI-APP-01)."""
-    return line.amount if line.share is None else round_fen(line.amount * line.share)
-
-
-def _line_category(line: Line, params: Params) -> tuple[str | None, str]:
-    """(category, status): status counted | unassigned | excluded | invalid."""
-    cats = _tables(params)["categories"]["items"]
-    if line.hnte_category:
-        if line.hnte_category == "不计入":
-            return None, "excluded"
-        if line.hnte_category in cats:
-            return line.hnte_category, "counted"
-        return None, "invalid"
-    code = params.codes.get(line.code)
-    if code is None or code.hnte is None:
-        return None, "unassigned"
-    return code.hnte, "counted"
-
-
-def _overseas(line: Line, ledger: Ledger) -> bool:
-    proj = ledger.projects.get(line.project_no)
-    return line.code in OVERSEAS_CODES or (proj is not None and proj.entrustee_location == OVERSEAS)
-
-
-def _entrustee_owned(line: Line, ledger: Ledger) -> bool:
-    proj = ledger.projects.get(line.project_no)
-    return proj is not None and proj.form == "委托研发" and proj.ownership == ENTRUSTEE_OWNED
-
-
 def _code_label(code: str, params: Params) -> str:
     c = params.codes.get(code)
     return f"{code} {c.label}" if c else code
@@ -216,6 +190,37 @@ def hnte_caliber(ledger: Ledger, year: int, params: Params | None = None) -> Hnt
     uses the 年度数据 totals 研发费用（高企口径）/ 境内研发费用.
     """
     params = _p(params)
+    return ledger_memo(ledger, ("hnte_caliber", year), lambda: _hnte_caliber(ledger, year, params), check=params)
+
+
+def _hnte_status(ledger: Ledger, params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Per line: (status, category index into the 195号 categories).  Status 0 counted; 1 the project is
+    委托研发 with results owned by the 受托方; 2 the line's 高企费用类别 is “不计入”; 3 no category — the override
+    is not a category, or there is none and the code has no HNTE category.  Amounts are 会计金额 × 研发工时占比
+    rounded per line (AI-APP-21): ``LineColumns.hnte_amount``."""
+    cols = line_columns(ledger)
+
+    def build():
+        cats = list(_tables(params)["categories"]["items"])
+        index = {c: i for i, c in enumerate(cats)}
+        code_cat = np.array([index[c.hnte] if (c := params.codes.get(k)) is not None and c.hnte is not None else -1
+                             for k in cols.code_keys] or [-1], dtype=np.int64)
+        # override: -2 不计入, -3 not a category
+        over = np.array([-2 if h == "不计入" else index.get(h, -3) for h in cols.hcat_keys] + [0], dtype=np.int64)
+        has_over = cols.hcat >= 0
+        cat = np.where(has_over, over[cols.hcat], code_cat[cols.code]) if cols.n else np.zeros(0, dtype=np.int64)
+        status = np.zeros(cols.n, dtype=np.int64)
+        status[cat < 0] = 3
+        status[cat == -2] = 2
+        owned = cols.proj_values({no: p.form == "委托研发" and p.ownership == ENTRUSTEE_OWNED
+                                  for no, p in ledger.projects.items()}, False, bool)
+        status[owned] = 1
+        return status, cat
+
+    return cols.memo("hnte_status", build, check=params)
+
+
+def _hnte_caliber(ledger: Ledger, year: int, params: Params) -> HnteCaliber:
     t = _tables(params)
     cats = t["categories"]["items"]
     cat7, cat8 = t["categories"]["entrusted"], t["categories"]["other"]
@@ -225,74 +230,93 @@ def hnte_caliber(ledger: Ledger, year: int, params: Params | None = None) -> Hnt
     cap_factor = oc.fraction / (1 - oc.fraction)
     findings: list[Finding] = []
     ais: set[str] = {"AI-01"}
-    lines = [l for l in ledger.lines if l.date.year == year]
+    cols = line_columns(ledger)
+    in_year = np.flatnonzero(cols.year == year)
     row = ledger.year_row(year)
 
-    if not lines:
+    if not len(in_year):
         return _caliber_from_year_data(ledger, year, row, findings, ais)
 
     ais |= {"AI-04", "AI-05", "AI-06", "AI-APP-20", "AI-APP-21", "AI-APP-23"}
+    status_all, cat_all = _hnte_status(ledger, params)
+    status = status_all[in_year]
+    out_rows = in_year[status != 0]
     excluded: list[tuple[int, str, str]] = []
-    unassigned: dict[str, list[Line]] = defaultdict(list)
-    per_activity: dict[str, list[tuple[Line, str, int]]] = defaultdict(list)
-    for l in lines:
-        if _entrustee_owned(l, ledger):
-            excluded.append((l.id, "ownership", "委托研发成果归受托方所有，不计入高企口径"))
+    if len(out_rows):
+        # (reason, text) per line: one per code for the unassigned, then ownership, then 不计入
+        reasons = np.array([("unassigned", f"{_code_label(k, params)}：{UNASSIGNED_MESSAGE}，暂不计入")
+                            for k in cols.code_keys] + [("ownership", "委托研发成果归受托方所有，不计入高企口径"),
+                                                        ("user_excluded", "用户指定“不计入”高企口径")] + [None],
+                           dtype=object)[:-1]
+        st = status_all[out_rows]
+        which = np.where(st == 3, cols.code[out_rows], len(cols.code_keys) + st - 1)
+        excluded = [(i, *r) for i, r in zip(cols.ids[out_rows].tolist(), reasons[which].tolist())]
+        if (status == 1).any():
             ais.add("AI-APP-25")
-            continue
-        cat, status = _line_category(l, params)
-        if status == "excluded":
-            excluded.append((l.id, "user_excluded", "用户指定“不计入”高企口径"))
-            continue
-        if status in ("unassigned", "invalid"):
-            unassigned[l.code].append(l)
-            excluded.append((l.id, "unassigned", f"{_code_label(l.code, params)}：{UNASSIGNED_MESSAGE}，暂不计入"))
-            continue
-        if l.funding == GRANT:
-            ais.add("AI-APP-22")
-        if l.share is not None:
-            ais.add("AI-APP-01")
-        per_activity[l.project_no].append((l, cat, _line_amount(l)))
-        proj = ledger.projects.get(l.project_no)
-        if proj is not None and proj.form == "委托研发" and proj.ownership == "双方共有":
-            ais.add("AI-APP-25")
-    for code, ls in unassigned.items():
-        total = sum(l.amount for l in ls)
-        first = ls[0]
-        findings.append(Finding(WARNING, "W_HNTE_CATEGORY", f"{year}年度{_code_label(code, params)}共{len(ls)}行、"
-                                f"{_yuan(total)}：{UNASSIGNED_MESSAGE}（在“研发支出”表的“高企费用类别”列填写），暂不计入高企口径研发费用",
-                                "研发支出", first.src.row if first.src else None, "高企费用类别"))
+        loose = out_rows[st == 3]                                   # unassigned: per code, first seen
+        codes_of, first_at, counts = np.unique(cols.code[loose], return_index=True, return_counts=True)
+        for u in np.argsort(first_at, kind="stable").tolist():
+            c = int(codes_of[u])
+            code = cols.code_keys[c]
+            total = cols.total(cols.amount, loose[cols.code[loose] == c])
+            first = ledger.lines[int(loose[first_at[u]])]
+            findings.append(Finding(WARNING, "W_HNTE_CATEGORY", f"{year}年度{_code_label(code, params)}共{int(counts[u])}行、"
+                                    f"{_yuan(total)}：{UNASSIGNED_MESSAGE}（在“研发支出”表的“高企费用类别”列填写），暂不计入高企口径研发费用",
+                                    "研发支出", first.src.row if first.src else None, "高企费用类别"))
+    counted = in_year[status == 0]
+    if cols.grant[counted].any():
+        ais.add("AI-APP-22")
+    if cols.has_share[counted].any():
+        ais.add("AI-APP-01")
+    if cols.proj_values({no: p.form == "委托研发" and p.ownership == "双方共有" for no, p in ledger.projects.items()},
+                        False, bool, counted).any():
+        ais.add("AI-APP-25")
 
-    order = list(ledger.projects) + sorted(k for k in per_activity if k not in ledger.projects)
+    # Σ per activity (project) × category, with category 7 split domestic / overseas; line ids per activity
+    order, rank, n_ranks = project_order(ledger)
+    mask = np.zeros(cols.n, dtype=bool)
+    mask[counted] = True
+    counted = order[mask[order]]                          # activity order, ledger order within
+    nc = len(cats)
+    crank = rank[counted]
+    amounts = cols.hnte_amount[counted]
+    ccat = cat_all[counted]
+    sums = cols.group_sums(crank * nc + ccat, amounts, n_ranks * nc)
+    c7 = cats.index(cat7)
+    overseas_code = np.array([k in OVERSEAS_CODES for k in cols.code_keys] or [False], dtype=bool)
+    overseas_proj = cols.proj_values({no: p.entrustee_location == OVERSEAS for no, p in ledger.projects.items()},
+                                     False, bool, counted)
+    is7 = ccat == c7
+    abroad = overseas_code[cols.code[counted]] | overseas_proj
+    over7 = cols.group_sums(crank[is7 & abroad], amounts[is7 & abroad], n_ranks)
+    dom7 = cols.group_sums(crank[is7 & ~abroad], amounts[is7 & ~abroad], n_ranks)
+    bounds = np.searchsorted(crank, np.arange(n_ranks + 1)).tolist()
+    id_list = cols.ids[counted].tolist()
+    by_category = (cols.ids[counted], ccat, np.asarray(bounds))     # for the bridge: ids per activity and category
+    ef_fraction, zero = ef.fraction, Fraction(0)
+    names = list(ledger.projects) + sorted(k for k in cols.proj_keys if k not in ledger.projects)
     activities: list[ActivityRow] = []
-    for no in order:
-        items = per_activity.get(no)
-        if not items:
-            continue
+    ef_n, ef_d = ef.fraction.numerator, ef.fraction.denominator
+    cap_n, cap_d = cap_factor.numerator, cap_factor.denominator
+    i7, i8 = cats.index(cat7), cats.index(cat8)
+    for r in np.flatnonzero(np.diff(bounds)).tolist():              # the activities with counted lines
+        no = names[r]
         proj = ledger.projects.get(no)
-        a = ActivityRow(no, proj.name if proj else no, proj.ledger_type if proj else "")
-        a.actual = {c: 0 for c in cats}
-        for l, cat, amount in items:
-            a.actual[cat] += amount
-            if cat == cat7:
-                if _overseas(l, ledger):
-                    a.entrusted_overseas_actual += amount
-                else:
-                    a.entrusted_domestic_actual += amount
-        a.entrusted_domestic = round_fen(a.entrusted_domestic_actual * ef.fraction)
-        a.entrusted_overseas = round_fen(a.entrusted_overseas_actual * ef.fraction)
-        a.counted = {c: a.actual[c] for c in cats}
-        a.counted[cat7] = a.entrusted_domestic + a.entrusted_overseas
-        a.sum_1_7 = sum(a.counted[c] for c in cats if c != cat8)
-        a.other_actual = a.actual[cat8]
-        a.other_cap = max(Fraction(0), a.sum_1_7 * cap_factor)
-        a.other_allowed = a.other_actual if a.other_actual <= a.other_cap else round_fen(a.other_cap)
-        a.counted[cat8] = a.other_allowed
-        a.total = a.sum_1_7 + a.other_allowed
-        a.overseas = a.entrusted_overseas
-        a.domestic = a.total - a.overseas
-        a.line_ids = tuple(l.id for l, _, _ in items)
-        activities.append(a)
+        actual = sums[r * nc:(r + 1) * nc]
+        dom_actual, over_actual = dom7[r], over7[r]
+        dom, over = round_ratio(dom_actual * ef_n, ef_d), round_ratio(over_actual * ef_n, ef_d)   # × 80%
+        counted = dict(zip(cats, actual))
+        counted[cat7] = dom + over
+        sum_1_7 = sum(actual) - actual[i7] - actual[i8] + dom + over
+        other_actual = actual[i8]
+        cap = max(sum_1_7 * cap_n, 0)                    # the cap is cap / cap_d, never below zero
+        allowed = other_actual if other_actual * cap_d <= cap else round_ratio(cap, cap_d)
+        counted[cat8] = allowed
+        total_a = sum_1_7 + allowed
+        activities.append(ActivityRow(
+            no, proj.name if proj else no, proj.ledger_type if proj else "", dict(zip(cats, actual)), counted,
+            dom_actual, over_actual, dom, over, sum_1_7, other_actual, Fraction(cap, cap_d) if cap else zero,
+            allowed, total_a, total_a - over, over, tuple(id_list[bounds[r]:bounds[r + 1]])))
 
     total = sum(a.total for a in activities)
     domestic = sum(a.domestic for a in activities)
@@ -312,7 +336,7 @@ def hnte_caliber(ledger: Ledger, year: int, params: Params | None = None) -> Hnt
                                 f"“年度数据”填写的{_yuan(row.get('rd_hnte'))}未采用", "年度数据",
                                 row.src.row if row.src else None, "研发费用（高企口径）"))
 
-    all_ids = tuple(i for a in activities for i in a.line_ids)
+    all_ids = tuple(id_list)                 # the activities' line ids, in activity order
     traces = {
         "total": Trace("hnte_total", f"{year}年度研究开发费用总额（高企口径）", total,
                        "Σ 各研发活动 [第1–7类（委托外部×80%） + min(其他费用, 第1–7类 × 20% ÷ (1 − 20%))]",
@@ -330,8 +354,11 @@ def hnte_caliber(ledger: Ledger, year: int, params: Params | None = None) -> Hnt
                              f"{fen_display(round_fen(a.other_cap))}", a.other_allowed) for a in activities if a.other_actual],
                            [("其他费用比例上限", oc.value, _src(oc))], (), ("AI-05", "AI-06", "AI-APP-23")),
     }
-    return HnteCaliber(year, "ledger", total, domestic, total - domestic, activities, categories, other_actual,
-                       other_allowed, company_wide, sum(l.amount for l in lines), excluded, findings, traces, ais)
+    caliber = HnteCaliber(year, "ledger", total, domestic, total - domestic, activities, categories, other_actual,
+                          other_allowed, company_wide, cols.total(cols.amount, in_year), excluded, findings, traces, ais)
+    caliber._by_category = by_category
+    return caliber
+
 
 
 def _caliber_from_year_data(ledger: Ledger, year: int, row: YearData | None, findings: list, ais: set) -> HnteCaliber:
@@ -393,13 +420,18 @@ class Bridge:
     def groups(self, caliber: str) -> list:
         """Items grouped by (reason, text), in first-seen order, with totals."""
         out: dict[tuple, BridgeGroup] = {}
+        ids: dict[tuple, list] = {}
         for i in self.for_caliber(caliber):
-            g = out.get((i.reason, i.text))
+            key = (i.reason, i.text)
+            g = out.get(key)
             if g is None:
-                g = out[(i.reason, i.text)] = BridgeGroup(caliber, i.reason, i.text, 0, (), 0)
+                g = out[key] = BridgeGroup(caliber, i.reason, i.text, 0, (), 0)
+                ids[key] = []
             g.amount += i.amount
-            g.line_ids += tuple(i.line_ids)
+            ids[key].extend(i.line_ids)
             g.count += 1
+        for key, g in out.items():
+            g.line_ids = tuple(ids[key])
         return [g for g in out.values() if g.amount != 0 or g.line_ids]
 
     def adjustments(self, caliber: str) -> int:
@@ -426,6 +458,7 @@ class Bridge:
                 "reconciled": self.reconciled}
 
 
+@functools.lru_cache(maxsize=256)
 def _sd_code_text(code: str, params: Params, hnte_counted: bool) -> str:
     c = params.codes.get(code)
     label = _code_label(code, params)
@@ -442,26 +475,24 @@ def rd_bridge(ledger: Ledger, year: int, params: Params | None = None,
     engine = sd_engine or SuperDeductionEngine(ledger, params)
     sd = engine.compute(year)
     cal = hnte_caliber(ledger, year, params)
-    year_lines = [l for l in ledger.lines if l.date.year == year]
-    by_id = {l.id: l for l in ledger.lines}
-    accounting = sum(l.amount for l in year_lines)
+    cols = line_columns(ledger)
+    year_rows = np.flatnonzero(cols.year == year)
+    accounting = cols.total(cols.amount, year_rows)
     bridge = Bridge(year, accounting, 0, cal.total, [], sd.eligible, sd.reason, list(cal.findings),
                     set(cal.interpretations) | set(sd.interpretations))
-    hnte_status = {l.id: _line_category(l, params)[1] for l in year_lines}
-    hnte_excluded = {i for i, _, _ in cal.excluded}
 
     # -- super-deduction caliber --------------------------------------------------------------
     if not sd.eligible or "R40" not in sd.rows:
         bridge.super_total = 0
         bridge.items.append(BridgeItem("super", "not_eligible", f"不适用研发费用加计扣除：{sd.reason or '无加计扣除计算'}",
-                                       -accounting, tuple(l.id for l in year_lines)))
+                                       -accounting, tuple(cols.ids[year_rows].tolist())))
     else:
-        _bridge_super(bridge, ledger, year, sd, params, year_lines, by_id, hnte_excluded)
+        _bridge_super(bridge, ledger, year, sd, params, year_rows, {i for i, _, _ in cal.excluded})
 
     # -- HNTE caliber ---------------------------------------------------------------------------
     if cal.source == "ledger":
-        _bridge_hnte(bridge, ledger, cal, params, year_lines, by_id, hnte_status)
-    elif year_lines:                                     # cannot happen: a year with lines is on the ledger
+        _bridge_hnte(bridge, ledger, cal, params, year_rows)
+    elif len(year_rows):                                 # cannot happen: a year with lines is on the ledger
         bridge.hnte_total = None
     if not bridge.reconciled_super:
         bridge.findings.append(Finding(WARNING, "W_BRIDGE_SUPER", f"{year}年度研发费用差异调节表（加计扣除口径）未能逐分衔接："
@@ -471,22 +502,57 @@ def rd_bridge(ledger: Ledger, year: int, params: Params | None = None,
     return bridge
 
 
-def _bridge_super(bridge: Bridge, ledger: Ledger, year: int, sd: SDResult, params: Params, year_lines: list,
-                  by_id: dict, hnte_excluded: set) -> None:
+class _Ids:
+    """Line ids ↔ rows of the columns (``by_id``: the last line of an id, as a dict of lines would keep)."""
+
+    def __init__(self, cols):
+        self.cols = cols
+        self.identity = cols.ids_identity
+        self._rows = None if self.identity else cols.memo("row_of_id", lambda: dict(zip(cols.ids.tolist(),
+                                                                                        range(cols.n))))
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        if self.identity:
+            return ids
+        get = self._rows.__getitem__
+        return np.fromiter((get(i) for i in ids.tolist()), dtype=np.int64, count=len(ids))
+
+    def member(self, rows: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Whether the id of each row is one of ``ids``."""
+        if self.identity:
+            mask = np.zeros(self.cols.n, dtype=bool)
+            mask[ids] = True
+            return mask[rows]
+        return np.isin(self.cols.ids[rows], ids)
+
+    def union(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The ids in ``a`` or ``b``, sorted, each once."""
+        if self.identity:
+            mask = np.zeros(self.cols.n, dtype=bool)
+            mask[a] = True
+            mask[b] = True
+            return np.flatnonzero(mask)
+        return np.unique(np.concatenate([a, b]))
+
+
+def _bridge_super(bridge: Bridge, ledger: Ledger, year: int, sd: SDResult, params: Params, year_rows: np.ndarray,
+                  hnte_excluded: set) -> None:
     rows = sd.rows
     bridge.super_total = rows["R40"]
     ef = params.at("entrusted_factor", dt.date(year, 12, 31)).fraction
-    counted: set[int] = set()
-    for r in sd.summary:
-        counted.update(r.line_ids)
+    cols = line_columns(ledger)
+    lines = ledger.lines
+    ids_map = _Ids(cols)
     excluded = {i: why for i, why in sd.excluded}
-    pool = counted | set(excluded)
+    excluded_ids = np.fromiter(excluded, dtype=np.int64, count=len(excluded))
+    counted_ids = np.fromiter(itertools.chain.from_iterable(r.line_ids for r in sd.summary), dtype=np.int64)
+    pool = ids_map.union(counted_ids, excluded_ids)                                 # sorted(pool)
+    pool_rows = ids_map.rows(pool)
     add = bridge.items.append
 
     # lines of the year outside the pool, and earlier lines brought into it
-    for l in year_lines:
-        if l.id in pool:
-            continue
+    for r in year_rows[~ids_map.member(year_rows, pool)].tolist():
+        l = lines[r]
         proj = ledger.projects.get(l.project_no)
         if proj is not None and proj.capitalised and proj.ia_date and l.date > proj.ia_date:
             add(BridgeItem("super", "after_ia", f"资本化项目{proj.project_no}形成无形资产后的支出：不计入加计扣除口径", -l.amount, (l.id,)))
@@ -496,23 +562,31 @@ def _bridge_super(bridge: Bridge, ledger: Ledger, year: int, sd: SDResult, param
             add(BridgeItem("super", "capitalised_in_progress", text, -l.amount, (l.id,)))
         else:
             add(BridgeItem("super", "not_in_pool", "不在本年加计扣除范围内的支出", -l.amount, (l.id,)))
-    for i in sorted(pool):
-        l = by_id[i]
-        if l.date.year == year:
-            continue
+    for r in pool_rows[cols.year[pool_rows] != year].tolist():
+        l = lines[r]
         proj = ledger.projects.get(l.project_no)
         formed = proj is not None and proj.ia_date is not None and proj.ia_date.year == year
         text = (f"资本化项目{l.project_no}本年形成无形资产：以前年度支出于本年计入加计扣除口径（高企口径已在发生年度计入）"
                 if formed else f"资本化项目{l.project_no}本年结束未形成无形资产：以前年度支出于本年计入加计扣除口径（AI-SD-10）")
         add(BridgeItem("super", "capitalised_formed" if formed else "capitalised_abandoned", text, l.amount, (l.id,)))
 
-    # line-level differences
-    other_ids, r36_ids, r37_ids = [], [], []
-    for i in sorted(pool):
-        l = by_id[i]
+    # line-level differences: only the pool lines that make one are visited
+    code_of = [params.codes.get(k) for k in cols.code_keys]
+    not_eligible = np.array([c is not None and not c.eligible for c in code_of] or [False], dtype=bool)
+    category = np.array([c.category if c is not None else None for c in code_of] or [None], dtype=object)
+    is_excluded = ids_map.member(pool_rows, excluded_ids)
+    pc = cols.code[pool_rows]
+    plain = ~is_excluded & ~not_eligible[pc]
+    taxed = plain & cols.has_tax[pool_rows] & (cols.base[pool_rows] != cols.amount[pool_rows])
+    shared = plain & cols.has_share[pool_rows]
+    sel = np.flatnonzero(is_excluded | ~plain | taxed | shared)
+    for i, row, out, normal, tax, share, eligible in zip(
+            pool[sel].tolist(), pool_rows[sel].tolist(), is_excluded[sel].tolist(), plain[sel].tolist(),
+            taxed[sel].tolist(), shared[sel].tolist(), cols.elig[pool_rows[sel]].tolist()):
+        l = lines[row]
         code = params.codes.get(l.code)
         hnte_counted = i not in hnte_excluded
-        if i in excluded:
+        if out:
             why = excluded[i]
             if code is not None and not code.category:
                 add(BridgeItem("super", f"code:{l.code}", _sd_code_text(l.code, params, hnte_counted), -l.amount, (i,)))
@@ -526,67 +600,84 @@ def _bridge_super(bridge: Bridge, ledger: Ledger, year: int, sd: SDResult, param
             else:
                 add(BridgeItem("super", "excluded", f"不计入加计扣除口径：{why}", -l.amount, (i,)))
             continue
-        if code is not None and not code.eligible:             # R39: in the 汇总表 but never in row 40
+        if not normal:                                         # R39: in the 汇总表 but never in row 40
             add(BridgeItem("super", f"code:{l.code}", _sd_code_text(l.code, params, hnte_counted), -l.amount, (i,)))
             continue
-        if l.tax_amount is not None and l.tax_amount != l.amount:
+        if tax:
             add(BridgeItem("super", "tax_amount", "税法金额与会计金额的差异：加计扣除口径按税法金额，高企口径按会计金额（AI-APP-21）",
                            l.tax_amount - l.amount, (i,)))
-        if l.share is not None:
-            eligible = round_fen(l.base_amount * l.share)
-            add(BridgeItem("super", "share", "研发工时占比：按占比计入（逐行四舍五入至分，AI-APP-01）", eligible - l.base_amount, (i,)))
-        if code is not None and code.category == "other":
-            other_ids.append(i)
-        elif code is not None and code.category == "entrusted_domestic":
-            r36_ids.append(i)
-        elif code is not None and code.category == "entrusted_overseas":
-            r37_ids.append(i)
+        if share:
+            add(BridgeItem("super", "share", "研发工时占比：按占比计入（逐行四舍五入至分，AI-APP-01）",
+                           eligible - l.base_amount, (i,)))
+    pcat = category[pc]
+    other_ids = tuple(pool[plain & (pcat == "other")].tolist())
+    r36_ids = tuple(pool[plain & (pcat == "entrusted_domestic")].tolist())
+    r37_ids = tuple(pool[plain & (pcat == "entrusted_overseas")].tolist())
 
     # aggregate differences (A107012 rows 34, 36→8.2, 38)
     r28, r34 = rows["R28"], rows["R34"]
     if r34 != r28:
         add(BridgeItem("super", "other_cap", "其他相关费用限额：前五项 × 10% ÷ (1 − 10%)（A107012第34行），超出部分不计入加计扣除口径",
-                       r34 - r28, tuple(other_ids)))
+                       r34 - r28, other_ids))
     e36 = rows["R40"] - rows["R02"] - rows["R38"]
     if e36 != rows["R36"]:
-        add(BridgeItem("super", "entrusted_80", "委托境内研发按实际发生额的80%计入", e36 - rows["R36"], tuple(r36_ids)))
+        add(BridgeItem("super", "entrusted_80", "委托境内研发按实际发生额的80%计入", e36 - rows["R36"], r36_ids))
     r37_80 = round_fen(rows["R37"] * ef)
     if r37_80 != rows["R37"]:
-        add(BridgeItem("super", "entrusted_overseas_80", "委托境外机构研发按实际发生额的80%计入", r37_80 - rows["R37"], tuple(r37_ids)))
+        add(BridgeItem("super", "entrusted_overseas_80", "委托境外机构研发按实际发生额的80%计入", r37_80 - rows["R37"], r37_ids))
     if rows["R38"] != r37_80:
         add(BridgeItem("super", "overseas_cap", "委托境外研发费用不超过境内符合条件研发费用的2/3（A107012第38行）；高企口径无此限额",
-                       rows["R38"] - r37_80, tuple(r37_ids)))
+                       rows["R38"] - r37_80, r37_ids))
 
 
-def _bridge_hnte(bridge: Bridge, ledger: Ledger, cal: HnteCaliber, params: Params, year_lines: list, by_id: dict,
-                 hnte_status: dict) -> None:
+def _bridge_hnte(bridge: Bridge, ledger: Ledger, cal: HnteCaliber, params: Params, year_rows: np.ndarray) -> None:
     add = bridge.items.append
     t = _tables(params)
     cat7, cat8 = t["categories"]["entrusted"], t["categories"]["other"]
+    cols = line_columns(ledger)
+    lines = ledger.lines
     excluded = {i: (reason, text) for i, reason, text in cal.excluded}
-    for l in year_lines:
-        if l.id in excluded:
+    ids = cols.ids[year_rows]
+    out = np.isin(ids, np.array(list(excluded), dtype=np.int64)) if excluded else np.zeros(len(ids), bool)
+    sel = np.flatnonzero(out | cols.has_share[year_rows])
+    for row, left_out, counted in zip(year_rows[sel].tolist(), out[sel].tolist(),
+                                      cols.hnte_amount[year_rows[sel]].tolist()):
+        l = lines[row]
+        if left_out:
             reason, text = excluded[l.id]
             if reason == "unassigned":
                 add(BridgeItem("hnte", f"unassigned:{l.code}", text, -l.amount, (l.id,)))
             else:
                 add(BridgeItem("hnte", reason, text, -l.amount, (l.id,)))
             continue
-        if l.share is not None:
-            add(BridgeItem("hnte", "share", "研发工时占比：按占比计入（逐行四舍五入至分，AI-APP-21）", _line_amount(l) - l.amount, (l.id,)))
-    ids_by_activity: dict[str, list[int]] = defaultdict(list)
-    for i in (i for a in cal.activities for i in a.line_ids):
-        ids_by_activity[by_id[i].project_no].append(i)
-    for a in cal.activities:
-        cat_of = {i: _line_category(by_id[i], params)[0] for i in ids_by_activity[a.project_no]}
-        e_ids = tuple(i for i, c in cat_of.items() if c == cat7)
-        o_ids = tuple(i for i, c in cat_of.items() if c == cat8)
+        add(BridgeItem("hnte", "share", "研发工时占比：按占比计入（逐行四舍五入至分，AI-APP-21）", counted - l.amount, (l.id,)))
+    cats = list(_tables(params)["categories"]["items"])
+    c7, c8 = cats.index(cat7), cats.index(cat8)
+    ids, cat, bounds = cal.__dict__.get("_by_category") or (np.zeros(0, np.int64),) * 3
+    e_ids, o_ids = _split(ids, cat == c7, bounds), _split(ids, cat == c8, bounds)
+    ids_map = _Ids(cols)
+    unique_ids = ids_map.identity or cols.memo("ids_unique", lambda: len(np.unique(cols.ids)) == cols.n)
+    for n, a in enumerate(cal.activities):
+        e, o = e_ids[n], o_ids[n]
+        if not unique_ids:                                 # each id once, where first seen
+            e, o = tuple(dict.fromkeys(e)), tuple(dict.fromkeys(o))
         diff7 = (a.entrusted_domestic + a.entrusted_overseas) - (a.entrusted_domestic_actual + a.entrusted_overseas_actual)
         if diff7:
-            add(BridgeItem("hnte", "entrusted_80", "委托外部研究开发费用按实际发生额的80%计入（境内、境外相同，按研发活动计算）", diff7, e_ids))
+            add(BridgeItem("hnte", "entrusted_80", "委托外部研究开发费用按实际发生额的80%计入（境内、境外相同，按研发活动计算）", diff7, e))
         if a.other_allowed != a.other_actual:
             add(BridgeItem("hnte", "other_cap", "其他费用限额：按研发活动不超过研发总费用的20%（第1–7类 × 0.25，AI-05、AI-06）",
-                           a.other_allowed - a.other_actual, o_ids))
+                           a.other_allowed - a.other_actual, o))
+
+
+def _split(ids: np.ndarray, chosen: np.ndarray, bounds: np.ndarray) -> list[tuple]:
+    """The chosen ids of each activity (activities = the non-empty ranges of ``bounds``), as tuples."""
+    active = np.flatnonzero(np.diff(bounds))
+    if not len(active):
+        return []
+    cum = np.concatenate([[0], np.cumsum(chosen)])
+    starts, ends = cum[bounds[active]].tolist(), cum[bounds[active + 1]].tolist()
+    picked = ids[chosen].tolist()
+    return [tuple(picked[a:b]) for a, b in zip(starts, ends)]
 
 
 # =====================================================================================
@@ -1450,7 +1541,7 @@ def hnte_evaluation(ledger: Ledger, year: int, params: Params | None = None,
         ais.add("AI-14")
 
     bridge = None
-    if any(l.date.year == year for l in ledger.lines):
+    if year in line_columns(ledger).years:
         bridge = rd_bridge(ledger, year, params, sd_engine)
         findings += [f for f in bridge.findings if f.code.startswith("W_BRIDGE")]
     threshold = rd.threshold if isinstance(rd.threshold, Fraction) else None

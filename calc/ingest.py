@@ -8,21 +8,27 @@ every other line is kept.
 """
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import functools
+import gc
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from fractions import Fraction
 
 from . import schema as S
+from .columns import LineColumns, attach_columns, carry_memo
 from .identifiers import check_credit_code, normalize_industry_code, tech_sme_year
 from .model import ERROR, INFO, WARNING, Adjustment, Finding, Ledger, Line, Profile, Project, Src, YearData
-from .money import AmountError, fen_display, parse_amount, parse_ratio, round_fen
+from .money import AmountError, fen_display, parse_amount, parse_ratio
 from .params import Params, load_params
 from .values import (ValueProblem, clean_text, is_blank, parse_choice, parse_date, parse_int, parse_year,
                      parse_yesno)
 
 
+@functools.lru_cache(maxsize=1024)
 def column_letter(index0: int) -> str:
     out = ""
     n = index0 + 1
@@ -59,6 +65,7 @@ class _Collector:
     def __init__(self):
         self.findings: list[Finding] = []
         self.rejected_projects: dict[str, int] = {}   # project no → row of a project row with errors
+        self.build: _LinesBuild | None = None              # how 研发支出 was read, for patch_lines
 
     def add(self, severity, code, message, sheet=None, row=None, column=None, col_index=None):
         cell = f"{column_letter(col_index)}{row}" if (col_index is not None and row) else None
@@ -87,8 +94,141 @@ def _parse_cell(col: S.Column, raw: object):
     return clean_text(raw)
 
 
-def _read_table(sheet: str, rows: Sequence[Sequence[object]], columns: Sequence[S.Column], out: _Collector):
-    """Yield ``(excel_row, {field: value}, ok)`` for every non-blank data row."""
+# -- one table sheet, parsed a column at a time -----------------------------------------------
+#
+# A ledger repeats itself: a few hundred dates, a few dozen codes and projects, three funding sources.
+# Each column is parsed once per distinct value (the parse of a value depends on nothing else), and the
+# common cell types take a fast path that gives exactly what the general parser gives.  Cell findings are
+# kept per row and emitted in row order, so the findings are those of a row-by-row parse.
+
+_MISSING = object()
+
+
+def _amount_fast(raw):
+    """An amount cell → 分, the result of :func:`parse_amount` for every input (fast paths first)."""
+    t = type(raw)
+    if t is float:
+        # An Excel number that is a whole 分: k/100 parses to exactly this double, and below 10¹² 元 two
+        # doubles are never the same 2-decimal amount, so repr(raw) is k/100 and parse_amount gives k.
+        if -1e12 < raw < 1e12:
+            k = round(raw * 100)
+            if k / 100 == raw:
+                return k
+        return parse_amount(raw)
+    if t is int:
+        return raw * 100
+    if t is Decimal and raw.is_finite():
+        q = raw.scaleb(2)
+        if q == q.to_integral_value():
+            return int(q)
+    return parse_amount(raw)
+
+
+_MEMO_TYPES = frozenset({str, int, bool, dt.date, dt.datetime})
+
+
+def _parse_column(col: S.Column, raws: list) -> tuple[list, list[int], dict[int, str]]:
+    """Parse one column: the values (``None`` for blank and bad cells), the indices of the blank cells and
+    ``{index: message}`` of the cells that do not parse."""
+    kind = col.kind
+    parse = (lambda raw: _parse_cell(col, raw))
+    fast_text = kind == S.TEXT and not col.choices
+    is_amount, is_date = kind == S.AMOUNT, kind == S.DATE
+    values: list = [None] * len(raws)
+    blanks: list[int] = []
+    errors: dict[int, str] = {}
+    memo: dict = {}
+    for k, raw in enumerate(raws):
+        if raw is None:
+            blanks.append(k)
+            continue
+        t = type(raw)
+        if t is str:
+            text = raw.strip()
+            if not text:
+                blanks.append(k)
+                continue
+            if fast_text:
+                values[k] = text
+                continue
+        elif is_amount:
+            try:
+                values[k] = _amount_fast(raw)
+            except (AmountError, ValueProblem) as exc:
+                errors[k] = str(exc)
+            continue
+        elif is_date and t is dt.date:
+            values[k] = raw
+            continue
+        # one parse per distinct value (of one type: 1, 1.0 and True parse differently; -0.0 prints apart
+        # from 0.0 and Decimal("1.0") from Decimal("1.00"), so those are never shared)
+        key = (t, raw) if t in _MEMO_TYPES or (t is float and raw != 0) else None
+        if key is not None:
+            hit = memo.get(key, _MISSING)
+            if hit is not _MISSING:
+                if type(hit) is _Failed:
+                    errors[k] = hit.message
+                else:
+                    values[k] = hit
+                continue
+        try:
+            value = parse(raw)
+        except (AmountError, ValueProblem) as exc:
+            errors[k] = str(exc)
+            if key is not None:
+                memo[key] = _Failed(str(exc))
+            continue
+        values[k] = value
+        if key is not None:
+            memo[key] = value
+    return values, blanks, errors
+
+
+class _Failed:
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _row_blank(row) -> bool:
+    for v in row:
+        if v is not None and (type(v) is not str or v.strip()):
+            return False
+    return True
+
+
+class _Table:
+    """One table sheet after its header: the data rows and every mapped column parsed."""
+
+    def __init__(self, sheet: str, header_at: int, mapping: dict, rows: list[int], values: dict, problems: dict):
+        self.sheet = sheet
+        self.header_at = header_at
+        self.mapping = mapping                      # column index j → Column (sheet order)
+        self.cols = {c.field: j for j, c in mapping.items()}
+        self.rows = rows                            # 0-based sheet row of each data row
+        self.values = values                        # field → [value per data row] (None: blank or bad)
+        self.problems = problems                    # data-row index → [(severity, code, message, header, j)]
+
+    def emit_problems(self, k: int, out: _Collector) -> bool:
+        """Add the cell findings of data row ``k``; False when it has any (the row is not usable)."""
+        found = self.problems.get(k)
+        if not found:
+            return True
+        excel_row = self.rows[k] + 1
+        for code, message, header, j in found:
+            out.add(ERROR, code, message, self.sheet, excel_row, header, j)
+        return False
+
+    def row_dict(self, k: int) -> dict:
+        values = {field: column[k] for field, column in self.values.items()}
+        values["_cols"] = self.cols
+        return values
+
+
+def _parse_table(sheet: str, rows: Sequence[Sequence[object]], columns: Sequence[S.Column],
+                 out: _Collector) -> _Table | None:
+    """Find the header, report its problems, parse every data row; None when the table cannot be read."""
     header_at, mapping = None, {}
     for i, row in enumerate(rows[:30]):
         found = {j: c for j, v in enumerate(row) if (c := _match_header(v, columns))}
@@ -98,7 +238,7 @@ def _read_table(sheet: str, rows: Sequence[Sequence[object]], columns: Sequence[
     if header_at is None:
         out.add(ERROR, "E_HEADER_MISSING", f"工作表“{sheet}”找不到表头行（应含 {'、'.join(c.header for c in columns[:4])} 等列）",
                 sheet, 1)
-        return
+        return None
     seen: dict[str, int] = {}
     for j, col in list(mapping.items()):
         if col.field in seen:
@@ -115,30 +255,42 @@ def _read_table(sheet: str, rows: Sequence[Sequence[object]], columns: Sequence[
         if col.required and col.field not in seen:
             out.add(ERROR, "E_COLUMN_MISSING", f"缺少必填列“{col.header}”", sheet, header_at + 1, col.header)
     if any(col.required and col.field not in seen for col in columns):
+        return None
+    data = [i for i in range(header_at + 1, len(rows)) if rows[i] and not _row_blank(rows[i])]
+    values, problems = _parse_rows(mapping, [rows[i] for i in data])
+    return _Table(sheet, header_at, mapping, data, values, problems)
+
+
+def _parse_rows(mapping: dict, rows: list) -> tuple[dict[str, list], dict[int, list]]:
+    """Parse the mapped columns of data rows: ``({field: values}, {row index: [cell problem]})``."""
+    values: dict[str, list] = {}
+    problems: dict[int, list] = {}
+    width = max(mapping) + 1
+    padded = [row if len(row) >= width else (*row, *(None,) * (width - len(row))) for row in rows]
+    columns_of = list(zip(*padded)) if padded else [()] * width
+    for position, (j, col) in enumerate(mapping.items()):
+        parsed, blanks, errors = _parse_column(col, columns_of[j])
+        for k, message in errors.items():
+            problems.setdefault(k, []).append(
+                (position, _VALUE_CODES.get(col.kind, "E_VALUE"), f"{col.header}：{message}", col.header, j))
+        if col.required:
+            for k in blanks:
+                problems.setdefault(k, []).append((position, "E_REQUIRED", f"必填项“{col.header}”为空", col.header, j))
+        values[col.field] = parsed
+    for k, found in problems.items():          # a row's cell findings in column order, as a row-wise parse gives
+        found.sort(key=lambda p: p[0])
+        problems[k] = [p[1:] for p in found]
+    return values, problems
+
+
+def _read_table(sheet: str, rows: Sequence[Sequence[object]], columns: Sequence[S.Column], out: _Collector):
+    """Yield ``(excel_row, {field: value}, ok)`` for every non-blank data row."""
+    table = _parse_table(sheet, rows, columns, out)
+    if table is None:
         return
-    for i in range(header_at + 1, len(rows)):
-        row = rows[i]
-        if all(is_blank(v) for v in row):
-            continue
-        excel_row = i + 1
-        values, ok = {}, True
-        for j, col in mapping.items():
-            raw = row[j] if j < len(row) else None
-            if is_blank(raw):
-                if col.required:
-                    out.add(ERROR, "E_REQUIRED", f"必填项“{col.header}”为空", sheet, excel_row, col.header, j)
-                    ok = False
-                values[col.field] = None
-                continue
-            try:
-                values[col.field] = _parse_cell(col, raw)
-            except (AmountError, ValueProblem) as exc:
-                out.add(ERROR, _VALUE_CODES.get(col.kind, "E_VALUE"), f"{col.header}：{exc}", sheet, excel_row,
-                        col.header, j)
-                values[col.field] = None
-                ok = False
-        values["_cols"] = {c.field: j for j, c in mapping.items()}
-        yield excel_row, values, ok
+    for k, i in enumerate(table.rows):
+        ok = table.emit_problems(k, out)
+        yield i + 1, table.row_dict(k), ok
 
 
 def _code_index(params: Params) -> dict[str, str]:
@@ -156,8 +308,25 @@ def _code_index(params: Params) -> dict[str, str]:
     return index
 
 
+@contextlib.contextmanager
+def gc_paused():
+    """No cyclic garbage collection inside (an import allocates millions of objects and no cycles: the
+    collector would walk them over and over); reference counting still frees everything."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Params | None = None) -> Ledger:
-    params = params or load_params()
+    with gc_paused():
+        return _build_ledger(sheets, params or load_params())
+
+
+def _build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Params) -> Ledger:
     out = _Collector()
     for name in sheets:
         if name not in S.SHEETS and name not in (S.SHEET_HELP, "代码表", S.SHEET_FACTS):
@@ -172,9 +341,17 @@ def build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Param
     adjustments = _adjustments(sheets.get(S.SHEET_ADJUSTMENTS, ()), projects, out) \
         if S.SHEET_ADJUSTMENTS in sheets else ()
     facts = _facts(sheets.get(S.SHEET_FACTS, ()), out) if S.SHEET_FACTS in sheets else ()
-    _cross_checks(projects, lines, params, out)
-    return Ledger(profile, tuple(years), projects, tuple(lines), tuple(adjustments), tuple(out.findings),
-                  tuple(facts))
+    cols = LineColumns(lines)           # the engines' integer columns, built once with the ledger
+    cross_at = len(out.findings)
+    _cross_checks(projects, cols, params, out)
+    ledger = Ledger(profile, tuple(years), projects, tuple(lines), tuple(adjustments), tuple(out.findings),
+                    tuple(facts))
+    attach_columns(ledger, cols)
+    if out.build is not None:
+        out.build.after = tuple(out.findings[out.build.after_at:cross_at])
+        out.build.params = params
+        object.__setattr__(ledger, "_build", out.build)
+    return ledger
 
 
 # -- 补助测算信息 --------------------------------------------------------------------------
@@ -358,64 +535,191 @@ def _projects(rows, out: _Collector) -> dict[str, Project]:
 
 # -- 研发支出 ----------------------------------------------------------------------------
 
-def _lines(rows, projects: dict[str, Project], params: Params, out: _Collector) -> list[Line]:
-    sheet = S.SHEET_LINES
-    codes = _code_index(params)
-    lines: list[Line] = []
-    for excel_row, v, ok in _read_table(sheet, rows, S.LINE_COLUMNS, out):
-        cols = v["_cols"]
-        raw_code = v.get("code")
+_LINE_FIELDS = ("date", "voucher_kind", "voucher_no", "project_no", "code", "summary", "amount", "tax_amount",
+                "funding", "share", "hnte_category")
+
+
+class _LineRows:
+    """The checks of one 研发支出 row after its cells are parsed, and its :class:`Line` when it is valid.
+
+    ``values`` holds the parsed columns (``field → [value per data row]``); a full import checks every row,
+    :func:`patch_lines` one edited row with the same code."""
+
+    def __init__(self, sheet: str, cols: dict, projects: dict, rejected: dict, params: Params):
+        self.sheet, self.cols, self.projects, self.rejected = sheet, cols, projects, rejected
+        self.codes = _code_index(params)
+        self.code_of: dict[str, str | None] = {}
+        self.entrusting = {"R36", "R37", "R39"}
+        self.c_code, self.c_no, self.c_share, self.c_date, self.c_funding = (
+            cols.get(f) for f in ("code", "project_no", "share", "date", "funding"))
+
+    def use(self, values: dict, n: int) -> None:
+        blank = [None] * n
+        (self.dates, self.kinds, self.vouchers, self.nos, self.raw_codes, self.summaries, self.amounts, self.taxes,
+         self.fundings, self.shares, self.categories) = (values.get(f, blank) for f in _LINE_FIELDS)
+
+    def check(self, k: int, excel_row: int, ok: bool, line_id: int, add) -> Line | None:
+        sheet = self.sheet
+        raw_code = self.raw_codes[k]
         code = None
         if raw_code:
-            key = unicodedata.normalize("NFKC", raw_code).replace(" ", "").upper()
-            code = codes.get(key) or codes.get(unicodedata.normalize("NFKC", raw_code).replace(" ", ""))
+            code = self.code_of.get(raw_code, _MISSING)
+            if code is _MISSING:
+                key = unicodedata.normalize("NFKC", raw_code).replace(" ", "").upper()
+                code = self.code_of[raw_code] = (
+                    self.codes.get(key) or self.codes.get(unicodedata.normalize("NFKC", raw_code).replace(" ", "")))
             if code is None:
-                out.add(ERROR, "E_CODE_UNKNOWN", f"费用代码“{raw_code}”不存在（应为 R04…R39、NE01…NE99、行次号或官方行次名称）",
-                        sheet, excel_row, "费用代码", cols.get("code"))
+                add(ERROR, "E_CODE_UNKNOWN", f"费用代码“{raw_code}”不存在（应为 R04…R39、NE01…NE99、行次号或官方行次名称）",
+                    sheet, excel_row, "费用代码", self.c_code)
                 ok = False
-        no = v.get("project_no")
-        if no and no not in projects:
-            if no in out.rejected_projects:
-                out.add(ERROR, "E_PROJECT_INVALID",
-                        f"项目“{no}”在“研发项目”第{out.rejected_projects[no]}行有错误，改正后本行才能计入", sheet,
-                        excel_row, "项目编号", cols.get("project_no"))
+        no = self.nos[k]
+        if no and no not in self.projects:
+            if no in self.rejected:
+                add(ERROR, "E_PROJECT_INVALID", f"项目“{no}”在“研发项目”第{self.rejected[no]}行有错误，改正后本行才能计入",
+                    sheet, excel_row, "项目编号", self.c_no)
             else:
-                out.add(ERROR, "E_PROJECT_UNKNOWN", f"项目编号“{no}”未在“研发项目”中登记", sheet, excel_row, "项目编号",
-                        cols.get("project_no"))
+                add(ERROR, "E_PROJECT_UNKNOWN", f"项目编号“{no}”未在“研发项目”中登记", sheet, excel_row, "项目编号",
+                    self.c_no)
             ok = False
-        if v.get("share") is not None and v["share"] == 0:
-            out.add(WARNING, "W_SHARE_ZERO", "研发工时占比为0%：本行不计入加计扣除", sheet, excel_row, "研发工时占比",
-                    cols.get("share"))
+        share = self.shares[k]
+        if share is not None and share == 0:
+            add(WARNING, "W_SHARE_ZERO", "研发工时占比为0%：本行不计入加计扣除", sheet, excel_row, "研发工时占比", self.c_share)
         if not ok:
-            continue
-        line = Line(len(lines), v["date"], no, code, v["amount"], v.get("tax_amount"), v.get("share"),
-                    v.get("funding") or "自有", v.get("voucher_kind"), v.get("voucher_no"), v.get("summary"),
-                    Src(sheet, excel_row), v.get("hnte_category"))
-        lines.append(line)
-        p = projects[no]
-        if (p.start and line.date < p.start) or (p.end and line.date > p.end):
-            out.add(WARNING, "W_OUTSIDE_PERIOD",
-                    f"日期{line.date.isoformat()}不在项目“{no}”的研发期间（{p.start or '…'}至{p.end or '…'}）内，请核实是否属于该项目",
-                    sheet, excel_row, "日期", cols.get("date"))
-        if line.date.year < 2016:
-            out.add(WARNING, "W_BEFORE_2016", "2016年以前的支出不适用本办法（财税〔2015〕119号），仅作记录", sheet,
-                    excel_row, "日期", cols.get("date"))
+            return None
+        day, funding = self.dates[k], self.fundings[k] or "自有"
+        line = Line(line_id, day, no, code, self.amounts[k], self.taxes[k], share, funding, self.kinds[k],
+                    self.vouchers[k], self.summaries[k], Src(sheet, excel_row), self.categories[k])
+        p = self.projects[no]
+        if (p.start and day < p.start) or (p.end and day > p.end):
+            add(WARNING, "W_OUTSIDE_PERIOD",
+                f"日期{day.isoformat()}不在项目“{no}”的研发期间（{p.start or '…'}至{p.end or '…'}）内，请核实是否属于该项目",
+                sheet, excel_row, "日期", self.c_date)
+        if day.year < 2016:
+            add(WARNING, "W_BEFORE_2016", "2016年以前的支出不适用本办法（财税〔2015〕119号），仅作记录", sheet,
+                excel_row, "日期", self.c_date)
         if code == "R39":
-            out.add(WARNING, "W_R39", "委托境外个人进行研发活动的费用不得加计扣除（财税〔2018〕64号 六），仅列报于第39行",
-                    sheet, excel_row, "费用代码", cols.get("code"))
-        if line.funding == "财政资金（不征税）":
-            out.add(INFO, "I_GRANT", "财政资金（作不征税收入处理）形成的费用不得加计扣除（97号 二(五)），本行不计入",
-                    sheet, excel_row, "资金来源", cols.get("funding"))
-        if line.code in ("R36", "R37") and p.form not in ("委托研发",):
-            out.add(WARNING, "W_ENTRUST_FORM", f"委托研发费用记在研发形式为“{p.form}”的项目“{no}”中，请核对", sheet,
-                    excel_row, "费用代码", cols.get("code"))
-        if line.code == "R36" and p.entrustee_location == "境外":
-            out.add(WARNING, "W_ENTRUST_LOCATION", f"项目“{no}”受托方在境外，代码 R36（境内）与之不符", sheet, excel_row,
-                    "费用代码", cols.get("code"))
-        if line.code == "R37" and p.entrustee_location == "境内":
-            out.add(WARNING, "W_ENTRUST_LOCATION", f"项目“{no}”受托方在境内，代码 R37（境外机构）与之不符", sheet,
-                    excel_row, "费用代码", cols.get("code"))
+            add(WARNING, "W_R39", "委托境外个人进行研发活动的费用不得加计扣除（财税〔2018〕64号 六），仅列报于第39行",
+                sheet, excel_row, "费用代码", self.c_code)
+        if funding == "财政资金（不征税）":
+            add(INFO, "I_GRANT", "财政资金（作不征税收入处理）形成的费用不得加计扣除（97号 二(五)），本行不计入",
+                sheet, excel_row, "资金来源", self.c_funding)
+        if code in self.entrusting and code != "R39":
+            if p.form not in ("委托研发",):
+                add(WARNING, "W_ENTRUST_FORM", f"委托研发费用记在研发形式为“{p.form}”的项目“{no}”中，请核对", sheet,
+                    excel_row, "费用代码", self.c_code)
+            if code == "R36" and p.entrustee_location == "境外":
+                add(WARNING, "W_ENTRUST_LOCATION", f"项目“{no}”受托方在境外，代码 R36（境内）与之不符", sheet,
+                    excel_row, "费用代码", self.c_code)
+            if code == "R37" and p.entrustee_location == "境内":
+                add(WARNING, "W_ENTRUST_LOCATION", f"项目“{no}”受托方在境内，代码 R37（境外机构）与之不符", sheet,
+                    excel_row, "费用代码", self.c_code)
+        return line
+
+
+class _LinesBuild:
+    """What :func:`patch_lines` needs to redo one row of 研发支出 as a full import would."""
+
+    def __init__(self, table: _Table, checker: _LineRows, before: tuple, after_at: int):
+        self.table, self.checker = table, checker
+        self.before = before                  # findings up to the first 研发支出 row (header findings included)
+        self.after_at = after_at              # where the findings after 研发支出 start (in the full list)
+        self.after: tuple = ()                # findings of 调整事项 and 补助测算信息
+        self.row_findings: dict[int, tuple] = {}     # data row k → its findings
+        self.line_of: list[int] = []                 # data row k → its line index, or -1
+        self.params: Params | None = None
+        self._k_of: dict[int, int] | None = None
+
+    def k_of(self, sheet_row: int) -> int | None:
+        if self._k_of is None:
+            self._k_of = {i: k for k, i in enumerate(self.table.rows)}
+        return self._k_of.get(sheet_row)
+
+
+def _lines(rows, projects: dict[str, Project], params: Params, out: _Collector) -> list[Line]:
+    sheet = S.SHEET_LINES
+    lines: list[Line] = []
+    table = _parse_table(sheet, rows, S.LINE_COLUMNS, out)
+    if table is None:
+        return lines
+    problems = table.problems
+    checker = _LineRows(sheet, table.cols, projects, out.rejected_projects, params)
+    checker.use(table.values, len(table.rows))
+    findings = out.findings
+    build = out.build = _LinesBuild(table, checker, tuple(findings), 0)
+    row_findings, line_of = build.row_findings, build.line_of
+    add, check = out.add, checker.check
+    for k, i in enumerate(table.rows):
+        start = len(findings)
+        ok = True if k not in problems else table.emit_problems(k, out)
+        line = check(k, i + 1, ok, len(lines), add)
+        if line is None:
+            line_of.append(-1)
+        else:
+            line_of.append(len(lines))
+            lines.append(line)
+        if len(findings) != start:
+            row_findings[k] = tuple(findings[start:])
+    build.after_at = len(findings)
     return lines
+
+
+def patch_lines(ledger: Ledger, edits: Mapping[int, Sequence[object]]) -> Ledger | None:
+    """The ledger after 研发支出 rows were edited in place — ``edits``: 0-based sheet row → its new raw cells —
+    equal to :func:`build_ledger` of the edited sheets, or ``None`` when an edit is not a simple in-place one
+    (a row becomes valid or invalid or blank, a row that was not a data row): then build the ledger again.
+
+    Only the edited rows are parsed and checked; the checks across rows are recomputed from the columns, and
+    results already computed for years the edits cannot reach are kept (see :func:`calc.columns.carry_memo`)."""
+    build: _LinesBuild | None = ledger.__dict__.get("_build")
+    if build is None or not edits:
+        return None
+    table, checker = build.table, build.checker
+    ks, raws = [], []
+    for sheet_row, raw in edits.items():
+        k = build.k_of(sheet_row)
+        if k is None or not raw or _row_blank(raw):
+            return None
+        ks.append(k)
+        raws.append(raw)
+    values, problems = _parse_rows(table.mapping, raws)
+    single = _Table(table.sheet, table.header_at, table.mapping, [table.rows[k] for k in ks], values, problems)
+    probe = _LineRows(checker.sheet, checker.cols, checker.projects, checker.rejected, build.params)
+    probe.use(values, len(ks))
+    lines = list(ledger.lines)
+    row_findings = dict(build.row_findings)
+    changed: dict[int, tuple[Line, Line]] = {}
+    for n, k in enumerate(ks):
+        out = _Collector()
+        ok = single.emit_problems(n, out)
+        index = build.line_of[k]
+        line = probe.check(n, table.rows[k] + 1, ok, lines[index].id if index >= 0 else 0, out.add)
+        if (line is None) != (index < 0):
+            return None                                 # the row enters or leaves the ledger: ids move
+        if out.findings:
+            row_findings[k] = tuple(out.findings)
+        else:
+            row_findings.pop(k, None)
+        if line is not None:
+            changed[index] = (lines[index], line)
+            lines[index] = line
+    old_cols: LineColumns = ledger.__dict__.get("_line_columns") or LineColumns(ledger.lines)
+    cols = old_cols.patched({i: new for i, (_, new) in changed.items()}, tuple(lines))
+    out = _Collector()
+    _cross_checks(ledger.projects, cols, build.params, out)
+    findings = list(build.before)
+    for k in sorted(row_findings):
+        findings.extend(row_findings[k])
+    findings.extend(build.after)
+    findings.extend(out.findings)
+    patched = Ledger(ledger.profile, ledger.years, ledger.projects, tuple(lines), ledger.adjustments,
+                     tuple(findings), ledger.facts)
+    attach_columns(patched, cols)
+    new_build = _LinesBuild(table, checker, build.before, build.after_at)
+    new_build.after, new_build.params, new_build.line_of = build.after, build.params, build.line_of
+    new_build.row_findings, new_build._k_of = row_findings, build._k_of
+    object.__setattr__(patched, "_build", new_build)
+    carry_memo(ledger, patched, [d for old, new in changed.values() for d in (old.date, new.date)])
+    return patched
 
 
 # -- 调整事项 ----------------------------------------------------------------------------
@@ -447,28 +751,55 @@ def _adjustments(rows, projects, out: _Collector) -> list[Adjustment]:
 
 # -- checks across sheets ----------------------------------------------------------------
 
-def _cross_checks(projects: dict[str, Project], lines: list[Line], params: Params, out: _Collector) -> None:
+def _cross_checks(projects: dict[str, Project], cols: LineColumns, params: Params, out: _Collector) -> None:
+    """Checks across the lines: a project's net eligible amount per year and category must not be negative
+    (red reversals exceeding what they reverse); entrusted projects need their counterparty and contract."""
+    import numpy as np
+
     sheet = S.SHEET_PROJECTS
-    entrusted_codes: dict[str, set[str]] = defaultdict(set)
-    net: dict[tuple[str, int, str], int] = defaultdict(int)
-    for line in lines:
-        c = params.codes[line.code]
-        if line.code in ("R36", "R37", "R39"):
-            entrusted_codes[line.project_no].add(line.code)
-        if c.category and line.funding != "财政资金（不征税）":
-            # the net ELIGIBLE amount: after the 研发工时占比 share, grant-funded lines left out
-            amount = line.base_amount if line.share is None else round_fen(line.base_amount * line.share)
-            net[(line.project_no, line.date.year, c.category)] += amount
-    for (no, year, cat), total in net.items():
-        if total < 0:
-            p = projects[no]
-            out.add(ERROR, "E_NEGATIVE_CATEGORY",
-                    f"项目“{no}”{year}年度“{params.categories[cat].label}”净额为负（{fen_display(total)}），红字冲销超过原发生额，请核对",
-                    sheet, p.src.row, "项目编号", 0)
-    for no, codes_used in entrusted_codes.items():
+    categories = list(params.categories)
+    cat_index = {c: i for i, c in enumerate(categories)}
+    code_cat = np.array([cat_index[c.category] if (c := params.codes[k]).category else -1 for k in cols.code_keys]
+                        or [-1], dtype=np.int64)
+    eligible = np.flatnonzero((code_cat[cols.code] >= 0) & ~cols.grant) if cols.n else np.zeros(0, np.int64)
+    if len(eligible):
+        # the net ELIGIBLE amount: after the 研发工时占比 share, grant-funded lines left out; keys in the order
+        # the lines first use them
+        y0 = int(cols.year.min())
+        ny, nc = int(cols.year.max()) - y0 + 1, len(categories)
+        keys = (cols.proj[eligible] * ny + (cols.year[eligible] - y0)) * nc + code_cat[cols.code[eligible]]
+        size = len(cols.proj_keys) * ny * nc
+        if size <= 4 * len(keys) + 1024:                 # few possible keys: dense tables
+            first = np.full(size, len(keys), dtype=np.int64)
+            np.minimum.at(first, keys, np.arange(len(keys)))
+            uniq = np.flatnonzero(first < len(keys))
+            first = first[uniq]
+            totals = cols.group_sums(keys, cols.elig[eligible], size)
+            totals = [totals[k] for k in uniq.tolist()]
+        else:
+            uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            totals = cols.group_sums(inverse, cols.elig[eligible], len(uniq))
+        for u in np.argsort(first, kind="stable").tolist():
+            total = totals[u]
+            if total < 0:
+                key = int(uniq[u])
+                no = cols.proj_keys[key // (ny * nc)]
+                year, cat = y0 + key // nc % ny, categories[key % nc]
+                p = projects[no]
+                out.add(ERROR, "E_NEGATIVE_CATEGORY",
+                        f"项目“{no}”{year}年度“{params.categories[cat].label}”净额为负（{fen_display(total)}），红字冲销超过原发生额，请核对",
+                        sheet, p.src.row, "项目编号", 0)
+    entrusting = np.array([k in ("R36", "R37", "R39") for k in cols.code_keys] or [False], dtype=bool)
+    rows = np.flatnonzero(entrusting[cols.code]) if cols.n else np.zeros(0, np.int64)
+    if not len(rows):
+        return
+    projs, first = np.unique(cols.proj[rows], return_index=True)
+    for u in np.argsort(first, kind="stable").tolist():
+        pi = int(projs[u])
+        no = cols.proj_keys[pi]
+        codes_used = {cols.code_keys[c] for c in np.unique(cols.code[rows[cols.proj[rows] == pi]]).tolist()}
         p = projects[no]
-        eligible_codes = codes_used & {"R36", "R37"}
-        if not eligible_codes:
+        if not codes_used & {"R36", "R37"}:
             continue
         if not p.entrustee or not p.entrustee_location:
             out.add(WARNING, "W_ENTRUST_COUNTERPARTY",

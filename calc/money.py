@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 __all__ = [
-    "AmountError", "parse_amount", "parse_ratio", "round_fen", "fen_str", "fen_display",
-    "yuan_to_fen", "split_largest_remainder", "to_fraction", "ratio_str", "fen_to_decimal",
+    "AmountError", "parse_amount", "parse_ratio", "round_fen", "round_ratio", "fen_str", "fen_display",
+    "yuan_to_fen", "split_largest_remainder", "integer_weights", "to_fraction", "ratio_str", "fen_to_decimal",
 ]
 
 
@@ -133,11 +133,16 @@ def round_fen(x: Fraction | int) -> int:
     """
     if isinstance(x, int):
         return x
-    n, d = x.numerator, x.denominator
-    q, r = divmod(abs(n), d)
-    if 2 * r >= d:
+    return round_ratio(x.numerator, x.denominator)
+
+
+def round_ratio(numerator: int, denominator: int) -> int:
+    """``round_fen(Fraction(numerator, denominator))`` without building the Fraction (``denominator`` > 0):
+    ``round_ratio(amount * p, q)`` is ``round_fen(amount × p/q)``."""
+    q, r = divmod(abs(numerator), denominator)
+    if 2 * r >= denominator:
         q += 1
-    return q if n >= 0 else -q
+    return q if numerator >= 0 else -q
 
 
 def yuan_to_fen(yuan: str | int | Decimal) -> int:
@@ -174,6 +179,24 @@ def ratio_str(x: Fraction, places: int = 2) -> str:
     return f"{sign}{q}.{r:0{places}d}" if places else f"{sign}{q}"
 
 
+def integer_weights(weights) -> tuple[list[int], int]:
+    """Exact weights (int, Fraction, Decimal …) as integers over one common denominator: ``(W, D)`` with
+    ``weights[i] == W[i] / D`` — proportions computed on ``W`` are those of ``weights``, without Fractions."""
+    nums, dens = [], []
+    for w in weights:
+        if type(w) is not int:
+            w = Fraction(w)
+            if w.denominator != 1:
+                nums.append(w.numerator)
+                dens.append(w.denominator)
+                continue
+            w = w.numerator
+        nums.append(w)
+        dens.append(1)
+    d = math.lcm(*set(dens)) if dens else 1
+    return ([n * (d // k) for n, k in zip(nums, dens)] if d != 1 else nums), d
+
+
 def split_largest_remainder(total: int, weights: list[Fraction | int], keys: list | None = None) -> list[int]:
     """Split ``total`` 分 into parts proportional to ``weights`` that add up exactly.
 
@@ -186,15 +209,16 @@ def split_largest_remainder(total: int, weights: list[Fraction | int], keys: lis
         return []
     if total < 0:
         return [-p for p in split_largest_remainder(-total, weights, keys)]
-    wsum = sum(Fraction(w) for w in weights)
+    w, _ = integer_weights(weights)           # total × w / Σw is the same on the integer weights
+    wsum = sum(w)
     if wsum <= 0:
         if total == 0:
             return [0] * n
         raise ValueError("weights must have a positive sum to split a non-zero total")
-    exact = [Fraction(total) * Fraction(w) / wsum for w in weights]
-    floors = [e.numerator // e.denominator for e in exact]
+    shares = [divmod(total * x, wsum) for x in w]     # (floor, remainder ÷ Σw) of each exact share
+    floors = [q for q, _ in shares]
     rest = total - sum(floors)
-    order = sorted(range(n), key=lambda i: (-(exact[i] - floors[i]), keys[i] if keys else i))
+    order = sorted(range(n), key=lambda i: (-shares[i][1], keys[i] if keys else i))
     for i in order[:rest]:
         floors[i] += 1
     return floors

@@ -6,6 +6,7 @@ the pack reports "needs X" instead of computing with zero.
 """
 from __future__ import annotations
 
+from .columns import line_columns
 from .hnte import hnte_caliber
 from .identifiers import tech_sme_covers
 from .incometax import hnte_years, tax_effect
@@ -19,7 +20,8 @@ def ledger_facts(ledger: Ledger, latest_year: int, params: Params, engine: Super
                  years_back: int = 5, packs: tuple = ()) -> Facts:
     """``packs``: the rule packs in use, whose own declared inputs may be named by their Chinese label."""
     certified = hnte_years(ledger, params)
-    line_years = {l.date.year for l in ledger.lines}
+    cols = line_columns(ledger)
+    line_years = cols.years
     by_year: dict[int, dict] = {}
     for y in range(latest_year - years_back, latest_year + 1):
         vals: dict = {}
@@ -29,7 +31,7 @@ def ledger_facts(ledger: Ledger, latest_year: int, params: Params, engine: Super
             vals["rd_super"] = (sd.rows.get("R40", 0) if sd.eligible else 0, f"{y}年度A107012第40行（账簿计算）")
             vals["extra_deduction"] = (sd.extra_deduction, f"{y}年度A107012第51行（账簿计算）")
             vals["sd_claimed"] = (sd.extra_deduction > 0, f"{y}年度A107012第51行大于0")
-            vals["rd_accounting"] = (sum(l.amount for l in ledger.lines if l.date.year == y),
+            vals["rd_accounting"] = (cols.total(cols.amount, cols.year == y),
                                      f"{y}年度研发支出会计金额合计")
             cal = hnte_caliber(ledger, y, params)
             if cal.total is not None:

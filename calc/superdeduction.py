@@ -6,13 +6,15 @@ quotients are exact ``Fraction``s rounded once with :func:`calc.money.round_fen`
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
+
+from .columns import ledger_memo, line_columns, project_order
 from .identifiers import tech_sme_covers
 from .model import ERROR, INFO, WARNING, Finding, Ledger, Line, Project
-from .money import fen_display, fen_str, ratio_str, round_fen, split_largest_remainder
+from .money import fen_display, fen_str, integer_weights, ratio_str, round_fen, split_largest_remainder
 from .params import Params, RateEntry, Source, load_params
 
 PERIOD_ENDS = {"year": (12, 31), "H1": (6, 30), "Q1-Q3": (9, 30)}
@@ -147,25 +149,30 @@ def _share_out(total: int, cap_rows: list, exp_rows: list, col: str, weight: dic
     rows always add up to the total and none is negative.
     """
     rows = cap_rows + exp_rows
-    wsum = sum((Fraction(weight[id(r)]) for r in rows), Fraction(0))
+    w, d = integer_weights([weight[id(r)] for r in rows])     # weight[i] = w[i] / d, exactly
+    wsum = sum(w)
     if wsum <= 0 or total == 0:
         for r in rows:
             r.cols[col] = 0
         return
-    for r in cap_rows:
-        w = Fraction(weight[id(r)])
-        r.cols[col] = round_fen(w if per_row else total * w / wsum)
+    for r, wi in zip(cap_rows, w):
+        r.cols[col] = round_fen(Fraction(wi, d) if per_row else Fraction(total * wi, wsum))
     rest = total - sum(r.cols[col] for r in cap_rows)
-    exp_weights = [Fraction(weight[id(r)]) for r in exp_rows]
+    exp_weights = w[len(cap_rows):]
     if rest >= 0 and (sum(exp_weights) > 0 or rest == 0):
         parts = split_largest_remainder(rest, exp_weights) if rest else [0] * len(exp_rows)
     else:
-        parts_all = split_largest_remainder(total, [Fraction(weight[id(r)]) for r in rows])
+        parts_all = split_largest_remainder(total, w)
         for r, part in zip(cap_rows, parts_all):
             r.cols[col] = part
         parts = parts_all[len(cap_rows):]
     for r, part in zip(exp_rows, parts):
         r.cols[col] = part
+
+
+def _small(keys: np.ndarray, size: int) -> np.ndarray:
+    """Group indices in the narrowest unsigned type, so a stable sort of them is a radix sort."""
+    return keys.astype(np.uint16) if size <= 65535 else keys
 
 
 def _month_index(day: dt.date) -> int:
@@ -178,19 +185,16 @@ class SuperDeductionEngine:
     def __init__(self, ledger: Ledger, params: Params | None = None):
         self.ledger = ledger
         self.params = params or load_params()
-        self.lines_by_project: dict[str, list[Line]] = defaultdict(list)
-        for line in ledger.lines:
-            self.lines_by_project[line.project_no].append(line)
-        years = [l.date.year for l in ledger.lines] + [a.year for a in ledger.adjustments]
+        self.cols = line_columns(ledger)
+        years = list(self.cols.years) + [a.year for a in ledger.adjustments]
         self.first_year = min(years) if years else None
-        self._memo: dict[tuple, SDResult] = {}
 
     # -- public -----------------------------------------------------------------------
     def compute(self, year: int, period: str = "year", q4_method: str | None = None) -> SDResult:
-        key = (year, period, q4_method)
-        if key not in self._memo:
-            self._memo[key] = self._compute(Period(year, period), q4_method)
-        return self._memo[key]
+        at = Period(year, period)
+        # kept with the ledger: any engine on the same ledger (and params) reuses it
+        return ledger_memo(self.ledger, ("sd", year, period, q4_method, at.end), lambda: self._compute(at, q4_method),
+                           check=self.params)
 
     # -- flags and rate -----------------------------------------------------------------
     def year_figures(self, period: Period):
@@ -314,66 +318,9 @@ class SuperDeductionEngine:
                             findings, ais, [])
 
         # 2. projects in the pool, 3. lines cleaned
-        pool: list[tuple[Project, str, list[Line]]] = []
-        excluded: list[tuple[int, str]] = []
-        for proj in self.ledger.projects.values():
-            lines = self.lines_by_project.get(proj.project_no, [])
-            if proj.form == "委托研发" and proj.ownership == "受托方":
-                excluded += [(l.id, "研发成果归受托方所有") for l in lines if period.contains(l.date)]
-                continue
-            if not proj.capitalised:
-                chosen = [l for l in lines if period.contains(l.date)]
-                if chosen:
-                    pool.append((proj, "费用化", chosen))
-            elif proj.ia_date and period.contains(proj.ia_date):
-                pool.append((proj, "资本化", [l for l in lines if l.date <= end]))
-            elif proj.status == "已结束" and proj.ia_date is None and proj.ia_base is None and proj.end and period.contains(proj.end):
-                pool.append((proj, "费用化", [l for l in lines if l.date <= end]))
-                ais.add("AI-SD-10")
-            else:
-                waiting = [l for l in lines if period.contains(l.date) and (proj.ia_date is None or l.date <= proj.ia_date)]
-                if waiting and proj.ia_date is None:
-                    findings.append(Finding(INFO, "I_CAPITALISED_WAITING", f"资本化项目“{proj.project_no}”尚未形成无形资产：本期{len(waiting)}行支出在形成无形资产年度统一计入", "研发项目", proj.src.row if proj.src else None))
-                late = [l for l in lines if period.contains(l.date) and proj.ia_date and l.date > proj.ia_date]
-                if late:
-                    findings.append(Finding(WARNING, "W_AFTER_IA", f"资本化项目“{proj.project_no}”在无形资产形成（{proj.ia_date}）后仍有{len(late)}行支出，未计入", "研发项目", proj.src.row if proj.src else None))
-
         entrusted_factor = p.at("entrusted_factor", end)
         overseas_ok = p.at("overseas_institution_eligible", end)
-        code_rows: dict[str, int] = defaultdict(int)          # "R04" → 分 over the pool
-        code_lines: dict[str, list[int]] = defaultdict(list)
-        rows_out: list[SummaryRow] = []
-        for proj, ltype, lines in pool:
-            sums: dict[str, int] = defaultdict(int)
-            ids: list[int] = []
-            for l in lines:
-                c = p.codes[l.code]
-                if not c.category:
-                    excluded.append((l.id, f"{l.code} {c.reason}"))
-                    continue
-                if l.funding == GRANT:
-                    excluded.append((l.id, "财政资金（不征税收入）形成的费用"))
-                    continue
-                if l.code in ("R36", "R37") and not proj.contract_no:
-                    excluded.append((l.id, "技术合同未登记"))
-                    continue
-                amount = l.base_amount if l.share is None else round_fen(l.base_amount * l.share)
-                if l.share is not None:
-                    ais.add("AI-APP-01")
-                sums[c.category] += amount
-                code_rows[l.code] += amount
-                code_lines[l.code].append(l.id)
-                ids.append(l.id)
-            finished = ltype == "资本化" or (proj.status == "已结束" and (proj.end is None or proj.end <= end))
-            r = SummaryRow(proj.project_no, proj.name, "已结束" if finished else "未结束", ltype, {}, tuple(ids))
-            for n, cat in enumerate(FIRST_FIVE, 1):
-                r.cols[str(n)] = sums[cat]
-            r.cols["6"] = sum(sums[c] for c in FIRST_FIVE)
-            r.cols["7.1"] = sums["other"]
-            r.cols["8.1"] = sums["entrusted_domestic"]
-            r.cols["8.3"] = sums["entrusted_overseas"]
-            r.r39 = sums["entrusted_overseas_individual"]
-            rows_out.append(r)
+        rows_out, excluded, code_rows, code_lines = self._pool(period, findings, ais)
 
         # 汇总表: subtotals, 7.2, 8.2, 8.4 (§4.5, §5.2, §9.2)
         cap_rows = [r for r in rows_out if r.ledger_type == "资本化"]
@@ -544,6 +491,105 @@ class SuperDeductionEngine:
         return SDResult(period, True, "", rate, rate_entry, segs, layout, rows, traces, summary, fl, intangibles, q4,
                         findings, ais, excluded)
 
+    # -- the pool: which lines count in a period (§8.4 steps 2–3), as grouped integer sums ---------------
+    def _pool(self, period: Period, findings: list, ais: set):
+        """(summary rows of the pool projects, excluded [(line id, reason)], Σ per code, line ids per code)."""
+        p, cols, ledger = self.params, self.cols, self.ledger
+        start, end = period.start.toordinal(), period.end.toordinal()
+        order, rank, n_ranks = project_order(ledger)
+        projects = list(ledger.projects.values())
+        in_period = (cols.ordinal >= start) & (cols.ordinal <= end)
+        to_end = cols.ordinal <= end
+        counts_in = np.bincount(rank[in_period], minlength=n_ranks).tolist()
+        mode = np.zeros(n_ranks, dtype=np.int64)     # 0 out, 1 lines in period, 2 lines up to the end, 3 owned
+        entries: list[tuple[int, Project, str]] = []         # the pool, in project order: (rank, project, type)
+        formed = np.full(n_ranks, end, dtype=np.int64)       # capitalised: lines after this day come too late
+        for r, proj in enumerate(projects):
+            if proj.capitalised and proj.ia_date is not None:
+                formed[r] = proj.ia_date.toordinal()
+        late_counts = np.bincount(rank[in_period & (cols.ordinal > formed[rank])], minlength=n_ranks).tolist()
+        for r, proj in enumerate(projects):
+            if proj.form == "委托研发" and proj.ownership == "受托方":
+                mode[r] = 3
+                continue
+            if not proj.capitalised:
+                if counts_in[r]:
+                    mode[r] = 1
+                    entries.append((r, proj, "费用化"))
+            elif proj.ia_date and period.contains(proj.ia_date):
+                mode[r] = 2
+                entries.append((r, proj, "资本化"))
+            elif proj.status == "已结束" and proj.ia_date is None and proj.ia_base is None and proj.end and period.contains(proj.end):
+                mode[r] = 2
+                entries.append((r, proj, "费用化"))
+                ais.add("AI-SD-10")
+            elif counts_in[r]:
+                if proj.ia_date is None:
+                    findings.append(Finding(INFO, "I_CAPITALISED_WAITING", f"资本化项目“{proj.project_no}”尚未形成无形资产：本期{counts_in[r]}行支出在形成无形资产年度统一计入", "研发项目", proj.src.row if proj.src else None))
+                else:
+                    late = late_counts[r]
+                    if late:
+                        findings.append(Finding(WARNING, "W_AFTER_IA", f"资本化项目“{proj.project_no}”在无形资产形成（{proj.ia_date}）后仍有{late}行支出，未计入", "研发项目", proj.src.row if proj.src else None))
+        line_mode = mode[rank]
+        owned = order[((line_mode == 3) & in_period)[order]]
+        chosen = ((line_mode == 1) & in_period) | ((line_mode == 2) & to_end)
+        pool = order[chosen[order]]                          # pool lines in pool order
+        # why a pool line is left out: 1 code not deductible, 2 grant, 3 entrusted without a registered contract
+        categories = list(p.categories)
+        cat_index = {c: i for i, c in enumerate(categories)}
+        code_cat = np.array([cat_index.get(p.codes[k].category, -1) for k in cols.code_keys] or [-1], dtype=np.int64)
+        entrusted_code = np.array([k in ("R36", "R37") for k in cols.code_keys] or [False], dtype=bool)
+        no_contract = np.array([not (no in ledger.projects and ledger.projects[no].contract_no)
+                                for no in cols.proj_keys] or [False], dtype=bool)
+        pc = cols.code[pool]
+        why = np.zeros(len(pool), dtype=np.int64)
+        why[entrusted_code[pc] & no_contract[cols.proj[pool]]] = 3
+        why[cols.grant[pool]] = 2
+        why[code_cat[pc] < 0] = 1
+        counted = pool[why == 0]
+        if cols.has_share[counted].any():
+            ais.add("AI-APP-01")
+        excluded: list[tuple[int, str]] = [(i, "研发成果归受托方所有") for i in cols.ids[owned].tolist()]
+        left_out = np.flatnonzero(why)
+        if len(left_out):
+            # the reason texts: one per code (not deductible), then grant, then contract
+            texts = np.array([f"{k} {p.codes[k].reason}" for k in cols.code_keys]
+                             + ["财政资金（不征税收入）形成的费用", "技术合同未登记"], dtype=object)
+            w = why[left_out]
+            reason = np.where(w == 1, pc[left_out], len(cols.code_keys) + w - 2)
+            excluded.extend(zip(cols.ids[pool[left_out]].tolist(), texts[reason].tolist()))
+        # Σ per pool project × category, per code; line ids per project and per code (pool order)
+        nc = len(categories)
+        crank = rank[counted]
+        keys = crank * nc + code_cat[cols.code[counted]]
+        amounts = cols.elig[counted]
+        sums = cols.group_sums(keys, amounts, n_ranks * nc)
+        per_code = cols.group_sums(cols.code[counted], amounts, len(cols.code_keys))
+        code_rows = {k: v for k, v in zip(cols.code_keys, per_code)}
+        ids = cols.ids[counted]
+        codes_counted = cols.code[counted]
+        by_code = np.argsort(_small(codes_counted, len(cols.code_keys)), kind="stable")
+        bounds = np.searchsorted(codes_counted[by_code], np.arange(len(cols.code_keys) + 1))
+        sorted_ids = ids[by_code]
+        code_lines = {cols.code_keys[c]: sorted_ids[bounds[c]:bounds[c + 1]].tolist()
+                      for c in range(len(cols.code_keys)) if bounds[c + 1] > bounds[c]}
+        pbounds = np.searchsorted(crank, np.arange(n_ranks + 1))
+        result: list[SummaryRow] = []
+        id_list = ids.tolist()
+        bounds_list = pbounds.tolist()
+        where = [cat_index.get(c) for c in (*FIRST_FIVE, "other", "entrusted_domestic", "entrusted_overseas",
+                                             "entrusted_overseas_individual")]
+        for r, proj, ltype in entries:
+            mine = sums[r * nc:(r + 1) * nc]
+            s1, s2, s3, s4, s5, other, dom, abroad, r39 = (0 if j is None else mine[j] for j in where)
+            finished = ltype == "资本化" or (proj.status == "已结束" and (proj.end is None or proj.end <= period.end))
+            row = SummaryRow(proj.project_no, proj.name, "已结束" if finished else "未结束", ltype,
+                             {"1": s1, "2": s2, "3": s3, "4": s4, "5": s5, "6": s1 + s2 + s3 + s4 + s5, "7.1": other,
+                              "8.1": dom, "8.3": abroad}, tuple(id_list[bounds_list[r]:bounds_list[r + 1]]))
+            row.r39 = r39
+            result.append(row)
+        return result, excluded, code_rows, code_lines
+
     # -- helpers -------------------------------------------------------------------------------
     def _adjustments(self, period: Period, kind: str, findings: list, ais: set) -> list:
         chosen = []
@@ -563,6 +609,7 @@ class SuperDeductionEngine:
     def _intangibles(self, period: Period, current_rows: dict, findings: list, ais: set) -> list[IntangibleAsset]:
         p = self.params
         out: list[IntangibleAsset] = []
+        capitalised_rows: dict[int, dict] = {}            # per formation-year result: project → its 资本化 row
         min_months = p.value("ia_min_amortisation_months", period.end)
         start_mode = p.value("ia_start_month", period.end)
         ais.add("AI-SD-09")
@@ -578,7 +625,13 @@ class SuperDeductionEngine:
                 base, how = row.cols["total"], f"{period.label}汇总表允许加计扣除金额合计"
             else:
                 formed = self.compute(proj.ia_date.year)
-                row = next((r for r in formed.summary if r.project_no == proj.project_no and r.ledger_type == "资本化"), None)
+                rows = capitalised_rows.get(id(formed))
+                if rows is None:
+                    rows = capitalised_rows[id(formed)] = {}
+                    for r in formed.summary:
+                        if r.ledger_type == "资本化":
+                            rows.setdefault(r.project_no, r)
+                row = rows.get(proj.project_no)
                 if not formed.eligible or row is None:
                     findings.append(Finding(WARNING, "W_IA_BASE", f"无法确定项目“{proj.project_no}”无形资产的加计扣除计税基础（形成年度{proj.ia_date.year}无账簿数据或不适用加计扣除），请在研发项目表填写“无形资产计税基础”", "研发项目", proj.src.row if proj.src else None, "无形资产计税基础"))
                     continue

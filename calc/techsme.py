@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .columns import line_columns
 from .identifiers import tech_sme_covers
 from .incometax import hnte_years
 from .model import INFO, WARNING, Finding, Ledger
@@ -244,7 +245,7 @@ def _rd_figure(ledger: Ledger, data_year: int, engine: SuperDeductionEngine, not
     """(R&D 分 | None, basis text, SDResult | None) — the super-deduction view (115号 第九条(三); AI-APP-08)."""
     row = ledger.year_row(data_year)
     rd_super = row.get("rd_super") if row else None
-    has_lines = any(l.date.year == data_year for l in ledger.lines)
+    has_lines = data_year in line_columns(ledger).years
     sd = engine.compute(data_year) if has_lines else None
     ais.add("AI-APP-08")
     if sd is not None and sd.eligible:
@@ -491,7 +492,7 @@ def tech_sme_evaluation(ledger: Ledger, year: int, params: Params | None = None,
     flags = sd.flags if sd is not None else engine.compute(dy).flags if dy >= 2016 else None
     if flags is not None and flags.negative_list:
         advisories.append(f"{dy}年度属于研发费用加计扣除负面清单行业：科技型中小企业评价服务相关要求产品不属于不适用加计扣除的行业（{adv_src}，AI-23）")
-    if not any(l.date.year == dy for l in ledger.lines):
+    if dy not in line_columns(ledger).years:
         advisories.append(f"{dy}年度无研发支出辅助账明细：科技型中小企业评价服务相关要求能准确归集研发费用（{adv_src}，AI-23）")
     for a in advisories:
         findings.append(Finding(WARNING, "W_TECHSME_ADVISORY", a, "企业信息"))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import re
 import sys
@@ -199,6 +200,18 @@ def _resplit_tabs(rows: list[list[object]]) -> tuple[list[list[object]], bool]:
     return out, True
 
 
+def _workbook_suffix(path: str) -> str | None:
+    """".xlsx" / ".xls" when the file starts with a zip / compound-file signature, whatever its extension."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return None                         # read_csv reports it
+    if head.startswith(b"PK\x03\x04"):
+        return ".xlsx"
+    return ".xls" if head == bytes.fromhex("d0cf11e0a1b11ae1") else None
+
+
 def open_source(path: str | os.PathLike) -> Source:
     """Open an ERP export (xlsx/xlsm, legacy xls, or csv/txt in UTF-8 / GBK / GB18030, comma or tab).
 
@@ -207,6 +220,9 @@ def open_source(path: str | os.PathLike) -> Source:
     spath = os.fspath(path)
     suffix = os.path.splitext(spath)[1].lower()
     notes: list[str] = []
+    if suffix in _CSV_SUFFIXES and _workbook_suffix(spath):
+        suffix = _workbook_suffix(spath)    # a workbook saved with a text extension: the bytes decide
+        notes.append("文件实为 Excel 工作簿，已按工作簿读取")
     if suffix in _CSV_SUFFIXES:
         raw = read_csv(spath, encodings=("utf-8-sig", "gb18030"))
         kind = "csv"
@@ -1069,9 +1085,43 @@ def parse_voucher(text: object, *, strip_zeros: bool = True) -> tuple[str | None
     return kind, no
 
 
+_HUGE_NUMBER = re.compile(r"\d{40,}|[eE]\s*[+\-]?\s*\d{4,}")
+
+
+def _parse_amount(value: object) -> int | None:
+    """calc.money.parse_amount, with a number of thousands of digits (Python refuses int() of more than 4,300)
+    reported like any other bad amount instead of escaping as ValueError."""
+    try:
+        return parse_amount(value)
+    except AmountError:
+        raise
+    except (ValueError, OverflowError, ArithmeticError):
+        raise AmountError(f"金额“{(_shown(value) or '')[:20]}…”位数过多，无法识别") from None
+
+
+def _parse_ratio(value: object):
+    """calc.money.parse_ratio, refusing first what it cannot handle: text such as “inf” (OverflowError) and numbers
+    whose exact value is astronomically large (“1e99999999”, thousands of digits: minutes of CPU)."""
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value)
+        if _HUGE_NUMBER.search(text) or "inf" in text.lower():
+            raise AmountError(f"研发工时占比“{text.strip()[:20]}”无法识别（如 40%）")
+    try:
+        return parse_ratio(value)
+    except AmountError:
+        raise
+    except (ValueError, OverflowError, ArithmeticError):
+        raise AmountError(f"研发工时占比“{(_shown(value) or '')[:20]}”无法识别（如 40%）") from None
+
+
 def _int_part(value: object, what: str, lo: int, hi: int) -> int:
     if _is_number(value):
-        if float(value) != int(value):
+        # a crafted file can hold NaN / ±inf (a Decimal even sNaN) in a numeric cell: int() of those raises
+        try:
+            whole = math.isfinite(float(value)) and float(value) == int(value)
+        except (ValueError, OverflowError, ArithmeticError):
+            whole = False
+        if not whole:
             raise ValueProblem(f"{what}“{value}”无法识别")
         n = int(value)
     else:
@@ -1460,13 +1510,13 @@ def _one_row(row, excel_row, mapping, rules, known, pattern, col, head_text, mod
     if mode == "debit_credit":
         d = c = None
         try:
-            d = parse_amount(_cell(row, col.get("debit")))
+            d = _parse_amount(_cell(row, col.get("debit")))
         except AmountError as exc:
             add(ERROR, "E_ERP_AMOUNT", str(exc), "debit")
             amount_bad = True
         if "credit" in col:
             try:
-                c = parse_amount(_cell(row, col.get("credit")))
+                c = _parse_amount(_cell(row, col.get("credit")))
             except AmountError as exc:
                 add(ERROR, "E_ERP_AMOUNT", str(exc), "credit")
                 amount_bad = True
@@ -1478,7 +1528,7 @@ def _one_row(row, excel_row, mapping, rules, known, pattern, col, head_text, mod
             amount = (d or 0) - (c or 0)
     else:
         try:
-            amount = parse_amount(_cell(row, col.get("amount")))
+            amount = _parse_amount(_cell(row, col.get("amount")))
         except AmountError as exc:
             add(ERROR, "E_ERP_AMOUNT", str(exc), "amount")
             amount_bad = True
@@ -1592,7 +1642,7 @@ def _one_row(row, excel_row, mapping, rules, known, pattern, col, head_text, mod
     extras: dict[str, object] = {"tax_amount": None, "funding": None, "share": None}
     if "tax_amount" in col:
         try:
-            extras["tax_amount"] = parse_amount(_cell(row, col["tax_amount"]))
+            extras["tax_amount"] = _parse_amount(_cell(row, col["tax_amount"]))
         except AmountError as exc:
             add(ERROR, "E_ERP_AMOUNT", str(exc), "tax_amount")
             line_issues.append("E_ERP_AMOUNT")
@@ -1606,7 +1656,7 @@ def _one_row(row, excel_row, mapping, rules, known, pattern, col, head_text, mod
             status_error = True
     if "share" in col:
         try:
-            extras["share"] = parse_ratio(_cell(row, col["share"]))
+            extras["share"] = _parse_ratio(_cell(row, col["share"]))
         except AmountError as exc:
             add(ERROR, "E_ERP_VALUE", str(exc), "share")
             line_issues.append("E_ERP_VALUE")

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from calc.columns import ledger_memo
 from calc.evaluate import Evaluation
 from calc.model import Line
 from calc.money import ratio_str, round_fen
@@ -19,7 +20,17 @@ from calc.params import Params, load_params
 from calc.superdeduction import GRANT, SUMMARY_COLS, SDResult
 
 from .report import a107012_lines
-from .xlsx_cells import FMT_AMOUNT, put_fen, put_text, put_value
+from .xlsx_cells import FMT_AMOUNT, put_fen, put_value
+from .xlsx_cells import put_text as _put_text
+
+# Control characters other than tab / LF / CR cannot be stored in an xlsx (openpyxl raises
+# IllegalCharacterError); a cell imported as _x001B_ or from a CSV may hold them.  They are invisible: drop them.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def put_text(cell, value: object) -> None:
+    """xlsx_cells.put_text (formula-safe) of the text without the characters an xlsx cannot hold."""
+    _put_text(cell, _XML_ILLEGAL.sub("", "" if value is None else str(value)))
 
 THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -136,6 +147,16 @@ def _eligible_detail(line: Line, params: Params, excluded: set[int]) -> tuple[in
     return amount, code.column_2021
 
 
+def _lines_of(ledger) -> dict[str, list[Line]]:
+    """project → its lines in ledger order (once per ledger)."""
+    def build():
+        out: dict[str, list[Line]] = {}
+        for line in ledger.lines:
+            out.setdefault(line.project_no, []).append(line)
+        return out
+    return ledger_memo(ledger, "lines_by_project", build)
+
+
 def ledger_rows(ev: Evaluation, project_no: str, params: Params) -> list[_VoucherRow]:
     """The 辅助账 rows of one project for the period: one row per voucher (date, kind, number)."""
     sd = ev.sd
@@ -143,8 +164,8 @@ def ledger_rows(ev: Evaluation, project_no: str, params: Params) -> list[_Vouche
     proj = ev.ledger.projects[project_no]
     period = sd.period
     in_pool = next((r for r in sd.summary if r.project_no == project_no), None)
-    lines = [l for l in ev.ledger.lines if l.project_no == project_no
-             and (period.contains(l.date) or (in_pool is not None and proj.capitalised and l.date <= period.end))]
+    lines = [l for l in _lines_of(ev.ledger).get(project_no, ())
+             if period.contains(l.date) or (in_pool is not None and proj.capitalised and l.date <= period.end)]
     grouped: "OrderedDict[tuple, _VoucherRow]" = OrderedDict()
     for l in sorted(lines, key=lambda x: (x.date, x.id)):
         key = (l.date, l.voucher_kind or "", l.voucher_no or "")
@@ -166,12 +187,15 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
 def _sheet_name(no: str, ltype: str, used: set) -> str:
-    base = _BAD_SHEET_CHARS.sub("_", f"{no}{ltype}")[:31] or "项目"
+    """A sheet name Excel accepts: no []:*?/\\ or control characters, not starting or ending with an
+    apostrophe, at most 31 characters, unique ignoring case (Excel treats "rd01" and "RD01" as the same)."""
+    base = _BAD_SHEET_CHARS.sub("_", _XML_ILLEGAL.sub("", f"{no}{ltype}"))[:31]
+    base = re.sub(r"^'|'$", "_", base) or "项目"
     name, n = base, 2
-    while name in used:
+    while name.casefold() in used:
         suffix = f"({n})"
         name, n = base[:31 - len(suffix)] + suffix, n + 1
-    used.add(name)
+    used.add(name.casefold())
     return name
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from calc.ingest import build_ledger
+from calc.ingest import build_ledger, gc_paused
 from calc.model import Ledger
 from calc.params import Params
 
@@ -14,8 +14,9 @@ __all__ = ["load_ledger", "WorkbookError"]
 
 def load_ledger(path: str | Path, params: Params | None = None) -> Ledger:
     """Read a canonical workbook. Raises :class:`WorkbookError` for a file that is not a readable workbook."""
-    raw = read_workbook(path)
-    return build_ledger({name: sheet.rows for name, sheet in raw.sheets.items()}, params)
+    with gc_paused():
+        raw = read_workbook(path)
+        return build_ledger({name: sheet.rows for name, sheet in raw.sheets.items()}, params)
 
 
 # -- export back to the canonical workbook (round trip) ---------------------------------------

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 from calc import schema as S
-from calc.ingest import build_ledger
+from calc.ingest import build_ledger, patch_lines
 from calc.model import Ledger
 from calc.money import AmountError, fen_display, parse_amount, parse_ratio
 from calc.params import Params
@@ -674,6 +674,8 @@ class Workspace:
         self._events: list = []
         self._listeners: list[Callable] = []
         self._ledger_cache: tuple | None = None
+        self._journal: list[tuple] = []   # (version, table, kind, row ids, field) of recent changes
+        self._ledger_index: tuple = (None, {})   # (rowmap, row id → position in its 研发支出)
         self._rowmap: dict[str, list[int]] = {}
         self._next_batch_id = 1
         self._closed = False
@@ -950,19 +952,62 @@ class Workspace:
                                    (row_id,)).fetchone()
             return None if r is None else dict(zip(["id", *fields], r))
 
-    def column_arrays(self, table: str) -> tuple[list[int], dict[str, list]]:
-        """``(ids, {field: values})`` in table order: what a model/view over column arrays needs."""
+    def column_arrays(self, table: str, fields: Sequence[str] | None = None) -> tuple[list[int], dict[str, list]]:
+        """``(ids, {field: values})`` in table order: what a model/view over column arrays needs (``fields``:
+        only these columns)."""
         if table not in TABLES:
             raise WorkspaceError(f"没有名为“{table}”的表")
-        fields = self._fields(table)
+        fields = self._fields(table) if fields is None else [_column(table, f).field for f in fields]
         with self._mutex:
             self._check_open()
             data = self._conn.execute(
-                f"SELECT id, {', '.join(map(_q, fields))} FROM {table} ORDER BY position, id").fetchall()
+                f"SELECT {', '.join(['id', *map(_q, fields)])} FROM {table} ORDER BY position, id").fetchall()
         if not data:
             return [], {f: [] for f in fields}
-        columns = list(zip(*data))
-        return list(columns[0]), {f: list(columns[i + 1]) for i, f in enumerate(fields)}
+        return [r[0] for r in data], {f: [r[i] for r in data] for i, f in enumerate(fields, start=1)}
+
+    def read_rows(self, table: str, fields: Sequence[str], after: tuple[int, int] | None = None,
+                  limit: int = 20_000) -> list[tuple]:
+        """Up to ``limit`` rows in table order after the row at ``after`` = (position, id), as
+        ``(position, id, *values of fields)`` — a table read in slices."""
+        if table not in TABLES:
+            raise WorkspaceError(f"没有名为“{table}”的表")
+        names = ", ".join(["position", "id", *(_q(_column(table, f).field) for f in fields)])
+        with self._mutex:
+            self._check_open()
+            if after is None:
+                return self._conn.execute(f"SELECT {names} FROM {table} ORDER BY position, id LIMIT ?",
+                                          (limit,)).fetchall()
+            return self._conn.execute(f"SELECT {names} FROM {table} WHERE (position, id) > (?, ?) "
+                                      f"ORDER BY position, id LIMIT ?", (*after, limit)).fetchall()
+
+    def rows_by_id(self, table: str, ids: Sequence[int]) -> dict[int, tuple]:
+        """``{id: (stored values in field order)}`` of the given rows (those that exist)."""
+        if table not in TABLES:
+            raise WorkspaceError(f"没有名为“{table}”的表")
+        fields = ", ".join(map(_q, self._fields(table)))
+        out: dict[int, tuple] = {}
+        with self._mutex:
+            self._check_open()
+            ids = list(ids)
+            for k in range(0, len(ids), _CHUNK):
+                chunk = ids[k:k + _CHUNK]
+                for r in self._conn.execute(f"SELECT id, {fields} FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})",
+                                            chunk):
+                    out[r[0]] = r[1:]
+        return out
+
+    def integer_sum(self, table: str, field: str) -> int:
+        """Σ of the integer values of a column (amounts in 分), exact."""
+        col = _column(table, field)
+        with self._mutex:
+            self._check_open()
+            try:
+                return self._conn.execute(
+                    f"SELECT SUM({_q(col.field)}) FROM {table} WHERE typeof({_q(col.field)}) = 'integer'").fetchone()[0] or 0
+            except sqlite3.OperationalError:          # beyond 64 bits: add them up here
+                return sum(r[0] for r in self._conn.execute(
+                    f"SELECT {_q(col.field)} FROM {table} WHERE typeof({_q(col.field)}) = 'integer'"))
 
     def history(self, limit: int | None = 200) -> list[dict]:
         """The audit trail, newest first."""
@@ -997,19 +1042,8 @@ class Workspace:
                     f"SELECT id, {', '.join(map(_q, fields))} FROM {table} ORDER BY position, id").fetchall()
                 rowmap[table] = [r[0] for r in data]
                 out = [[c.header for c in cols]]
-                converters = []
-                for c in cols:
-                    if c.kind == S.AMOUNT:
-                        converters.append(_amount_cell)
-                    elif c.kind == S.DATE:
-                        converters.append(_date_cell)
-                    elif c.kind == S.YESNO:
-                        converters.append(_yesno_cell)
-                    else:
-                        converters.append(None)
-                idx = list(enumerate(converters, start=1))
-                for r in data:
-                    out.append([r[i] if conv is None or r[i] is None else conv(r[i]) for i, conv in idx])
+                cells = _cells_of(table)
+                out.extend(cells(r) for r in data)
                 sheets[TABLE_SHEETS[table]] = out
             return sheets, rowmap
 
@@ -1022,6 +1056,12 @@ class Workspace:
             if self._ledger_cache and self._ledger_cache[0] == version and params is None:
                 self._rowmap = self._ledger_cache[2]
                 return self._ledger_cache[1]
+            if self._ledger_cache and params is None:
+                ledger = self._patched_ledger()
+                if ledger is not None:
+                    self._ledger_cache = (version, ledger, self._ledger_cache[2])
+                    self._rowmap = self._ledger_cache[2]
+                    return ledger
             sheets, rowmap = self.sheets()
         ledger = build_ledger(sheets, params)
         with self._mutex:
@@ -1029,6 +1069,33 @@ class Workspace:
             if params is None:
                 self._ledger_cache = (version, ledger, rowmap)
         return ledger
+
+    def _patched_ledger(self) -> Ledger | None:
+        """The cached ledger with the 研发支出 cells edited since it was built (:func:`calc.ingest.patch_lines`);
+        None when anything else changed."""
+        cached_version, ledger, rowmap = self._ledger_cache
+        changes = self.changes_since(cached_version)
+        if not changes or any(c[1] != "lines" or c[2] != "set" for c in changes):
+            return None
+        ids = list(dict.fromkeys(i for c in changes for i in c[3]))
+        if len(ids) > _PATCH_MAX:
+            return None
+        if self._ledger_index[0] is not rowmap:
+            self._ledger_index = (rowmap, {row_id: p for p, row_id in enumerate(rowmap["lines"])})
+        where = self._ledger_index[1]
+        fields = self._fields("lines")
+        cells = _cells_of("lines")
+        edits = {}
+        for k in range(0, len(ids), _CHUNK):
+            chunk = ids[k:k + _CHUNK]
+            for r in self._conn.execute(f"SELECT id, {', '.join(map(_q, fields))} FROM lines "
+                                        f"WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+                if r[0] not in where:
+                    return None
+                edits[where[r[0]] + 1] = cells(r)          # sheet row: the header is row 0
+        if len(edits) != len(ids):
+            return None
+        return patch_lines(ledger, edits)
 
     def locate(self, finding) -> tuple[str, int | None, str | None] | None:
         """``(table, row_id, field)`` of a finding (or anything with ``sheet``/``row``/``column``, e.g. a
@@ -1103,7 +1170,7 @@ class Workspace:
                 undone = cmd.ops[mark:]
                 del cmd.ops[mark:]
                 if undone:
-                    self._version += 1       # the savepoint rolled the database back; caches must not trust it
+                    self._changed(None, "unknown")   # the savepoint rolled the database back; caches must not trust it
                 if outer:
                     self._batch = None
                     self._events = []
@@ -1125,10 +1192,28 @@ class Workspace:
         self._apply(op, reverse=False)
         self._batch.ops.append(op)
 
+    def _changed(self, table: str | None, kind: str, ids: tuple = (), field: str | None = None) -> None:
+        """Bump the version and journal what changed (``kind`` "unknown": anything may have)."""
+        self._version += 1
+        self._journal.append((self._version, table, kind, ids, field))
+        if len(self._journal) > _JOURNAL_MAX:
+            del self._journal[:len(self._journal) - _JOURNAL_MAX // 2]
+
+    def changes_since(self, version: int) -> list[tuple] | None:
+        """The changes after ``version`` as ``(version, table, kind, row ids, field)`` — kind set / insert /
+        delete / unknown — or None when they are no longer all known (look at everything again)."""
+        with self._mutex:
+            if version == self._version:
+                return []
+            journal = self._journal
+            if not journal or journal[0][0] > version + 1:
+                return None
+            return [c for c in journal if c[0] > version]
+
     def _apply(self, op: _Op, reverse: bool) -> None:
         conn = self._conn
-        self._version += 1
         if op.kind == "set":
+            self._changed(op.table, "set", (op.row_id,), op.field)
             value = op.old if reverse else op.new
             if op.table == PROFILE:
                 if value is None:
@@ -1142,6 +1227,7 @@ class Workspace:
             return
         inserting = (op.kind == "insert") != reverse
         ids = tuple(r["id"] for r in op.rows)
+        self._changed(op.table, "insert" if inserting else "delete", ids)
         if inserting:
             if op.shift and op.kind == "insert":
                 p, n = op.shift
@@ -1236,7 +1322,7 @@ class Workspace:
                         self._apply(op, reverse)
                     self._write_history(cmd.ops, cmd.batch_id, prefix + cmd.label, reverse)
             except BaseException:
-                self._version += 1
+                self._changed(None, "unknown")
                 self._events = []
                 raise
             target.append(source.pop())
@@ -1381,7 +1467,7 @@ class Workspace:
             with self._txn():
                 self._conn.execute("INSERT OR REPLACE INTO import_presets(name, kind, mapping, modified) "
                                    "VALUES (?, ?, ?, ?)", (name, kind, text, _now()))
-            self._version += 1
+            self._changed("import_presets", "set")
             self._extra_dirty = True
 
     def delete_preset(self, name: str) -> None:
@@ -1389,7 +1475,7 @@ class Workspace:
             self._check_writable()
             with self._txn():
                 self._conn.execute("DELETE FROM import_presets WHERE name = ?", (name,))
-            self._version += 1
+            self._changed("import_presets", "set")
             self._extra_dirty = True
 
     # ---------------------------------------------------------------- workbook import / export
@@ -1598,6 +1684,8 @@ class Workspace:
 
 _PRIVATE = object()
 _HISTORY_ROWS = 100
+_JOURNAL_MAX = 20_000
+_PATCH_MAX = 2_000                    # edited lines above which the ledger is built again rather than patched
 
 
 def _ranges(ids: Iterable[int]) -> list[list[int]]:
@@ -1628,6 +1716,22 @@ def _unpack(value):
         return json.loads(value)
     except (TypeError, ValueError):
         return value
+
+
+def _cells_of(table: str) -> Callable[[tuple], list]:
+    """``(id, *stored values)`` of a row → its raw cells in the canonical workbook."""
+    converters = []
+    for c in TABLES[table]:
+        if c.kind == S.AMOUNT:
+            converters.append(_amount_cell)
+        elif c.kind == S.DATE:
+            converters.append(_date_cell)
+        elif c.kind == S.YESNO:
+            converters.append(_yesno_cell)
+        else:
+            converters.append(None)
+    idx = list(enumerate(converters, start=1))
+    return lambda r: [r[i] if conv is None or r[i] is None else conv(r[i]) for i, conv in idx]
 
 
 def _amount_cell(v):

@@ -27,6 +27,7 @@ import io
 import os
 import re
 import struct
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -295,6 +296,8 @@ def _sniff_other(head: bytes, fh) -> str:
         return "图片文件"
     if start.startswith((b"Rar!", b"7z\xbc\xaf")):
         return "压缩包"
+    if _utf16_encoding(start, whole=False):           # Excel's “Unicode 文本” (UTF-16) export
+        return "文本或 CSV 文件"
     low = start.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if low.startswith((b"<html", b"<!doctype html", b"<table")):
         return "网页（HTML）文件"
@@ -351,6 +354,8 @@ def _read_with_calamine(fh, name: str, max_cells: int) -> dict[str, RawSheet]:
             raise _Fail.unreadable(name, "工作簿中没有任何工作表")
         for index, sheet_name in enumerate(names):
             sheet_name = str(sheet_name)
+            if not sheet_name.strip():   # Excel never writes one; a crafted file may: name it for messages
+                sheet_name = f"（未命名工作表{index + 1}）"
             sh = wb.get_sheet_by_index(index)
             start = sh.start
             if start is None:
@@ -1110,11 +1115,38 @@ def _scan_sheet_exact(fh, info: zipfile.ZipInfo, name: str, sheet: str | None,
 # --------------------------------------------------------------------------- CSV
 
 
+def _utf16_encoding(raw: bytes, *, whole: bool = True) -> str | None:
+    """The codec of UTF-16 text: "utf-16" with a byte-order mark (Excel's “Unicode 文本”), "utf-16-le"/"-be"
+    without one when the NUL bytes of the ASCII characters (digits, delimiters) all sit on one side of the
+    byte pairs; None for anything else.  ``whole``: ``raw`` is the whole file (so its length must be even)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = raw[:4096]
+    head = head[:len(head) - len(head) % 2]
+    if len(head) < 8 or (whole and len(raw) % 2):
+        return None
+    pairs = len(head) // 2
+    first, second = head[0::2].count(0), head[1::2].count(0)
+    if second >= pairs // 4 and first <= pairs // 50:
+        return "utf-16-le"
+    if first >= pairs // 4 and second <= pairs // 50:
+        return "utf-16-be"
+    return None
+
+
+def _plausible_text(text: str, limit: int = 65536) -> bool:
+    """No control (other than tab and line breaks), unassigned, private-use or surrogate characters: bytes
+    that merely decode as UTF-16 (any even-length run does) are not taken for text."""
+    return not any(unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs") and ch not in "\t\r\n"
+                   for ch in text[:limit])
+
+
 def read_csv(path, *, encodings=("utf-8-sig", "gb18030")) -> RawWorkbook:
     """Read a CSV file as a one-sheet workbook (sheet named after the file stem).
 
     All cells are str, or None for empty.  The encoding is found by trying ``encodings``
-    in order; text containing NUL characters is rejected as not being a CSV.
+    in order, after UTF-16 when the bytes are UTF-16 (with or without a byte-order mark);
+    text containing NUL characters is rejected as not being a CSV.
     """
     try:
         spath = os.fspath(path)
@@ -1139,12 +1171,16 @@ def read_csv(path, *, encodings=("utf-8-sig", "gb18030")) -> RawWorkbook:
             code="too_large", detail=f"csv larger than {_CSV_MAX}")
 
     text = None
-    for enc in encodings:
+    utf16 = _utf16_encoding(raw)
+    for enc in ((utf16,) if utf16 else ()) + tuple(encodings):
         try:
             text = raw.decode(enc)
-            break
         except (UnicodeDecodeError, LookupError):
             continue
+        if enc == utf16 and not _plausible_text(text):     # not UTF-16 after all: try the others
+            text = None
+            continue
+        break
     if text is None:
         raise WorkbookError(
             f'无法识别文件"{name}"的文字编码（已尝试 UTF-8 和 GB18030），请在 Excel 中另存为“CSV UTF-8(逗号分隔)”或 .xlsx 后再导入',
