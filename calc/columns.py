@@ -5,8 +5,8 @@ a ledger made another way gets it on first use) and shared by every computation 
 are integer 分 in ``int64`` — exact, and guarded: a ledger whose sums could leave ``int64`` keeps Python
 integers (``object`` columns), slower and just as exact.  Line ``i`` of ``ledger.lines`` is row ``i``.
 
-Nothing here rounds or divides: the per-line shares (``round_fen(amount × 研发工时占比)``) are computed with
-:func:`calc.money.round_fen` on the lines that have a share, exactly as the engines did line by line.
+The only rounding is the per-line share, ``round_fen(amount × 研发工时占比)`` with :func:`calc.money.round_fen` on
+the lines that have one, exactly as the engines did line by line.
 """
 from __future__ import annotations
 
@@ -89,8 +89,8 @@ class LineColumns:
             new._memo = dict(self._memo)
             return new
         rows = list(changed)
-        lines = [changed[r] for r in rows]
-        part = LineColumns(lines)
+        edited = [changed[r] for r in rows]
+        part = LineColumns(edited)
         touched = set()
         for name in ("ordinal", "year", "amount", "base", "elig", "hnte_amount", "grant", "has_tax", "has_share"):
             old = getattr(self, name)
@@ -105,7 +105,7 @@ class LineColumns:
             keys = list(getattr(self, keys_name))
             index = {k: i for i, k in enumerate(keys)}
             values = []
-            for line in lines:
+            for line in edited:
                 key = get(line)
                 if key is None and name == "hcat":
                     values.append(-1)
@@ -130,11 +130,6 @@ class LineColumns:
         return new
 
     # -- lookups ------------------------------------------------------------------------------
-    def code_values(self, mapping: dict, default=None, dtype=object) -> np.ndarray:
-        """A per-line array of ``mapping[code]`` (one lookup per distinct code)."""
-        table = np.array([mapping.get(k, default) for k in self.code_keys] or [default], dtype=dtype)
-        return table[self.code] if self.n else np.empty(0, dtype=dtype)
-
     def proj_values(self, mapping: dict, default=None, dtype=object, rows: np.ndarray | None = None) -> np.ndarray:
         """A per-line array of ``mapping[project]`` (for ``rows`` only when given)."""
         table = np.array([mapping.get(k, default) for k in self.proj_keys] or [default], dtype=dtype)
