@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
 import re
 import sys
@@ -38,7 +37,7 @@ import yaml
 
 from calc import schema as S
 from calc.model import ERROR, INFO, WARNING, Finding
-from calc.money import AmountError, fen_display, fen_to_decimal, parse_amount, parse_ratio
+from calc.money import AmountError, fen_display, fen_to_decimal, parse_amount, parse_ratio, to_fraction
 from calc.values import ValueProblem, clean_text, is_blank, parse_choice, parse_date
 
 from .xlsx_reader import RawSheet, WorkbookError, column_letter, read_csv, read_workbook
@@ -1118,8 +1117,8 @@ def _int_part(value: object, what: str, lo: int, hi: int) -> int:
     if _is_number(value):
         # a crafted file can hold NaN / ±inf (a Decimal even sNaN) in a numeric cell: int() of those raises
         try:
-            whole = math.isfinite(float(value)) and float(value) == int(value)
-        except (ValueError, OverflowError, ArithmeticError):
+            whole = to_fraction(value).denominator == 1       # exact; NaN/±inf raise
+        except (AmountError, ValueError, OverflowError, ArithmeticError):
             whole = False
         if not whole:
             raise ValueProblem(f"{what}“{value}”无法识别")
