@@ -194,42 +194,78 @@ def hnte_caliber(ledger: Ledger, year: int, params: Params | None = None) -> Hnt
 
 
 def _hnte_status(ledger: Ledger, params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Per line: (status, category index into the 195号 categories), see :func:`hnte_line_status`."""
+    cols = line_columns(ledger)
+    return cols.memo("hnte_status", lambda: hnte_line_status(cols, ledger.projects, params), check=params)
+
+
+def hnte_line_status(cols, projects: dict, params: Params) -> tuple[np.ndarray, np.ndarray]:
     """Per line: (status, category index into the 195号 categories).  Status 0 counted; 1 the project is
     委托研发 with results owned by the 受托方; 2 the line's 高企费用类别 is “不计入”; 3 no category — the override
     is not a category, or there is none and the code has no HNTE category.  Amounts are 会计金额 × 研发工时占比
     rounded per line (AI-APP-21): ``LineColumns.hnte_amount``."""
-    cols = line_columns(ledger)
+    cats = list(_tables(params)["categories"]["items"])
+    index = {c: i for i, c in enumerate(cats)}
+    code_cat = np.array([index[c.hnte] if (c := params.codes.get(k)) is not None and c.hnte is not None else -1
+                         for k in cols.code_keys] or [-1], dtype=np.int64)
+    # override: -2 不计入, -3 not a category
+    over = np.array([-2 if h == "不计入" else index.get(h, -3) for h in cols.hcat_keys] + [0], dtype=np.int64)
+    has_over = cols.hcat >= 0
+    cat = np.where(has_over, over[cols.hcat], code_cat[cols.code]) if cols.n else np.zeros(0, dtype=np.int64)
+    status = np.zeros(cols.n, dtype=np.int64)
+    status[cat < 0] = 3
+    status[cat == -2] = 2
+    owned = cols.proj_values({no: p.form == "委托研发" and p.ownership == ENTRUSTEE_OWNED
+                              for no, p in projects.items()}, False, bool)
+    status[owned] = 1
+    return status, cat
 
-    def build():
-        cats = list(_tables(params)["categories"]["items"])
-        index = {c: i for i, c in enumerate(cats)}
-        code_cat = np.array([index[c.hnte] if (c := params.codes.get(k)) is not None and c.hnte is not None else -1
-                             for k in cols.code_keys] or [-1], dtype=np.int64)
-        # override: -2 不计入, -3 not a category
-        over = np.array([-2 if h == "不计入" else index.get(h, -3) for h in cols.hcat_keys] + [0], dtype=np.int64)
-        has_over = cols.hcat >= 0
-        cat = np.where(has_over, over[cols.hcat], code_cat[cols.code]) if cols.n else np.zeros(0, dtype=np.int64)
-        status = np.zeros(cols.n, dtype=np.int64)
-        status[cat < 0] = 3
-        status[cat == -2] = 2
-        owned = cols.proj_values({no: p.form == "委托研发" and p.ownership == ENTRUSTEE_OWNED
-                                  for no, p in ledger.projects.items()}, False, bool)
-        status[owned] = 1
-        return status, cat
 
-    return cols.memo("hnte_status", build, check=params)
+def hnte_negative_nets(cols, projects: dict, params: Params) -> list[tuple[str, int, str, int]]:
+    """(project, year, 195号 category, net) for every activity-year-category whose net HNTE amount (会计金额 ×
+    研发工时占比, all funding, the user's 高企费用类别) is negative: red reversals exceeding what they reverse
+    would make the 高企口径 negative. In the order the lines first use them."""
+    if not cols.n:
+        return []
+    status, cat = cols.memo("hnte_status", lambda: hnte_line_status(cols, projects, params), check=params)
+    counted = np.flatnonzero(status == 0)
+    if not len(counted) or int(cols.hnte_amount[counted].min()) >= 0:
+        return []
+    cats = list(_tables(params)["categories"]["items"])
+    y0 = int(cols.year.min())
+    ny, nc = int(cols.year.max()) - y0 + 1, len(cats)
+    keys = (cols.proj[counted] * ny + (cols.year[counted] - y0)) * nc + cat[counted]
+    uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    totals = cols.group_sums(inverse, cols.hnte_amount[counted], len(uniq))
+    out = []
+    for u in np.argsort(first, kind="stable").tolist():
+        if totals[u] < 0:
+            key = int(uniq[u])
+            out.append((cols.proj_keys[key // (ny * nc)], y0 + key // nc % ny, cats[key % nc], int(totals[u])))
+    return out
+
+
+def _caliber_rules_day(params: Params, year: int) -> dt.date:
+    """The day whose HNTE caliber rules measure year ``year``: its year end, or — for a window year before the
+    first dated rules (2015 in an application of 2016–2017) — the day those rules start: an application is judged
+    by the rules in force when it is made, for every year of its window (AI-APP-29)."""
+    day = dt.date(year, 12, 31)
+    if params.maybe_at("hnte_entrusted_factor", day) is not None:
+        return day
+    starts = [e.start for e in params.scalars["hnte_entrusted_factor"] if e.start > day]
+    return min(starts) if starts else day
 
 
 def _hnte_caliber(ledger: Ledger, year: int, params: Params) -> HnteCaliber:
     t = _tables(params)
     cats = t["categories"]["items"]
     cat7, cat8 = t["categories"]["entrusted"], t["categories"]["other"]
-    day = dt.date(year, 12, 31)
+    day = _caliber_rules_day(params, year)
     ef = params.at("hnte_entrusted_factor", day)
     oc = params.at("hnte_other_cost_ratio", day)
     cap_factor = oc.fraction / (1 - oc.fraction)
     findings: list[Finding] = []
-    ais: set[str] = {"AI-01"}
+    ais: set[str] = {"AI-01"} | ({"AI-APP-29"} if day.year != year else set())
     cols = line_columns(ledger)
     in_year = np.flatnonzero(cols.year == year)
     row = ledger.year_row(year)

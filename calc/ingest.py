@@ -762,6 +762,7 @@ def _cross_checks(projects: dict[str, Project], cols: LineColumns, params: Param
     code_cat = np.array([cat_index[c.category] if (c := params.codes[k]).category else -1 for k in cols.code_keys]
                         or [-1], dtype=np.int64)
     eligible = np.flatnonzero((code_cat[cols.code] >= 0) & ~cols.grant) if cols.n else np.zeros(0, np.int64)
+    reported: set[tuple[str, int]] = set()
     if len(eligible):
         # the net ELIGIBLE amount: after the 研发工时占比 share, grant-funded lines left out; keys in the order
         # the lines first use them
@@ -786,9 +787,18 @@ def _cross_checks(projects: dict[str, Project], cols: LineColumns, params: Param
                 no = cols.proj_keys[key // (ny * nc)]
                 year, cat = y0 + key // nc % ny, categories[key % nc]
                 p = projects[no]
+                reported.add((no, year))
                 out.add(ERROR, "E_NEGATIVE_CATEGORY",
                         f"项目“{no}”{year}年度“{params.categories[cat].label}”净额为负（{fen_display(total)}），红字冲销超过原发生额，请核对",
                         sheet, p.src.row, "项目编号", 0)
+    from .hnte import hnte_negative_nets          # the HNTE view: all funding, 会计金额, the user's 高企费用类别
+    for no, year, cat, total in hnte_negative_nets(cols, projects, params):
+        if (no, year) in reported:                # the same reversal, already reported for the super-deduction
+            continue
+        p = projects.get(no)
+        out.add(ERROR, "E_NEGATIVE_HNTE_CATEGORY",
+                f"项目“{no}”{year}年度高企口径“{cat}”净额为负（{fen_display(total)}）：红字冲销超过原发生额，"
+                f"或冲销行的高企费用类别与原行不同，请核对", sheet, p.src.row if p and p.src else None, "项目编号", 0)
     entrusting = np.array([k in ("R36", "R37", "R39") for k in cols.code_keys] or [False], dtype=bool)
     rows = np.flatnonzero(entrusting[cols.code]) if cols.n else np.zeros(0, np.int64)
     if not len(rows):

@@ -30,6 +30,19 @@ _STRIP = str.maketrans("", "", " \t\u3000\u00a0¥$元")
 _FLOAT_TOLERANCE = Fraction(1, 10**6)
 
 
+#: Bounds on numeric text, so that a hostile cell cannot make an exact value take minutes (or raise
+#: Python's own int-digit limit): no money or count in a ledger comes near them.
+_MAX_WHOLE_DIGITS = 18          # integer digits of an amount in 元 (10**18 元)
+_MAX_NUMBER_TEXT = 100          # characters of a numeric text (ratios, years, counts)
+_MAX_EXPONENT = 30              # |decimal exponent| of a numeric text
+
+
+def _clip(text: object, limit: int = 40) -> str:
+    """The start of a (possibly huge) cell text for a message."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _from_number(value: object) -> Fraction:
     if isinstance(value, bool):
         raise AmountError(f"“{value}”不是金额")
@@ -69,17 +82,19 @@ def parse_amount(value: object) -> int | None:
         body = body.translate(_STRIP)
         if body and body[0] in "-−+":
             if negative:      # "(-1)": brackets and a sign together are ambiguous — never guess
-                raise AmountError(f"金额“{original}”无法识别（括号与正负号不能同时使用）")
+                raise AmountError(f"金额“{_clip(original)}”无法识别（括号与正负号不能同时使用）")
             negative = body[0] in "-−"
             body = body[1:].translate(_STRIP)
         if not body or body.startswith("(") or body[0] in "-−+":
-            raise AmountError(f"金额“{original}”无法识别")
+            raise AmountError(f"金额“{_clip(original)}”无法识别")
         m = _NUMBER.match(body)
         if not m:
-            raise AmountError(f"金额“{original}”无法识别")
+            raise AmountError(f"金额“{_clip(original)}”无法识别")
         whole, decimals = m.group(1).replace(",", ""), m.group(2) or ""
+        if len(whole.lstrip("0")) > _MAX_WHOLE_DIGITS:
+            raise AmountError(f"金额“{_clip(original)}”过大（超过{_MAX_WHOLE_DIGITS}位整数）")
         if len(decimals.rstrip("0")) > 2:
-            raise AmountError(f"金额“{original}”超过两位小数（分）")
+            raise AmountError(f"金额“{_clip(original)}”超过两位小数（分）")
         fen = int(whole) * 100 + int((decimals + "00")[:2])
         return -fen if negative else fen
     exact = _from_number(value) * 100
@@ -99,12 +114,19 @@ def to_fraction(value: object) -> Fraction:
         return value
     if isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
+        if len(text) > _MAX_NUMBER_TEXT:        # the exact value of a huge text would take minutes to build
+            raise AmountError(f"“{_clip(value)}”不是可用的数字（过长）")
         try:
             if "/" in text:
                 return Fraction(text)
-            return Fraction(Decimal(text))
+            number = Decimal(text)
         except (InvalidOperation, ValueError, ZeroDivisionError):
-            raise AmountError(f"“{value}”不是数字") from None
+            raise AmountError(f"“{_clip(value)}”不是数字") from None
+        if not number.is_finite():
+            raise AmountError(f"“{_clip(value)}”不是有效数字")
+        if number and abs(number.adjusted()) > _MAX_EXPONENT:     # 1e99999999 would be built digit by digit
+            raise AmountError(f"“{_clip(value)}”超出可用的数值范围")
+        return Fraction(number)
     return _from_number(value)
 
 

@@ -42,7 +42,19 @@ def clean_text(value: object) -> str | None:
     return str(value).strip()
 
 
+#: Dates outside these years are typing errors (or an ERP's 9999-12-31 "open end"): the rules span 2008–2100 and
+#: date arithmetic on the far end (a certificate's expiry, registration + 365 days) must stay in range.
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
 def parse_date(value: object) -> dt.date | None:
+    day = _parse_date(value)
+    if day is not None and not DATE_MIN <= day <= DATE_MAX:
+        raise ValueProblem(f"日期“{day.isoformat()}”超出可处理的范围（{DATE_MIN.year}—{DATE_MAX.year}年）")
+    return day
+
+
+def _parse_date(value: object) -> dt.date | None:
     if is_blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -60,7 +72,7 @@ def parse_date(value: object) -> dt.date | None:
         if 20000 <= serial <= 80000:
             return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
         if 19000101 <= serial <= 21001231 and serial.denominator == 1:
-            return parse_date(str(int(serial)))
+            return _parse_date(str(int(serial)))
         raise ValueProblem(f"日期“{value}”无法识别")
     text = unicodedata.normalize("NFKC", str(value)).strip()
     text = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", text)   # a trailing time of day

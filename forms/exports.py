@@ -20,17 +20,8 @@ from calc.params import Params, load_params
 from calc.superdeduction import GRANT, SUMMARY_COLS, SDResult
 
 from .report import a107012_lines
-from .xlsx_cells import FMT_AMOUNT, put_fen, put_value
-from .xlsx_cells import put_text as _put_text
-
-# Control characters other than tab / LF / CR cannot be stored in an xlsx (openpyxl raises
-# IllegalCharacterError); a cell imported as _x001B_ or from a CSV may hold them.  They are invisible: drop them.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def put_text(cell, value: object) -> None:
-    """xlsx_cells.put_text (formula-safe) of the text without the characters an xlsx cannot hold."""
-    _put_text(cell, _XML_ILLEGAL.sub("", "" if value is None else str(value)))
+from .xlsx_cells import FMT_AMOUNT, put_fen, put_text, put_value
+from .xlsx_cells import XML_ILLEGAL as _XML_ILLEGAL
 
 THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)

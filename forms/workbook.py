@@ -16,7 +16,23 @@ def load_ledger(path: str | Path, params: Params | None = None) -> Ledger:
     """Read a canonical workbook. Raises :class:`WorkbookError` for a file that is not a readable workbook."""
     with gc_paused():
         raw = read_workbook(path)
-        return build_ledger({name: sheet.rows for name, sheet in raw.sheets.items()}, params)
+        ledger = build_ledger({name: sheet.rows for name, sheet in raw.sheets.items()}, params)
+    if raw.macro_enabled:
+        return _with_macro_note(ledger, Path(path).name)
+    return ledger
+
+
+def _with_macro_note(ledger: Ledger, name: str) -> Ledger:
+    """A macro-enabled workbook (.xlsm, vbaProject) is read like any other — its macros are never run — and the
+    user is told so (an info finding at the top of the list, on the 企业信息 sheet: the workbook as a whole)."""
+    import dataclasses
+
+    from calc import schema as S
+    from calc.model import INFO, Finding
+
+    note = Finding(INFO, "I_MACROS_IGNORED", f"工作簿“{name}”含宏：宏未运行（本应用只读取单元格中的数值和文字），"
+                   "如宏会改写数据，请在 Excel 中确认后另存为 .xlsx 再导入", S.SHEET_PROFILE)
+    return dataclasses.replace(ledger, findings=(note, *ledger.findings))
 
 
 # -- export back to the canonical workbook (round trip) ---------------------------------------

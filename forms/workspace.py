@@ -669,6 +669,7 @@ class Workspace:
         self._version = 0                 # bumps on every change of the working database
         self._autosaved_version = 0
         self._revision = 0
+        self._disk_mark: tuple | None = None    # (uuid, revision) of the file as last opened or saved
         self._batch: _Command | None = None
         self._depth = 0
         self._events: list = []
@@ -737,6 +738,7 @@ class Workspace:
             meta = _read_meta(path, check=True)
             source = path
             ws._revision = _revision(meta)
+            ws._disk_mark = (meta.get("uuid"), ws._revision)
             ws._owns_autosave = recover is not None
             if not readonly and recover is not None:
                 auto = _sidecar(path, "-autosave")
@@ -1605,6 +1607,25 @@ class Workspace:
             raise SaveError(f"工作区“{self._path.name}”的锁已被{who}取得，为免覆盖他人的修改，未保存。"
                             "请用“另存为”保存到新文件")
 
+    def _own_mark(self) -> tuple:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'uuid'").fetchone()
+        return (row[0] if row else None, self._revision)
+
+    def _check_file_ours(self) -> None:
+        """Refuse to save over a file that is no longer the one this window opened or last saved: another program
+        (a sync client restoring a version, a copy over it, another copy of the app without our lock) replaced or
+        rewrote it.  Its content would be lost silently; the user is told and keeps the edits ("另存为")."""
+        if self._disk_mark is None or not self._path.exists():
+            return
+        try:
+            meta = _read_meta(self._path)
+            now = (meta.get("uuid"), _revision(meta))
+        except WorkspaceError:
+            now = None
+        if now != self._disk_mark:
+            raise SaveError(f"工作区文件“{self._path.name}”在打开后已被其他程序替换或修改，为免覆盖其中的内容，未保存。"
+                            "当前修改仍保留在本窗口中，请用“另存为”保存到新文件，再核对两个文件")
+
     def save(self) -> None:
         """Write the workspace to its file atomically (old or new file, never a mixed one).  Raises
         :class:`SaveError` with a Chinese message on failure: the file is unchanged, the edits are kept."""
@@ -1613,7 +1634,9 @@ class Workspace:
             if self._batch is not None:
                 raise WorkspaceError("批量修改进行中，不能保存")
             self._check_lock_ours()
+            self._check_file_ours()
             self._save_to(self._path)
+            self._disk_mark = self._own_mark()
             self._saved_token = self._token()
             self._extra_dirty = False
             self._autosaved_version = self._version
@@ -1664,6 +1687,7 @@ class Workspace:
                 _release_lock(old_path, old_lock)
             _unlink_quiet(_sidecar(target, "-autosave"))
             self._path, self._lock_info, self._readonly = target, new_lock, False
+            self._disk_mark = self._own_mark()
             self._saved_token = self._token()
             self._extra_dirty = False
             self._autosaved_version = self._version

@@ -3,10 +3,13 @@
 - Amounts (integer 分 or Decimal) go into the file as exact decimal text, never through float.
 - Text that a spreadsheet could take for a formula (starting with = + - @, tab or CR) is stored as
   text with Excel's quote prefix: no formula injection in any exported cell.
+- Control characters other than tab / LF / CR cannot be stored in an xlsx (openpyxl raises
+  IllegalCharacterError); a cell imported as _x001B_ or from a CSV may hold them.  They are invisible: dropped.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from calc.money import fen_to_decimal
@@ -17,6 +20,7 @@ FMT_DATE = "yyyy-mm-dd"
 FMT_TEXT = "@"
 FMT_RATIO = "0.00%"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -39,7 +43,8 @@ def put_fen(cell, fen: int | None) -> None:
 
 
 def put_text(cell, value: object) -> None:
-    text = "" if value is None else str(value)
+    """Text, formula-safe, without the characters an xlsx cannot hold."""
+    text = XML_ILLEGAL.sub("", "" if value is None else str(value))
     cell.value = text
     if text.startswith(FORMULA_TRIGGERS):
         cell.data_type = "s"                # text, never a formula

@@ -20,12 +20,11 @@ Two cell-level fuzzers run ``RD_FUZZ_EXAMPLES`` cases each and the whole-file fu
    native abort would be a failure, not a dead test run): only a Ledger or a WorkbookError, within a time
    limit.
 
-Open bugs the fuzzers found in code outside the importers' reach (calc/money.py, calc/hnte.py,
-calc/incometax.py) are listed in :data:`KNOWN_BUGS`: an exception matching one of these signatures is
-counted, not failed, so that the fuzzers keep looking for new problems; each has its own strict-xfail
-reproduction at the end of this file (when it is fixed that test XPASSes and fails: remove the xfail
-and the KNOWN_BUGS entry together).  The only values kept out of the generators are numbers whose exact
-value is astronomically large, which hang (see test_known_bug_huge_numeric_text_hangs).
+Open bugs the fuzzers find in code outside the importers' reach would be listed in :data:`KNOWN_BUGS`
+(an exception matching a signature is counted, not failed, so the fuzzers keep looking for new problems)
+with a strict-xfail reproduction.  It is empty: the five found so far (KB1–KB5: non-finite and huge numeric
+text, years before 2016, dates near 9999) are fixed and kept as regression tests at the end of this file.
+No value class is kept out of the generators.
 """
 from __future__ import annotations
 
@@ -54,6 +53,8 @@ from hypothesis import strategies as st
 
 from calc import schema as S
 from calc.evaluate import evaluate
+from calc.hnte import hnte_caliber
+from calc.incometax import hnte_years
 from calc.ingest import build_ledger
 from calc.model import Finding, Ledger
 from calc.params import load_params
@@ -84,42 +85,9 @@ def _project_frames(exc: BaseException) -> list[traceback.FrameSummary]:
             if "/calc/" in f.filename.replace("\\", "/") or "/forms/" in f.filename.replace("\\", "/")]
 
 
-def _at(frame: traceback.FrameSummary, file: str, func: str | None = None) -> bool:
-    return frame.filename.replace("\\", "/").endswith(file) and (func is None or frame.name == func)
-
-
-def _kb_inf_text(exc, frames) -> bool:
-    return isinstance(exc, OverflowError) and bool(frames) and _at(frames[-1], "calc/money.py", "to_fraction")
-
-
-def _kb_long_digits(exc, frames) -> bool:
-    return (type(exc) is ValueError and "integer string conversion" in str(exc) and bool(frames)
-            and any("/calc/" in f.filename.replace("\\", "/") for f in frames))
-
-
-def _kb_params_before_2016(exc, frames) -> bool:
-    callers = [f for f in frames if not _at(f, "calc/params.py")]
-    return (isinstance(exc, LookupError) and bool(frames) and _at(frames[-1], "calc/params.py", "at")
-            and bool(callers) and (_at(callers[-1], "calc/hnte.py") or _at(callers[-1], "calc/incometax.py")))
-
-
-def _kb_date_overflow(exc, frames) -> bool:
-    return (isinstance(exc, (OverflowError, ValueError)) and "out of range" in str(exc) and bool(frames)
-            and (_at(frames[-1], "calc/hnte.py") or _at(frames[-1], "calc/incometax.py")))
-
-
-#: id → (what, signature).  Reproductions: the xfail tests at the end of this file.
-KNOWN_BUGS = {
-    "KB1-inf-text": ("“inf”/“Infinity” in an integer, year or ratio cell: OverflowError from calc.money.to_fraction",
-                     _kb_inf_text),
-    "KB2-long-digits": ("numbers of thousands of digits are accepted: ValueError (Python's 4,300-digit int/str "
-                        "limit) in calc.money.parse_amount, or later when such a figure is formatted", _kb_long_digits),
-    "KB4-params-before-2016": ("evaluation year 2016/2017 or an HNTE certificate issued before 2016: "
-                               "LookupError from calc.params.at via calc/hnte.py or calc/incometax.py",
-                               _kb_params_before_2016),
-    "KB5-date-overflow": ("成立日期 / 证书发证日期 near 9999-12-31: date arithmetic out of range in calc/hnte.py",
-                          _kb_date_overflow),
-}
+#: id → (what, signature(exc, project frames) → bool).  Empty: KB1–KB5 are fixed (their regression tests are at
+#: the end of this file).  A new open bug found by the fuzzers goes here with a strict-xfail reproduction.
+KNOWN_BUGS: dict = {}
 
 
 def known_bug(exc: BaseException) -> str | None:
@@ -213,22 +181,9 @@ HEADER_TEXT = st.one_of(
     st.sampled_from(HEADERS).map(lambda h: unicodedata.normalize("NFKD", h)),
     st.sampled_from(("字段", "值", "说明", "备注", "金额", "项目", "")),
 )
-_EXPONENT_HANG = re.compile(r"[eE]\s*[+\-]?\s*\d{6,}")
-_DIGITS_HANG = re.compile(r"\d{20000,}")
-
-
-def _tame(value):
-    """Keep the one value class that hangs out of the fuzz: numeric text whose exact value is astronomically
-    large (an exponent of 6+ digits, or 20,000+ digits) — see test_known_bug_huge_numeric_text_hangs."""
-    if isinstance(value, str):
-        text = unicodedata.normalize("NFKC", value)
-        if _EXPONENT_HANG.search(text) or _DIGITS_HANG.search(text):
-            return _DIGITS_HANG.sub("1" * 5000, _EXPONENT_HANG.sub("e9", text))
-    return value
-
-
 HUGE_TEXT = st.sampled_from((10_000, 100_000, 1_000_000)).flatmap(
-    lambda n: st.sampled_from(("x" * n, "研" * n, "1" * min(n, 4_000), "1" * min(n, 5_000), " " * n + "RD01",
+    lambda n: st.sampled_from(("x" * n, "研" * n, "1" * min(n, 4_000), "1" * min(n, 5_000), "1" * n, "1e99999999", "9" * n + "%",
+                               " " * n + "RD01",
                                "\n" * n)))
 CELL = st.one_of(
     st.none(),
@@ -249,7 +204,7 @@ CELL = st.one_of(
     st.times(),
     st.sampled_from((2015, 2016, 2020, 2024, 2026, 2101, 1999, 45000, 45000.5, 20240305, 0, 1, -1, 10, 100)),
     HUGE_TEXT,
-).map(_tame)
+)
 
 
 # =============================================================================== mutations
@@ -794,28 +749,25 @@ def _minimal_sheets(lines=(), profile_rows=(), year_rows=()):
     return sheets
 
 
-@pytest.mark.xfail(strict=True, reason="KB1 (calc/money.py): to_fraction('inf') raises OverflowError, which "
-                   "build_ledger does not catch: a cell reading “inf” in 年度 / 摊销年限 / 研发工时占比 crashes the import")
 @pytest.mark.parametrize("text", ["inf", "Infinity", "-inf"])
-def test_known_bug_inf_text_in_ratio_or_year_cell(text):
+def test_regression_inf_text_in_ratio_or_year_cell(text):
+    """KB1 (fixed): “inf” in a ratio or year cell is a finding, not an OverflowError."""
     sheets = _minimal_sheets(lines=[["2024-03-01", "记", "1", "P1", "R04", None, "100", None, None, text]])
-    ledger = build_ledger(sheets)                         # today: OverflowError
+    ledger = build_ledger(sheets)
     assert any(f.code == "E_RATIO" for f in ledger.findings)
     sheets = _minimal_sheets(year_rows=[[text]])
     assert any(f.code == "E_YEAR" for f in build_ledger(sheets).findings)
 
 
-@pytest.mark.xfail(strict=True, reason="KB2 (calc/money.py): parse_amount of a text of more than 4,300 digits "
-                   "raises ValueError (Python's int max str digits), not AmountError: the import crashes")
-def test_known_bug_amount_text_with_5000_digits():
+def test_regression_amount_text_with_5000_digits():
+    """KB2 (fixed): an amount text beyond Python's 4,300-digit limit is an E_AMOUNT finding with a short message."""
     ledger = build_ledger(_minimal_sheets(lines=[["2024-03-01", "记", "1", "P1", "R04", None, "1" * 5000]]))
-    assert any(f.code == "E_AMOUNT" for f in ledger.findings)
+    found = [f for f in ledger.findings if f.code == "E_AMOUNT"]
+    assert found and all(len(f.message) < 200 for f in found)
 
 
-@pytest.mark.xfail(strict=True, reason="KB3 (calc/money.py to_fraction): the exact value of numeric text is built "
-                   "whatever its size — “1e99999999” (10**99999999) or a million digits — so one such cell in an "
-                   "integer or ratio column (年度, 摊销年限, 职工总数, 研发工时占比) hangs the import for minutes")
-def test_known_bug_huge_numeric_text_hangs():
+def test_regression_huge_numeric_text_hangs():
+    """KB3 (fixed): numeric text is bounded in length and exponent before its exact value is built."""
     code = ("import sys; sys.path.insert(0, sys.argv[1])\n"
             "from calc.values import parse_year, ValueProblem\n"
             "for text in ('1e99999999', '1' * 1_000_000):\n"
@@ -827,30 +779,29 @@ def test_known_bug_huge_numeric_text_hangs():
     assert proc.returncode == 0, proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="KB4 (calc/hnte.py): evaluate() for 2016 or 2017 looks up "
-                   "hnte_entrusted_factor for the HNTE window years before 2016 and raises LookupError; "
-                   "`main.py compute sample --year 2016` ends with 内部错误")
 @pytest.mark.parametrize("year", [2016, 2017])
-def test_known_bug_evaluate_2016_2017(year):
+def test_regression_evaluate_2016_2017(year):
+    """KB4 (fixed): window years before 2016 are measured by the 2016 rules (AI-APP-29)."""
     ledger = build_ledger(_minimal_sheets(lines=[[f"{year}-03-01", "记", "1", "P1", "R04", None, "100"]]))
-    evaluate(ledger, year)
+    ev = evaluate(ledger, year)
+    assert ev.sd is not None
+    assert "AI-APP-29" in hnte_caliber(ledger, 2015, load_params()).interpretations
 
 
-@pytest.mark.xfail(strict=True, reason="KB4 (calc/incometax.py hnte_years): an HNTE certificate issued before "
-                   "2016 (e.g. 2015-10-10, valid 2015–2017) makes every evaluation raise LookupError "
-                   "(hnte_certificate_years has no value before 2016)")
-def test_known_bug_hnte_certificate_before_2016():
+def test_regression_hnte_certificate_before_2016():
+    """KB4 (fixed): a certificate issued under the 2008 办法 has dated parameters (国科发火〔2008〕172号)."""
     ledger = build_ledger(_minimal_sheets(profile_rows=[["高新技术企业证书编号", "GR201564000001"],
                                                         ["高新技术企业证书发证日期", "2015-10-10"]]))
     assert not [f for f in ledger.findings if f.severity == "error"]
+    assert sorted(hnte_years(ledger, load_params())) == [2015, 2016, 2017]     # 172号 第十二条: three years too
     evaluate(ledger, 2024)
+    evaluate(ledger, 2016)
 
 
-@pytest.mark.xfail(strict=True, reason="KB5 (calc/hnte.py): 成立日期 9999-12-31 → OverflowError (date + timedelta), "
-                   "证书发证日期 9999-12-31 → ValueError (year 10002): dates are accepted up to 9999 by the importer "
-                   "and overflow in the HNTE conditions")
 @pytest.mark.parametrize("field", ["成立日期", "高新技术企业证书发证日期"])
-def test_known_bug_far_future_dates(field):
+def test_regression_far_future_dates(field):
+    """KB5 (fixed): dates outside 1900–2100 are E_DATE findings, so no date arithmetic can leave its range."""
     ledger = build_ledger(_minimal_sheets(profile_rows=[["高新技术企业证书编号", "GR202464000001"],
                                                         [field, "9999-12-31"]]))
+    assert any(f.code == "E_DATE" and f.sheet == "企业信息" and "超出可处理的范围" in f.message for f in ledger.findings)
     evaluate(ledger, 2024)

@@ -103,12 +103,12 @@ def test_parameter_file_has_sources_for_every_value(params):
             "hnte_validity_years"} <= set(names)
     for n in names:
         for d in params.scalars[n]:
-            assert d.source.key in ("32号", "195号") and d.source.ref
+            assert d.source.key in ("32号", "195号", "172号") and d.source.ref
     for key in ("ip", "conversion", "management", "growth", "fields", "categories"):
         assert params.tables["hnte"][key]["source"] in params.sources
     assert params.at("hnte_entrusted_factor", D(2024, 1, 1)).fraction == Fraction(4, 5)
     assert params.at("hnte_other_cost_ratio", D(2024, 1, 1)).fraction == Fraction(1, 5)
-    for flag in [f"AI-{n:02d}" for n in range(1, 14)] + [f"AI-APP-{n}" for n in range(20, 28)]:
+    for flag in [f"AI-{n:02d}" for n in range(1, 14)] + [f"AI-APP-{n}" for n in range(20, 30)]:
         assert params.interpretation(flag).text != flag, flag
 
 

@@ -95,7 +95,7 @@ def test_hnte_caliber_relations(data, params):
 # -- through the importer: red reversals (negative lines) are allowed as long as no net goes negative ---------
 
 _CODES = ("R04", "R05", "R06", "R08", "R09", "R10", "R13", "R15", "R17", "R20", "R24", "R29", "R31", "R33",
-          "R36", "R37")
+          "R36", "R37", "NE01")
 _PROJECTS = [[c.header for c in S.PROJECT_COLUMNS],
              ["P1", "自主项目", "自主研发", "费用化"],
              ["P2", "委托项目", "委托研发", "费用化", None, None, None, "某大学", "否", "境内", "HT-1", "委托方"],
@@ -113,19 +113,21 @@ def imported_ledgers(draw):
         share = draw(st.sampled_from((None, None, "50%", "33.33%", "100%")))
         rows.append([draw(st.dates(dt.date(2024, 1, 1), dt.date(2024, 12, 31))), "记", str(i + 1),
                      draw(st.sampled_from(("P1", "P2", "P3"))), draw(st.sampled_from(_CODES)), None,
-                     f"{amount / 100:.2f}", None, "自有", share])
+                     f"{amount / 100:.2f}", None,
+                     draw(st.sampled_from(("自有", "自有", "自有", "财政资金（不征税）"))), share,
+                     draw(st.sampled_from((None, None, None, None, "人员人工费用", "其他费用", "不计入")))])
     return {S.SHEET_PROFILE: _PROFILE, S.SHEET_PROJECTS: _PROJECTS, S.SHEET_LINES: rows}
 
 
 @settings(SETTINGS, max_examples=400)
 @given(sheets=imported_ledgers())
 def test_hnte_caliber_never_negative_for_an_accepted_ledger(sheets, params):
-    """The importer refuses a ledger whose net in a (project, year, category) is negative (E_NEGATIVE_CATEGORY);
-    every ledger it accepts without an error has a non-negative HNTE caliber (lines in their code's own
-    高企费用类别: a user's category override can still make it negative, see the xfail below)."""
+    """The importer refuses a ledger whose net in a (project, year, category) is negative, in the super-deduction
+    view (E_NEGATIVE_CATEGORY) or the HNTE view (E_NEGATIVE_HNTE_CATEGORY: all funding, NE codes, the user's
+    高企费用类别); every ledger it accepts without an error has a non-negative HNTE caliber."""
     ledger = build_ledger(sheets, params)
     errors = [f for f in ledger.findings if f.severity == "error"]
-    assert not [f for f in errors if f.code != "E_NEGATIVE_CATEGORY"], errors
+    assert not [f for f in errors if f.code not in ("E_NEGATIVE_CATEGORY", "E_NEGATIVE_HNTE_CATEGORY")], errors
     event("refused: a negative net" if errors else "accepted")
     if errors:
         return
@@ -133,10 +135,6 @@ def test_hnte_caliber_never_negative_for_an_accepted_ledger(sheets, params):
     _check_caliber(hnte_caliber(ledger, 2024, params))
 
 
-@pytest.mark.xfail(strict=True, reason="bug (calc/ingest.py _cross_checks / calc/hnte.py): the negative-net check "
-                   "only covers own-funded lines of super-deduction categories at their 税法金额, but the HNTE caliber "
-                   "also counts grant-funded lines, NE codes and the 会计金额, and follows the user's 高企费用类别: a "
-                   "ledger accepted without any error gets a negative 研究开发费用总额（高企口径） or category, silently")
 @pytest.mark.parametrize("lines", [
     [["2024-03-01", "记", "1", "P1", "NE01", None, "-100"]],                                  # an NE code reversed
     [["2024-03-01", "记", "1", "P1", "R04", None, "100", None, "自有"],                        # a grant-funded
@@ -146,13 +144,16 @@ def test_hnte_caliber_never_negative_for_an_accepted_ledger(sheets, params):
     [["2024-03-01", "记", "1", "P1", "R29", None, "1000"],                                     # a reversal moved
      ["2024-03-02", "记", "2", "P1", "R29", None, "-1000", None, None, None, "人员人工费用"]],   # to another category
 ], ids=["NE-code", "grant", "accounting-amount", "category-override"])
-def test_known_bug_negative_hnte_caliber_accepted_silently(lines, params):
+def test_negative_hnte_caliber_is_refused(lines, params):
+    """HN1 (fixed): a ledger whose HNTE view nets negative (NE codes, grant-funded lines, 会计金额 reversals beyond
+    the 税法金额, a reversal moved to another 高企费用类别) is refused with E_NEGATIVE_HNTE_CATEGORY, never
+    accepted with a negative 研究开发费用总额（高企口径）."""
     sheets = {S.SHEET_PROFILE: _PROFILE, S.SHEET_PROJECTS: _PROJECTS,
               S.SHEET_LINES: [[c.header for c in S.LINE_COLUMNS]] + lines}
     ledger = build_ledger(sheets, params)
-    assert not [f for f in ledger.findings if f.severity == "error"]        # accepted …
-    c = hnte_caliber(ledger, 2024, params)
-    assert c.total >= 0 and min(c.categories.values()) >= 0, (c.total, c.categories)   # … yet negative today
+    errors = [f for f in ledger.findings if f.severity == "error"]
+    assert [f.code for f in errors] == ["E_NEGATIVE_HNTE_CATEGORY"], errors
+    assert errors[0].sheet == "研发项目" and errors[0].row == 2 and "高企口径" in errors[0].message
 
 
 # =============================================================================== post-subsidy caps
