@@ -115,6 +115,8 @@ class Document(QObject):
     # -- computation -------------------------------------------------------------------------
     def _on_change(self, table, kind, row_ids, field) -> None:
         self.changed.emit()
+        if table == "evidence":            # 留存备查 marks: not ledger data, nothing to recompute
+            return
         self._recompute_timer.start()
 
     def set_period(self, year: int, period: str) -> None:

@@ -1571,6 +1571,18 @@ class Workspace:
             self._changed("history", "set")
             self._extra_dirty = True
 
+    def set_summary(self, summary: Mapping | None) -> None:
+        """Cache the key figures of an evaluation in the meta (``summary``, JSON) for the advisor roster
+        (:mod:`forms.roster`), tagged with the last audit-trail id so a reader can tell whether the data changed
+        since.  Not an edit: not undoable, does not make the workspace dirty; saved with the next save."""
+        with self._mutex:
+            if self._closed or self._conn is None or self._readonly:
+                return
+            top = self._conn.execute("SELECT MAX(id) FROM history").fetchone()[0]
+            value = None if summary is None else json.dumps({**summary, "history_id": top}, ensure_ascii=False)
+            with self._txn():
+                self._conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('summary', ?)", (value,))
+
     # ---------------------------------------------------------------- 留存备查 (evidence checklist marks)
 
     def evidence_marks(self, year: int | None = None) -> dict:
