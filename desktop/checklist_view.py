@@ -120,6 +120,9 @@ class ChecklistView(QDialog):
             self.error = str(exc)
             QMessageBox.warning(self, "留存备查", str(exc))
             return False
+        owner = self.parent()
+        if owner is not None and hasattr(owner, "update_status"):     # the main window's title shows “*” (unsaved)
+            owner.update_status()
         return True
 
     def _item_changed(self, item: QTableWidgetItem) -> None:

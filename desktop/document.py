@@ -114,9 +114,9 @@ class Document(QObject):
 
     # -- computation -------------------------------------------------------------------------
     def _on_change(self, table, kind, row_ids, field) -> None:
-        self.changed.emit()
-        if table == "evidence":            # 留存备查 marks: not ledger data, nothing to recompute
+        if table == "evidence":            # 留存备查 marks: not ledger data (the checklist view refreshes itself)
             return
+        self.changed.emit()
         self._recompute_timer.start()
 
     def set_period(self, year: int, period: str) -> None:

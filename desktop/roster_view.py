@@ -117,7 +117,7 @@ class RosterView(QDialog):
         self.view.verticalHeader().setVisible(False)
         self.view.doubleClicked.connect(self._activated)
         h = self.view.horizontalHeader()
-        for c, w in enumerate((110, 170, 150, 45, 110, 115, 90, 100, 55, 130)):
+        for c, w in enumerate((110, 170, 150, 45, 115, 130, 90, 100, 55, 130)):
             self.view.setColumnWidth(c, w)
         h.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
         lay.addWidget(self.view, 1)

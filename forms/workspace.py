@@ -1095,7 +1095,7 @@ class Workspace:
         cached_version, ledger, rowmap = self._ledger_cache
         changes = self.changes_since(cached_version)
         if changes:
-            changes = [c for c in changes if c[1] != EVIDENCE]      # 留存备查 marks are not ledger data
+            changes = [c for c in changes if c[1] not in (EVIDENCE, "history")]   # not ledger data
             if not changes:
                 return ledger
         if not changes or any(c[1] != "lines" or c[2] != "set" for c in changes):

@@ -135,3 +135,13 @@ def test_statement_checklist_appendix_cli(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "main.py"), "statement", str(path), "--year", "2024", "-o", str(plain)],
                    capture_output=True, text=True, cwd=ROOT)
     assert "AI-EVID-01" not in subprocess.run(["pdftotext", str(plain), "-"], capture_output=True, text=True).stdout
+
+
+def test_marks_do_not_rebuild_the_ledger(tmp_path):
+    _, ledger = _ledger(tmp_path)
+    with Workspace.create(tmp_path / "c.rdw", ledger) as ws:
+        built = ws.ledger()
+        ws.set_evidence(2024, "P1", "E01", present=True)
+        ws.undo()
+        ws.log_event("export", "导出测试")
+        assert ws.ledger() is built
