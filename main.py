@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("-o", "--output", required=True)
     st.add_argument("--q4-method", choices=["A", "B"], default=None)
     st.add_argument("--pack", action="append", default=[], metavar="ID", help="另加的后补助规则包（可多次）")
+    st.add_argument("--checklist", action="store_true",
+                    help="附加留存备查资料清单（输入为 .rdw 工作区时含已标记的资料和附件）")
     e = sub.add_parser("export", help="导出 A107012、研发支出辅助账、研发支出辅助账汇总表")
     e.add_argument("workbook")
     e.add_argument("--year", type=int, required=True)
@@ -113,11 +115,27 @@ def cmd_statement(args) -> int:
     from calc.evaluate import evaluate
     from forms.statement import write_statement
 
-    ledger, status = _load(args.workbook)
-    if ledger is None:
-        return status
+    checklist = None
+    if str(args.workbook).lower().endswith(".rdw"):
+        from forms.evidence import workspace_checklist
+        from forms.workspace import Workspace, WorkspaceError
+        try:
+            with Workspace.open(args.workbook, readonly=True) as ws:
+                ledger = ws.ledger()
+                if getattr(args, "checklist", False):
+                    checklist = workspace_checklist(ws, args.year, ledger)
+        except WorkspaceError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    else:
+        ledger, status = _load(args.workbook)
+        if ledger is None:
+            return status
+        if getattr(args, "checklist", False):
+            from calc.evidence import build_checklist
+            checklist = build_checklist(ledger, args.year)
     ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method, packs=args.pack)
-    facts = write_statement(ev, args.output, version=__version__)
+    facts = write_statement(ev, args.output, version=__version__, checklist=checklist)
     print(f"已生成报告：{args.output}")
     if facts["missing_characters"]:
         chars = "".join(facts["missing_characters"])

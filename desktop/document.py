@@ -114,6 +114,8 @@ class Document(QObject):
 
     # -- computation -------------------------------------------------------------------------
     def _on_change(self, table, kind, row_ids, field) -> None:
+        if table == "evidence":            # 留存备查 marks: not ledger data (the checklist view refreshes itself)
+            return
         self.changed.emit()
         self._recompute_timer.start()
 

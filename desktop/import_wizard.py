@@ -1696,6 +1696,10 @@ class ImportWizard(QWizard):
             with self.ws.batch(f"导入ERP凭证：{self.source.name}"):
                 project_ids = self.ws.insert_rows("projects", projects) if projects else []
                 ids = self.ws.insert_rows("lines", rows)
+            self.ws.log_event("import", f"导入ERP凭证“{self.source.name}”（追加）：研发项目 {len(project_ids)} 行，"
+                              f"研发支出 {len(ids)} 行", {"kind": "erp", "file": self.source.name, "mode": "append",
+                                                       "counts": {"projects": len(project_ids), "lines": len(ids)}},
+                              batch_id=getattr(self.ws, "last_batch_id", None))
         except Exception as exc:  # noqa: BLE001 - the batch rolled back: nothing was written
             traceback.print_exc()
             QMessageBox.critical(self, "导入失败", f"导入失败，工作区未作修改。\n{_error_text(exc)}")

@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
         self.doc.busy.connect(lambda b: self.statusBar().showMessage(_t("正在计算…") if b else _t("计算完成"), 0 if b else 3000))
         self.doc.saved.connect(lambda kind: self.update_status())
         self.ask = self._ask              # tests replace this to answer dialogs
+        self.confirm_import = self._confirm_import      # tests replace this (diff → apply?)
         self.update_status()
 
     # -- optional parts written in their own modules ------------------------------------
@@ -303,7 +304,62 @@ class MainWindow(QMainWindow):
 
     def _statement_widget(self):
         from .statement_view import StatementView
-        return StatementView()
+        view = StatementView()
+        view.checklist_source = self._checklist_for
+        return view
+
+    def _checklist_for(self, ev):
+        """The 留存备查 checklist of the open workspace for a statement's year (None without a workspace)."""
+        ws = self.doc.ws
+        if ws is None:
+            return None
+        from forms.evidence import workspace_checklist
+        return workspace_checklist(ws, ev.year, ev.ledger)
+
+    # -- issue #9 views: roster, audit trail, evidence checklist ----------------------------
+    def show_roster(self, folder=None):
+        from .roster_view import RosterView
+        if folder is None:
+            folder = str(self.doc.ws.path.parent) if self.doc.ws is not None else self.settings.start_folder()
+        self.roster_view = RosterView(folder, self)
+        self.roster_view.open_requested.connect(self._open_from_roster)
+        self.roster_view.show()
+        return self.roster_view
+
+    def _open_from_roster(self, path: str) -> None:
+        if self.doc.ws is not None and Path(path) == self.doc.ws.path:
+            self.raise_()
+            return
+        if self.open_path(path) and getattr(self, "roster_view", None) is not None:
+            self.roster_view.refresh()
+            self.raise_()
+
+    def _store_summary(self, ev) -> None:
+        """Key figures for the advisor roster, cached in the workspace meta (forms.roster)."""
+        ws = self.doc.ws
+        if ws is None or ws.readonly or ev is None or ev.period != "year":
+            return
+        try:
+            from forms.roster import summary_of
+            ws.set_summary(summary_of(ev))
+        except Exception:            # noqa: BLE001 - a cache: never disturb the user for it
+            pass
+
+    def show_audit(self):
+        if self.doc.ws is None:
+            return None
+        from .audit_view import AuditView
+        self.audit_view = AuditView(self.doc.ws, self)
+        self.audit_view.show()
+        return self.audit_view
+
+    def show_checklist(self):
+        if self.doc.ws is None:
+            return None
+        from .checklist_view import ChecklistView
+        self.checklist_view = ChecklistView(self.doc.ws, self.doc.year, self)
+        self.checklist_view.show()
+        return self.checklist_view
 
     # -- layout ---------------------------------------------------------------------------
     def _build_findings_dock(self) -> None:
@@ -341,6 +397,8 @@ class MainWindow(QMainWindow):
             m.addAction(a)
         self.recent_menu = m.addMenu(_t("最近打开"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.act_roster = self._action(_t("工作区一览…"), lambda checked=False: self.show_roster())
+        m.addAction(self.act_roster)
         m.addSeparator()
         for a in (self.act_save, self.act_save_as):
             m.addAction(a)
@@ -359,6 +417,10 @@ class MainWindow(QMainWindow):
         t.addAction(self.act_quick)
         t.addAction(self._action(_t("重新计算"), self.doc.recompute, "F5"))
         t.addAction(self._action(_t("设置…"), self.edit_settings))
+        self.act_checklist = self._action(_t("留存备查资料清单…"), self.show_checklist)
+        self.act_audit = self._action(_t("审计记录…"), self.show_audit)
+        t.addAction(self.act_checklist)
+        t.addAction(self.act_audit)
         v = self.menuBar().addMenu(_t("视图(&V)"))
         lang = v.addMenu(_t("语言 / Language"))
         for code, label in (("zh", "中文"), ("en", "English")):
@@ -543,20 +605,27 @@ class MainWindow(QMainWindow):
             self.import_workbook_path(path)
 
     def import_workbook_path(self, path: str, *, mode: str = "replace") -> None:
-        """Import off the UI thread with a progress dialog; 取消 undoes the import (one undo step)."""
+        """Load off the UI thread, show what the import changes (:class:`desktop.diff_dialog.DiffDialog`; skipped
+        when nothing changes), then import as one undoable step; 取消 during either phase leaves the data as it was."""
         from PySide6.QtWidgets import QProgressDialog
         from .workers import run_in_pool
 
         ws = self.doc.ws
         if ws is None or ws.readonly:
             return
+        name = Path(path).name
         dialog = QProgressDialog(_t("正在导入工作簿…"), _t("取消"), 0, 0, self)
         dialog.setWindowModality(Qt.WindowModal)
         dialog.setMinimumDuration(300)
         self._import_cancelled = False
         dialog.canceled.connect(lambda: setattr(self, "_import_cancelled", True))
 
-        def finished(findings, error):
+        def load():
+            from forms.workbook import load_ledger
+            ledger = load_ledger(path)
+            return ledger, ws.import_diff(ledger, mode=mode)
+
+        def applied(findings, error):
             dialog.reset()
             if error:
                 self.show_error(error)
@@ -568,8 +637,32 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"已导入（{len(errors)} 项错误未导入，见检查结果）", 5000)
             self.import_done = True
 
+        def loaded(result, error):
+            if error or self._import_cancelled:
+                dialog.reset()
+                if error:
+                    self.show_error(error)
+                else:
+                    self.statusBar().showMessage(_t("导入已取消"), 5000)
+                self.import_done = True
+                return
+            ledger, diff = result
+            if not diff.empty:
+                dialog.reset()
+                if not self.confirm_import(diff, name):
+                    self.statusBar().showMessage(_t("导入已取消"), 5000)
+                    self.import_done = True
+                    return
+                self._import_cancelled = False
+                dialog.setMinimumDuration(300)
+            run_in_pool(self.doc.pool, lambda: ws.import_ledger(ledger, mode=mode, name=name), applied)
+
         self.import_done = False
-        run_in_pool(self.doc.pool, lambda: ws.import_workbook(path, mode=mode), finished)
+        run_in_pool(self.doc.pool, load, loaded)
+
+    def _confirm_import(self, diff, name: str) -> bool:
+        from .diff_dialog import DiffDialog
+        return DiffDialog(diff, name, self).exec() == DiffDialog.Accepted
 
     def export_workbook(self) -> None:
         ws = self.doc.ws
@@ -665,7 +758,8 @@ class MainWindow(QMainWindow):
             auto = f"  自动保存 {self.doc.last_autosave:%H:%M:%S}" if self.doc.last_autosave else ""
             self.status.setText(f"{ws.path}{ro}{auto}")
         can = ws is not None and not ws.readonly
-        for a in (self.act_save_as, self.act_export, self.act_statement, self.act_forms):
+        for a in (self.act_save_as, self.act_export, self.act_statement, self.act_forms, self.act_audit,
+                  self.act_checklist):
             a.setEnabled(ws is not None)
         for a in (self.act_save, self.act_import, self.act_erp):
             a.setEnabled(can)
@@ -674,6 +768,7 @@ class MainWindow(QMainWindow):
 
     def show_evaluation(self, ev) -> None:
         self.results.set_evaluation(ev)
+        self._store_summary(ev)
         self.findings.clear()
         groups: dict[str, QTreeWidgetItem] = {}
         for f in ev.findings:

@@ -148,6 +148,11 @@ class StatementView(QWidget):
         self.export_button.clicked.connect(self.export_dialog)
         for b in (self.save_button, self.print_button, self.export_button):
             bar.addWidget(b)
+        from PySide6.QtWidgets import QCheckBox
+        self.checklist_box = QCheckBox("附加留存备查资料清单")   # off by default; needs checklist_source
+        self.checklist_box.toggled.connect(lambda _on: self.ev is not None and self.show_evaluation(self.ev))
+        self.checklist_source = None          # ev → calc.evidence.Checklist (set by the main window)
+        bar.addWidget(self.checklist_box)
         bar.addStretch(1)
         self.status_label = QLabel()
         bar.addWidget(self.status_label)
@@ -206,11 +211,18 @@ class StatementView(QWidget):
         self._update_buttons()
         path = Path(self._tmp.name) / f"statement_{gen}.pdf"
         params, version = self.params, self.version
+        checklist = None
+        if self.checklist_box.isChecked() and self.checklist_source is not None and ev.period == "year":
+            try:
+                checklist = self.checklist_source(ev)
+            except Exception:             # noqa: BLE001 - the statement is still produced without the appendix
+                checklist = None
 
         def work():
             from forms.statement import write_statement
             with _BUILD:
-                info = write_statement(ev, path, params, issued=dt.date.today(), version=version)
+                info = write_statement(ev, path, params, issued=dt.date.today(), version=version,
+                                       checklist=checklist)
             images = render_pdf_pages(path, PREVIEW_DPI)
             return path, info, images
 

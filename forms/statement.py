@@ -79,8 +79,9 @@ class _NumberedCanvas(rl_canvas.Canvas):
 
 class Statement:
     def __init__(self, ev: Evaluation, params: Params | None = None, *, issued: dt.date | None = None,
-                 version: str = ""):
+                 version: str = "", checklist=None):
         self.ev, self.params = ev, params or load_params()
+        self.checklist = checklist          # calc.evidence.Checklist: the optional 留存备查资料清单 appendix
         self.issued = issued or dt.date.today()
         self.version = version or __version__
         self.s = _styles()
@@ -488,6 +489,8 @@ class Statement:
         self.subsidy_section()
         self.findings()
         self.appendix()
+        if self.checklist is not None:
+            checklist_appendix(self, self.checklist)
         self.missing_chars_note()
         prof = self.ev.ledger.profile
         _NumberedCanvas.footer_text = self.t.plain(
@@ -500,6 +503,31 @@ class Statement:
 
 
 def write_statement(ev: Evaluation, path: str | Path, params: Params | None = None, *,
-                    issued: dt.date | None = None, version: str = "") -> dict:
-    """Write the benefit statement PDF; returns facts about it (e.g. characters the fonts lack)."""
-    return Statement(ev, params, issued=issued, version=version).build(path)
+                    issued: dt.date | None = None, version: str = "", checklist=None) -> dict:
+    """Write the benefit statement PDF; returns facts about it (e.g. characters the fonts lack).
+    ``checklist`` (a :class:`calc.evidence.Checklist`) adds the 留存备查资料清单 appendix (off by default)."""
+    return Statement(ev, params, issued=issued, version=version, checklist=checklist).build(path)
+
+
+def checklist_appendix(st: "Statement", cl) -> None:
+    """附录：留存备查资料清单 — per project the applicable documents (super_deduction.md §9.3), marked 已备齐 / 缺 /
+    未标记, with the attached files (paths relative to the workspace folder) and the retention end date."""
+    st.story.append(PageBreak())
+    st.story.append(st.p(f"附录：留存备查资料清单（{cl.year}年度）", "h1"))
+    missing_files = cl.missing_files
+    st.story.append(st.p(
+        f"依据97号公告六、2018年第23号公告、《研发费用加计扣除政策执行指引（2.0版）》六(三)和64号三。"
+        f"应留存资料 {len(cl.required)} 项，已标记备齐 {cl.done} 项，尚缺或未标记 {len(cl.missing)} 项"
+        + (f"，附件缺失 {len(missing_files)} 个" if missing_files else "")
+        + f"。留存期限：自{cl.year}年度汇算清缴期结束次日起{cl.retention_years}年，至 {cl.retention_end.isoformat()}"
+        "（AI-EVID-01）。", "small"))
+    rows = [["项目", "序号", "资料", "依据", "状态", "附件与备注"]]
+    last = None
+    for e in cl.entries:
+        files = "；".join(p + ("" if ok else "（文件缺失）") for p, ok in e.files)
+        note = "；".join(x for x in (files, e.mark.note) if x)
+        who = f"{e.project_no} {e.project_name}".strip() if e.project_no else "企业（整体）"
+        rows.append([who if e.project_no != last else "", e.item.id, e.item.title, e.item.citation, e.status,
+                     note or "—"])
+        last = e.project_no
+    st.story.append(st.table(rows, [22 * mm, 10 * mm, 66 * mm, 22 * mm, 16 * mm, 38 * mm]))

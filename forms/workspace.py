@@ -11,6 +11,8 @@ Layout of a workspace file (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`,
                                   dates ISO text, ratios text (``40%`` or ``1/3``), yes/no 0/1
 * ``import_presets(name, kind, mapping, modified)``   column mappings of the import wizard (JSON)
 * ``history(id, ts, user, action, tbl, row_id, field, old, new, batch_id, label)``   the audit trail
+* ``evidence(field, value)``      留存备查 marks: key ``year|project_no|item_id`` → JSON {present, note, files}
+                                  (files relative to the workspace folder); edits are undoable ``set`` ops
 
 Safety model: the file on disk is never edited in place.  :meth:`Workspace.open` copies it (sqlite
 backup API) into a private working database in the temp directory; every edit goes there.
@@ -70,6 +72,9 @@ APP_NAME = "研发惠企测算"
 MAX_RECENT = 10
 
 PROFILE = "profile"
+EVIDENCE = "evidence"                 # key-value table of 留存备查 marks (same layout as profile)
+_KV_TABLES = (PROFILE, EVIDENCE)
+_PRIVATE_UNSET = object()             # "argument not given" of set_evidence
 # one table per table sheet of calc.schema (a sheet added there gets a table, and a column per field)
 _TABLE_NAMES = {S.SHEET_YEARS: "years", S.SHEET_PROJECTS: "projects", S.SHEET_LINES: "lines",
                 S.SHEET_ADJUSTMENTS: "adjustments", getattr(S, "SHEET_FACTS", "补助测算信息"): "facts"}
@@ -605,12 +610,21 @@ def _create_schema(conn: sqlite3.Connection) -> None:
                  " action TEXT NOT NULL, tbl TEXT, row_id INTEGER, field TEXT, old, new, batch_id INTEGER,"
                  " label TEXT)")
     conn.execute("CREATE INDEX history_batch ON history(batch_id)")
+    _migrate_evidence(conn)
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
+def _migrate_evidence(conn: sqlite3.Connection) -> None:
+    """Migration step “evidence” (issue #9 item 3): the 留存备查 marks table.  Additive and idempotent, so it
+    needs no schema version of its own: files written before it simply get the empty table, and an older
+    program opening a newer file ignores the table."""
+    conn.execute("CREATE TABLE IF NOT EXISTS evidence (field TEXT PRIMARY KEY, value)")
+
+
 def _migrate(conn: sqlite3.Connection, version: int) -> None:
     """Bring an older (or same-version, fewer-column) workspace up to the current schema."""
+    _migrate_evidence(conn)
     for table, cols in TABLES.items():
         have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         if not have:                      # a table sheet added to calc.schema after the file was written
@@ -892,6 +906,11 @@ class Workspace:
         return self._redo[-1].label if self._redo else None
 
     @property
+    def last_batch_id(self) -> int | None:
+        """The audit-trail batch id of the last undoable command (to link a :meth:`log_event` to it)."""
+        return self._undo[-1].batch_id if self._undo else None
+
+    @property
     def version(self) -> int:
         """Bumps on every change of the data (views and caches compare it)."""
         return self._version
@@ -1022,7 +1041,7 @@ class Workspace:
             out = []
             for r in cur.fetchall():
                 d = dict(zip(keys, r))
-                if d["action"] in ("insert", "delete"):
+                if d["action"] in ("insert", "delete", "import"):
                     d["old"], d["new"] = _unpack(d["old"]), _unpack(d["new"])
                 out.append(d)
             return out
@@ -1077,6 +1096,10 @@ class Workspace:
         None when anything else changed."""
         cached_version, ledger, rowmap = self._ledger_cache
         changes = self.changes_since(cached_version)
+        if changes:
+            changes = [c for c in changes if c[1] not in (EVIDENCE, "history")]   # not ledger data
+            if not changes:
+                return ledger
         if not changes or any(c[1] != "lines" or c[2] != "set" for c in changes):
             return None
         ids = list(dict.fromkeys(i for c in changes for i in c[3]))
@@ -1217,11 +1240,11 @@ class Workspace:
         if op.kind == "set":
             self._changed(op.table, "set", (op.row_id,), op.field)
             value = op.old if reverse else op.new
-            if op.table == PROFILE:
+            if op.table in _KV_TABLES:
                 if value is None:
-                    conn.execute("DELETE FROM profile WHERE field = ?", (op.field,))
+                    conn.execute(f"DELETE FROM {op.table} WHERE field = ?", (op.field,))
                 else:
-                    conn.execute("INSERT INTO profile(field, value) VALUES (?, ?) "
+                    conn.execute(f"INSERT INTO {op.table}(field, value) VALUES (?, ?) "
                                  "ON CONFLICT(field) DO UPDATE SET value = excluded.value", (op.field, value))
             else:
                 conn.execute(f"UPDATE {op.table} SET {_q(op.field)} = ? WHERE id = ?", (value, op.row_id))
@@ -1496,11 +1519,141 @@ class Workspace:
         with self._mutex:
             self._check_writable()
         ledger = load_ledger(path)
+        return self.import_ledger(ledger, mode=mode, name=Path(path).name)
+
+    def import_ledger(self, ledger: Ledger, *, mode: str = "replace", name: str = "") -> list:
+        """:meth:`import_workbook` of a workbook already loaded (:func:`forms.workbook.load_ledger`), e.g. after
+        the GUI showed :meth:`import_diff`.  One undoable command; an ``import`` audit entry records the file
+        name, mode and counts.  Returns the workbook's findings."""
+        if mode not in ("replace", "merge"):
+            raise ValueError("mode must be 'replace' or 'merge'")
         with self._mutex:
             self._check_writable()
-            self._fill_from_rows(_ledger_rows(ledger), replace=(mode == "replace"),
-                                 label=f"{'导入' if mode == 'replace' else '合并导入'}“{Path(path).name}”")
+            data = _ledger_rows(ledger)
+            before = len(self._undo)
+            self._fill_from_rows(data, replace=(mode == "replace"),
+                                 label=f"{'导入' if mode == 'replace' else '合并导入'}“{name or '工作簿'}”")
+            counts = {t: len(data.get(t) or ()) for t in TABLES}
+            errors = sum(1 for f in ledger.findings if f.severity == "error")
+            batch_id = self._undo[-1].batch_id if len(self._undo) > before else None
+            what = "，".join(f"{TABLE_SHEETS[t]} {n} 行" for t, n in counts.items() if n)
+            self.log_event("import", f"导入工作簿“{name or '工作簿'}”（{'替换' if mode == 'replace' else '合并'}）：{what or '无数据'}"
+                           + (f"；{errors} 项错误未导入" if errors else ""),
+                           {"kind": "workbook", "file": name, "mode": mode, "counts": counts, "errors": errors},
+                           batch_id=batch_id)
         return list(ledger.findings)
+
+    def import_diff(self, ledger: Ledger, *, mode: str = "replace"):
+        """What :meth:`import_ledger` would change (:func:`calc.diff.diff_import` on stored values)."""
+        from calc.diff import diff_import
+        data = _ledger_rows(ledger)
+        incoming_profile = {f: to_storage(_PROFILE_COLS[f], v, PROFILE)
+                            for f, v in (data.get("profile") or {}).items() if f in _PROFILE_COLS}
+        incoming = {t: self._convert_rows(t, data.get(t) or ()) for t in TABLES}
+        with self._mutex:
+            self._check_open()
+            current = {t: self.rows(t) for t in TABLES}
+            profile = self.profile()
+        return diff_import(current, incoming, mode=mode, profile_current=profile, profile_incoming=incoming_profile,
+                           fields={t: self._fields(t) for t in TABLES},
+                           profile_fields=[c.field for c in S.PROFILE_FIELDS])
+
+    def log_event(self, action: str, label: str, detail: Mapping | None = None, *,
+                  batch_id: int | None = None) -> None:
+        """An audit-trail entry that is not a data change (an import's summary, an export…): ``action``,
+        a Chinese ``label`` and a JSON ``detail`` (in the ``new`` column); ``batch_id`` links it to the command
+        it summarises.  Not undoable; only on a writable workspace (the history is part of the file)."""
+        with self._mutex:
+            self._check_writable()
+            with self._txn():
+                self._conn.execute(
+                    "INSERT INTO history (ts, user, action, batch_id, label, new) VALUES (?, ?, ?, ?, ?, ?)",
+                    (_now(), self._user, action, batch_id if batch_id is not None else self._take_batch_id(), label,
+                     None if detail is None else json.dumps(detail, ensure_ascii=False, sort_keys=True)))
+            self._changed("history", "set")
+            self._extra_dirty = True
+
+    def set_summary(self, summary: Mapping | None) -> None:
+        """Cache the key figures of an evaluation in the meta (``summary``, JSON) for the advisor roster
+        (:mod:`forms.roster`), tagged with the last audit-trail id so a reader can tell whether the data changed
+        since.  Not an edit: not undoable, does not make the workspace dirty; saved with the next save."""
+        with self._mutex:
+            if self._closed or self._conn is None or self._readonly:
+                return
+            top = self._conn.execute("SELECT MAX(id) FROM history").fetchone()[0]
+            value = None if summary is None else json.dumps({**summary, "history_id": top}, ensure_ascii=False)
+            with self._txn():
+                self._conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('summary', ?)", (value,))
+
+    # ---------------------------------------------------------------- 留存备查 (evidence checklist marks)
+
+    def evidence_marks(self, year: int | None = None) -> dict:
+        """``{(year, project_no, item_id): {"present", "note", "files"}}`` (``year``: only that year)."""
+        from calc.evidence import parse_mark_key
+        with self._mutex:
+            self._check_open()
+            out = {}
+            for key, value in self._conn.execute("SELECT field, value FROM evidence ORDER BY field"):
+                k = parse_mark_key(key)
+                if k is None or (year is not None and k[0] != year):
+                    continue
+                try:
+                    d = json.loads(value) if isinstance(value, str) else {}
+                except ValueError:
+                    d = {}
+                out[k] = d if isinstance(d, dict) else {}
+            return out
+
+    def set_evidence(self, year: int, project_no: str, item_id: str, *, present: bool | None | object = _PRIVATE_UNSET,
+                     note: str | object = _PRIVATE_UNSET, files: Sequence[str] | object = _PRIVATE_UNSET,
+                     label: str | None = None) -> dict:
+        """Set a 留存备查 mark (one undoable command, recorded in the audit trail).  Only the arguments given
+        change.  ``files`` are stored paths (see :meth:`evidence_relpath`).  Returns the new mark."""
+        from calc.evidence import mark_key
+        key = mark_key(year, project_no, item_id)
+        with self._mutex:
+            self._check_writable()
+            r = self._conn.execute("SELECT value FROM evidence WHERE field = ?", (key,)).fetchone()
+            old = None if r is None else r[0]
+            try:
+                cur = json.loads(old) if isinstance(old, str) else {}
+            except ValueError:
+                cur = {}
+            mark = {"present": cur.get("present"), "note": cur.get("note") or "", "files": list(cur.get("files") or [])}
+            if present is not _PRIVATE_UNSET:
+                mark["present"] = None if present is None else bool(present)
+            if note is not _PRIVATE_UNSET:
+                mark["note"] = str(note or "").strip()
+            if files is not _PRIVATE_UNSET:
+                mark["files"] = list(dict.fromkeys(str(f) for f in files if f))
+            empty = mark["present"] is None and not mark["note"] and not mark["files"]
+            new = None if empty else json.dumps(mark, ensure_ascii=False, sort_keys=True)
+            if new != old:
+                where = f"项目{project_no}" if project_no else "企业"
+                with self.batch(label or f"留存备查：{year}年度 {where} {item_id}"):
+                    self._record(_Op("set", EVIDENCE, None, key, old, new))
+            return mark
+
+    def evidence_relpath(self, file: str | os.PathLike) -> str:
+        """How an attachment is stored (AI-EVID-04): relative to the workspace file's folder, with ``/`` and
+        ``..`` when the file lies outside it; absolute only when no relative path exists (another drive)."""
+        target = Path(os.path.abspath(file))
+        try:
+            rel = os.path.relpath(target, self._path.parent)
+        except ValueError:              # Windows: another drive
+            return target.as_posix()
+        return Path(rel).as_posix()
+
+    def evidence_abspath(self, stored: str) -> Path:
+        """The file an attachment's stored path refers to."""
+        p = Path(stored)
+        return p if p.is_absolute() else (self._path.parent / p).resolve()
+
+    def evidence_file_exists(self, stored: str) -> bool:
+        try:
+            return self.evidence_abspath(stored).is_file()
+        except OSError:
+            return False
 
     def _fill_from_rows(self, data: dict, *, replace: bool, label: str) -> None:
         with self.batch(label):

@@ -234,6 +234,11 @@ def test_wizard_imports_a_messy_u8_export(qtbot, env):
     ledger = ws.ledger()
     assert sum(1 for ln in ledger.lines if ln.date == dt.date(2024, 6, 1) and ln.project_no == "RD99") == 1
 
+    # the audit trail records the import: file, mode, counts (issue #9)
+    entry = ws.history(1)[0]
+    assert entry["action"] == "import" and entry["new"]["kind"] == "erp" and entry["new"]["mode"] == "append"
+    assert entry["new"]["counts"] == {"projects": 1, "lines": 7} and entry["batch_id"] == ws.last_batch_id
+
     # one undo removes the projects and lines of the import
     assert ws.undo_label == LABEL
     assert ws.undo() == LABEL

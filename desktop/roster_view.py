@@ -1,0 +1,174 @@
+"""工作区一览 (advisor roster): the enterprise workspaces of a folder with their key figures; double-click opens one."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QTableView, QVBoxLayout)
+
+from calc.money import fen_display
+from forms.roster import RosterRow, scan_folder
+
+COLUMNS = ("文件", "企业名称", "统一社会信用代码", "年度", "研发费用(第40行)", "加计扣除额(第51行)",
+           "高企认定", "后补助(最高项)", "问题数", "最后保存", "状态")
+HEADER_TIPS = {4: "A107012 第40行：本年允许加计扣除的研发费用合计", 5: "A107012 第51行：本年研发费用加计扣除额",
+               6: "高新技术企业：证书有效或认定条件测算结论", 7: "可测算的后补助中金额最高的一项", 8: "错误与警告的条数"}
+MONEY_COLS = (4, 5, 7)
+
+
+def _money(v) -> str:
+    return "" if v is None else fen_display(v)
+
+
+def row_cells(r: RosterRow) -> list:
+    """Display texts of a roster row (file name relative to nothing: its name)."""
+    status = r.error or (f"正在被 {r.locked_by} 编辑" if r.locked_by else "")
+    subsidy = _money(r.subsidy) + ("（最高）" if r.subsidy is not None and r.subsidy_up_to else "")
+    return [r.path.name, r.name, r.credit_code, "" if r.year is None else str(r.year), _money(r.rd_expense),
+            _money(r.extra_deduction), r.hnte, subsidy,
+            "" if r.findings is None else (f"{r.findings}（错误 {r.errors}）" if r.errors else str(r.findings)),
+            r.saved, status]
+
+
+class RosterModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[RosterRow] = []
+        self.cells: list[list] = []
+
+    def set_rows(self, rows) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.cells = [row_cells(r) for r in self.rows]
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        r, c = index.row(), index.column()
+        row = self.rows[r]
+        if role in (Qt.DisplayRole, Qt.ToolTipRole):
+            if role == Qt.ToolTipRole and c == 0:
+                return str(row.path)
+            return self.cells[r][c]
+        if role == Qt.UserRole:              # sort key: amounts numerically
+            v = {4: row.rd_expense, 5: row.extra_deduction, 7: row.subsidy, 8: row.findings, 3: row.year}.get(c)
+            if c in (3, 4, 5, 7, 8):
+                return -1 if v is None else v
+            return self.cells[r][c]
+        if role == Qt.TextAlignmentRole and c in (*MONEY_COLS, 3, 8):
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.ForegroundRole and c == len(COLUMNS) - 1 and row.error:
+            return QBrush(QColor("#C00000"))
+        return None
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal:
+            if role == Qt.DisplayRole:
+                return COLUMNS[section]
+            if role == Qt.ToolTipRole:
+                return HEADER_TIPS.get(section)
+        return None
+
+
+class RosterView(QDialog):
+    """``RosterView(folder, parent)``; ``open_requested(path)`` on double-click (the main window opens it)."""
+
+    open_requested = Signal(str)
+
+    def __init__(self, folder: str | Path | None = None, parent=None, *, recursive: bool = False):
+        super().__init__(parent)
+        self.setWindowTitle("工作区一览")
+        self.resize(1280, 560)
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("文件夹"))
+        self.folder_edit = QLineEdit(str(folder or ""))
+        self.folder_edit.returnPressed.connect(self.refresh)
+        top.addWidget(self.folder_edit, 1)
+        self.choose_button = QPushButton("选择…")
+        self.choose_button.clicked.connect(self.choose_folder)
+        top.addWidget(self.choose_button)
+        self.recursive_box = QCheckBox("包括子文件夹")
+        self.recursive_box.setChecked(recursive)
+        self.recursive_box.toggled.connect(lambda _on: self.refresh())
+        top.addWidget(self.recursive_box)
+        self.refresh_button = QPushButton("刷新")
+        self.refresh_button.clicked.connect(self.refresh)
+        top.addWidget(self.refresh_button)
+        lay.addLayout(top)
+        self.model = RosterModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Qt.UserRole)
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QTableView.SelectRows)
+        self.view.setEditTriggers(QTableView.NoEditTriggers)
+        self.view.verticalHeader().setVisible(False)
+        self.view.doubleClicked.connect(self._activated)
+        h = self.view.horizontalHeader()
+        for c, w in enumerate((110, 170, 150, 45, 115, 130, 90, 100, 55, 130)):
+            self.view.setColumnWidth(c, w)
+        h.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
+        lay.addWidget(self.view, 1)
+        bottom = QHBoxLayout()
+        self.count = QLabel()
+        bottom.addWidget(self.count, 1)
+        self.open_button = QPushButton("打开")
+        self.open_button.clicked.connect(self.open_selected)
+        close = QPushButton("关闭")
+        close.clicked.connect(self.reject)
+        bottom.addWidget(self.open_button)
+        bottom.addWidget(close)
+        lay.addLayout(bottom)
+        if folder:
+            self.refresh()
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "选择存放工作区的文件夹", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Scan the folder (figures are cached per file, so unchanged files are quick)."""
+        folder = self.folder_edit.text().strip()
+        if not folder or not Path(folder).is_dir():
+            self.model.set_rows([])
+            self.count.setText("请选择存放工作区（.rdw）的文件夹")
+            return
+        self.count.setText("正在读取…")
+        self.setCursor(Qt.WaitCursor)
+        try:
+            rows = scan_folder(folder, recursive=self.recursive_box.isChecked())
+        finally:
+            self.unsetCursor()
+        self.model.set_rows(rows)
+        bad = sum(1 for r in rows if r.error)
+        self.count.setText(f"共 {len(rows)} 个工作区" + (f"，{bad} 个无法读取" if bad else "")
+                           + "。双击打开；金额单位：元")
+
+    def _path_at(self, proxy_index) -> Path | None:
+        if not proxy_index.isValid():
+            return None
+        return self.model.rows[self.proxy.mapToSource(proxy_index).row()].path
+
+    def _activated(self, index) -> None:
+        path = self._path_at(index)
+        if path is not None:
+            self.open_requested.emit(str(path))
+
+    def open_selected(self) -> None:
+        rows = self.view.selectionModel().selectedRows()
+        if rows:
+            self._activated(rows[0])
