@@ -25,6 +25,7 @@ class Evaluation:
     hnte: HnteEvaluation | None = None           # the HNTE position (candidate applying in year+1, or certified)
     tech_sme: TechSmeEvaluation | None = None    # 科技型中小企业 evaluation for year+1 on data year = year
     subsidies: list = field(default_factory=list)     # calc.subsidy.SubsidyEstimate, data year = year
+    risks: tuple = ()                                  # calc.risk.RiskFinding of the year (tax-bureau style screening)
 
     @property
     def has_errors(self) -> bool:
@@ -99,6 +100,7 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
             ev.findings += new
             seen.update((f.code, f.sheet, f.row, f.column) for f in new)
         _subsidies(ev, params, engine, packs)
+        _risks(ev, params, engine)
     if te is not None:
         ev.interpretations |= set(te.interpretations)
         if ledger.profile.hnte_cert_date:
@@ -106,6 +108,19 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
         if te.prior_losses:
             ev.interpretations.add("AI-APP-06")
     return ev
+
+
+def _risks(ev: Evaluation, params: Params, engine: SuperDeductionEngine) -> None:
+    """Risk screening (calc/risk.py) on the results already computed; it changes no figure."""
+    from .risk import screen
+    try:
+        from .allocation import person_month_loads          # timesheets (when present)
+    except ImportError:
+        person_month_loads = None
+    loads = person_month_loads(ev.ledger, params) if person_month_loads is not None else None
+    ev.risks = screen(ev.ledger, ev.year, params, sd=ev.sd, hnte=ev.hnte, person_loads=loads, sd_engine=engine)
+    for r in ev.risks:
+        ev.interpretations |= set(r.interpretations)
 
 
 def slp_status(ev: Evaluation) -> dict:

@@ -88,6 +88,7 @@ class RiskRule:
     evidence: str
     params: dict = field(default_factory=dict)          # name → RuleParam
     interpretations: tuple[str, ...] = ()
+    citation: str = ""          # the full title of ``source``
 
     def covers(self, day: dt.date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -105,7 +106,7 @@ class RiskFinding:
     message: str                # Chinese, with the concrete figures
     why: str
     evidence: str
-    basis: str = ""             # legal basis, e.g. "财税〔2015〕119号 一(二)"
+    basis: str = ""             # legal basis: full title of the source and the article
     locations: tuple = ()       # Src (sheet, row) of the ledger lines / project rows / year rows concerned
     column: str | None = None   # the column the locations point at (e.g. 摘要)
     interpretations: tuple[str, ...] = ()
@@ -250,7 +251,7 @@ def parse_rules(params: Params) -> tuple[RiskRule, ...]:
             parsed[name] = _param(params, f"{key}.params.{name}", name, typ, declared[name], tuple(ais))
         out.append(RiskRule(rid, str(r["title"]).strip(), kind, r["severity"], start, end, r["source"],
                             str(r.get("ref", "") or ""), str(r["why"]).strip(), str(r["evidence"]).strip(), parsed,
-                            tuple(ais)))
+                            tuple(ais), params.sources[r["source"]]))
     by_id: dict[str, list[RiskRule]] = defaultdict(list)
     for rule in out:
         by_id[rule.id].append(rule)
@@ -371,7 +372,7 @@ def _srcs(lines: Iterable[Line]) -> tuple:
 
 
 def _fire(rule: RiskRule, message: str, locations=(), column: str | None = None) -> RiskFinding:
-    basis = f"{rule.source} {rule.ref}".strip()
+    basis = f"{rule.citation or rule.source} {rule.ref}".strip()
     return RiskFinding(rule.id, rule.severity, rule.title, message, rule.why, rule.evidence, basis,
                        tuple(locations), column, rule.interpretations)
 

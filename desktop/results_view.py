@@ -781,7 +781,9 @@ class ResultsView(QWidget):
         self.checks_label.setText(
             f"<span style='font-size:13pt'><b style='color:#B3261E'>错误 {c['error']} 项</b>　"
             f"<b style='color:#8A6D00'>警告 {c['warning']} 项</b>　<b>提示 {c['info']} 项</b></span><br>"
-            "错误所在的明细行未计入；警告需核实；提示为说明。逐项查看与定位见“检查结果”面板。")
+            "错误所在的明细行未计入；警告需核实；提示为说明。逐项查看与定位见“检查结果”面板。"
+            + (f"<br>税务风险提示 {len(getattr(self.ev, 'risks', ()))} 项（风险·…行）：模拟税务机关风险扫描，不影响计算结果。"
+               if getattr(self.ev, "risks", ()) else ""))
         groups: dict = {}
         for f in self.ev.findings:
             g = groups.setdefault((f.severity, f.code), [0, f])
@@ -791,6 +793,10 @@ class ResultsView(QWidget):
             fg = {"error": "#B3261E", "warning": "#8A6D00"}.get(sev)
             self.checks_model.appendRow([_item(SEVERITY_NAMES.get(sev, sev), fg=fg, bold=sev != "info"), _item(code),
                                          _item(n, align_right=True), _item(first.where), _item(first.message)])
+        for r in getattr(self.ev, "risks", ()):       # 税务风险提示 (calc/risk.py)
+            self.checks_model.appendRow([_item(f"风险·{r.severity}", fg="#B3261E" if r.severity == "高风险" else "#8A6D00"),
+                                         _item(r.rule_id), _item(len(r.locations), align_right=True), _item(r.where),
+                                         _item(r.text, tip=f"{r.text}\n为何关注：{r.why}\n留存资料：{r.evidence}")])
         _fit_columns(self.checks_view, (4,))
 
     # -- trace panel -----------------------------------------------------------------------------
