@@ -60,7 +60,12 @@ def test_risk_group_in_the_findings_dock_and_jump(window):
 
 def test_risks_in_the_checks_tab(window):
     ev = window.doc.evaluation
-    model = window.results.checks_model
+    model = window.results.risks_model
     rows = [[model.item(r, c).text() for c in range(model.columnCount())] for r in range(model.rowCount())]
-    risk_rows = [r for r in rows if r[0].startswith("风险·")]
-    assert [r[1] for r in risk_rows] == [r.rule_id for r in ev.risks]
+    assert [r[1] for r in rows] == [r.rule_id for r in ev.risks]
+    assert [r[0] for r in rows] == [r.severity for r in ev.risks]
+    assert "留存资料" in model.item(0, 4).toolTip()
+    assert f"税务风险提示 {len(ev.risks)} 项" in window.results.checks_label.text()
+    # the findings table is unchanged: its counts still add up to the findings
+    checks = window.results.checks_model
+    assert sum(int(checks.item(r, 2).text()) for r in range(checks.rowCount())) == len(ev.findings)
