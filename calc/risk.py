@@ -210,16 +210,16 @@ def parse_rules(params: Params) -> tuple[RiskRule, ...]:
         key = f"tables.rules[{i}]"
         if not isinstance(r, dict):
             raise _err(key, "规则应为映射")
-        unknown = set(r) - _RULE_KEYS
-        if unknown:
-            raise _err(f"{key}.{sorted(unknown)[0]}", "未知字段")
-        for need in ("id", "title", "kind", "severity", "from", "source", "why", "evidence", "params"):
-            if need not in r or (need != "params" and (r[need] is None or str(r[need]).strip() == "")):
-                raise _err(f"{key}.{need}", "缺少此项")
-        rid = r["id"]
+        rid = r.get("id")
         if not isinstance(rid, str) or not re.fullmatch(r"RISK-\d{2,3}", rid):
             raise _err(f"{key}.id", f"编号“{rid}”应为 RISK-nn")
         key = f"tables.rules[{i}]({rid})"
+        unknown = set(r) - _RULE_KEYS
+        if unknown:
+            raise _err(f"{key}.{sorted(unknown)[0]}", "未知字段")
+        for need in ("title", "kind", "severity", "from", "source", "why", "evidence", "params"):
+            if need not in r or (need != "params" and (r[need] is None or str(r[need]).strip() == "")):
+                raise _err(f"{key}.{need}", "缺少此项")
         kind = r["kind"]
         if kind not in KINDS:
             raise _err(f"{key}.kind", f"未知检查类型“{kind}”")
