@@ -13,9 +13,13 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from operator import attrgetter
 from typing import Any, Callable, Iterable
 
-from .model import INFO, WARNING, Finding, Ledger, Line, Src
+import numpy as np
+
+from .columns import line_columns
+from .model import INFO, WARNING, Finding, Ledger, Src
 from .money import fen_display, ratio_str, round_fen
 from .params import Params, ParamError, _date, load_params
 
@@ -277,7 +281,7 @@ def rules_in_force(params: Params, year: int) -> tuple[RiskRule, ...]:
 # =================================================================================================================
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
 def _pct(x: Fraction) -> str:
@@ -288,46 +292,87 @@ def _yuan(fen: int) -> str:
     return f"¥{fen_display(fen)}"
 
 
-def _amount(line: Line) -> int:
-    """税法金额 × 研发工时占比 (AI-RISK-02), in 分."""
-    return line.base_amount if line.share is None else round_fen(line.base_amount * line.share)
+_NO_DAY, _ALL_DAYS = -1, 10 ** 7          # ordinals before / after any date
 
 
 class _Context:
-    """What the rules read: the ledger by year, the engines' results (computed only when a rule needs them)."""
+    """What the rules read: the ledger's line columns (calc/columns.py: amounts are 税法金额 × 研发工时占比 in 分,
+    AI-RISK-02) by year, and the engines' results (computed only when a rule needs them and none was given)."""
 
     def __init__(self, ledger: Ledger, year: int, params: Params, sd, hnte, person_loads, sd_engine):
         self.ledger, self.year, self.params = ledger, year, params
         self._sd, self._hnte, self._engine = sd, hnte, sd_engine
         self.person_loads = tuple(person_loads or ())
-        self._years: dict[int, list[Line]] = {}
         self.day = dt.date(year, 12, 31)
+        self.cols = cols = line_columns(ledger)
+        self.cat_keys = list(params.categories)
+        index = {k: i for i, k in enumerate(self.cat_keys)}
+        code_cat = [index.get(params.codes[k].category, -1) if k in params.codes else -1 for k in cols.code_keys]
+        self.cat = np.array(code_cat or [-1], dtype=np.int64)[cols.code] if cols.n else np.empty(0, dtype=np.int64)
+        self.entrusted = np.isin(self.cat, [index[k] for k in ENTRUSTED if k in index])
+        self._masks: dict[int, np.ndarray] = {}
+        self._texts: dict[str, list] = {}
 
     # -- ledger views --------------------------------------------------------------------------------------------
-    def lines(self, year: int | None = None) -> list[Line]:
+    def mask(self, year: int | None = None) -> np.ndarray:
         year = self.year if year is None else year
-        if not self._years:
-            for ln in self.ledger.lines:
-                self._years.setdefault(ln.date.year, []).append(ln)
-        return self._years.get(year, [])
+        m = self._masks.get(year)
+        if m is None:
+            m = self._masks[year] = self.cols.year == year
+        return m
 
-    def category(self, line: Line) -> str | None:
-        code = self.params.code(line.code)
-        return code.category if code else None
+    def has_lines(self, year: int | None = None) -> bool:
+        return bool(self.mask(year).any())
+
+    def cat_mask(self, name: str) -> np.ndarray:
+        return self.cat == (self.cat_keys.index(name) if name in self.cat_keys else -2)
+
+    def code_mask(self, *codes: str) -> np.ndarray:
+        wanted = [i for i, k in enumerate(self.cols.code_keys) if k in codes]
+        return np.isin(self.cols.code, wanted)
 
     def by_category(self, year: int | None = None) -> dict[str, int]:
-        out: dict[str, int] = defaultdict(int)
-        for ln in self.lines(year):
-            cat = self.category(ln)
-            if cat is not None:
-                out[cat] += _amount(ln)
+        m = self.mask(year) & (self.cat >= 0)
+        sums = self.cols.group_sums(self.cat[m], self.cols.elig[m], len(self.cat_keys))
+        return {k: v for k, v in zip(self.cat_keys, sums) if v}
+
+    def total(self, mask: np.ndarray) -> int:
+        return self.cols.total(self.cols.elig, mask)
+
+    def row_total(self, rows) -> int:
+        return int(self.cols.elig[np.asarray(rows, dtype=np.int64)].sum()) if len(rows) else 0
+
+    def project_sums(self, mask: np.ndarray) -> dict[str, int]:
+        """Project number → Σ amount of the rows of ``mask`` (projects with at least one row)."""
+        proj = self.cols.proj[mask]
+        sums = self.cols.group_sums(proj, self.cols.elig[mask], len(self.cols.proj_keys))
+        present = np.unique(proj).tolist()
+        return {self.cols.proj_keys[i]: sums[i] for i in present}
+
+    def project_rows(self, mask: np.ndarray) -> dict[str, list[int]]:
+        """Project number → the rows of ``mask`` (ledger order)."""
+        out: dict[str, list[int]] = defaultdict(list)
+        rows = np.flatnonzero(mask)
+        for r, p in zip(rows.tolist(), self.cols.proj[rows].tolist()):
+            out[self.cols.proj_keys[p]].append(r)
         return out
+
+    def text(self, name: str) -> list:
+        """A per-row list of a text field of the lines (summary, voucher_no, voucher_kind), built once."""
+        values = self._texts.get(name)
+        if values is None:
+            values = self._texts[name] = self.cols.memo(("risk_text", name),
+                                                        lambda: list(map(attrgetter(name), self.ledger.lines)))
+        return values
+
+    def srcs(self, rows) -> tuple:
+        lines = self.ledger.lines
+        return tuple(s for s in (lines[r].src for r in rows) if s is not None)
 
     def accounting_total(self, year: int) -> int | None:
         """Σ 会计金额 of the year's lines; for a year without lines, 研发费用 of 年度数据 (AI-RISK-04)."""
-        lines = self.lines(year)
-        if lines:
-            return sum(ln.amount for ln in lines)
+        if self.has_lines(year):
+            return self.cols.total(self.cols.amount, self.mask(year))
         row = self.ledger.year_row(year)
         if row is None:
             return None
@@ -350,6 +395,9 @@ class _Context:
         p = self.ledger.projects.get(no)
         return (p.src,) if p is not None and p.src is not None else ()
 
+    def per_project(self, mapping: dict, default) -> np.ndarray:
+        return self.cols.proj_values(mapping, default, np.int64)
+
     # -- engine results --------------------------------------------------------------------------------------------
     @property
     def sd(self):
@@ -367,14 +415,16 @@ class _Context:
         return self._hnte
 
 
-def _srcs(lines: Iterable[Line]) -> tuple:
-    return tuple(ln.src for ln in lines if ln.src is not None)
-
-
 def _fire(rule: RiskRule, message: str, locations=(), column: str | None = None) -> RiskFinding:
     basis = f"{rule.citation or rule.source} {rule.ref}".strip()
     return RiskFinding(rule.id, rule.severity, rule.title, message, rule.why, rule.evidence, basis,
                        tuple(locations), column, rule.interpretations)
+
+
+def _dates(c, rows) -> tuple[dt.date, dt.date]:
+    lines = c.ledger.lines
+    days = [lines[r].date for r in rows]
+    return min(days), max(days)
 
 
 # -- the checks: (rule, context) → [RiskFinding] -------------------------------------------------------------------------
@@ -389,7 +439,7 @@ def _staff_cost_share(rule, c):
     limit = rule.value("max_share")
     if share <= limit:
         return []
-    projects = dict.fromkeys(ln.project_no for ln in c.lines() if c.category(ln) == "staff")
+    projects = c.project_sums(c.mask() & c.cat_mask("staff"))
     locs = [s for no in projects for s in c.project_src(no)]
     return [_fire(rule, f"{c.year}年度人员人工费用{_yuan(staff)}占自主、合作、集中研发费用{_yuan(own)}的{_pct(share)}，"
                         f"超过{_pct(limit)}", locs)]
@@ -424,21 +474,18 @@ def _hours(x: Fraction) -> str:
 
 
 def _outside_project_period(rule, c):
-    grace = dt.timedelta(days=rule.value("grace_days"))
-    out_by: dict[str, list[Line]] = defaultdict(list)
-    for ln in c.lines():
-        p = c.ledger.projects.get(ln.project_no)
-        if p is None:
-            continue
-        if (p.start and ln.date < p.start - grace) or (p.end and ln.date > p.end + grace):
-            out_by[ln.project_no].append(ln)
+    grace = rule.value("grace_days")
+    projects = c.ledger.projects
+    start = c.per_project({no: p.start.toordinal() - grace for no, p in projects.items() if p.start}, _NO_DAY)
+    end = c.per_project({no: p.end.toordinal() + grace for no, p in projects.items() if p.end}, _ALL_DAYS)
+    outside = c.mask() & ((c.cols.ordinal < start) | (c.cols.ordinal > end))
     res = []
-    for no, lines in out_by.items():
-        p = c.ledger.projects[no]
-        total = sum(_amount(ln) for ln in lines)
-        res.append(_fire(rule, f"项目{no}（研发期间{p.start or '…'}至{p.end or '…'}）有{len(lines)}行支出、{_yuan(total)}"
-                               f"发生在期间以外（最早{min(ln.date for ln in lines)}，最晚{max(ln.date for ln in lines)}）",
-                         _srcs(lines), "日期"))
+    for no, rows in c.project_rows(outside).items():
+        p = projects[no]
+        first, last = _dates(c, rows)
+        total = c.row_total(rows)
+        res.append(_fire(rule, f"项目{no}（研发期间{p.start or '…'}至{p.end or '…'}）有{len(rows)}行支出、{_yuan(total)}"
+                               f"发生在期间以外（最早{first}，最晚{last}）", c.srcs(rows), "日期"))
     return res
 
 
@@ -455,43 +502,34 @@ def _material_share_jump(rule, c):
         return []
     if prev > 0 and now < prev * rule.value("min_growth_factor"):
         return []
-    projects = dict.fromkeys(ln.project_no for ln in c.lines() if c.category(ln) == "direct")
+    projects = c.project_sums(c.mask() & c.cat_mask("direct"))
     return [_fire(rule, f"直接投入费用占研发费用的比重由{c.year - 1}年度的{_pct(prev)}升至{c.year}年度的{_pct(now)}"
                         f"（提高{ratio_str((now - prev) * 100)}个百分点）",
                   [s for no in projects for s in c.project_src(no)])]
 
 
-def _year_projects(c) -> dict:
-    """Project numbers with lines in the year → their lines."""
-    out: dict[str, list[Line]] = defaultdict(list)
-    for ln in c.lines():
-        out[ln.project_no].append(ln)
-    return out
-
-
 def _related_entrustee_no_contract(rule, c):
     res = []
-    active = _year_projects(c)
+    active = c.project_sums(c.mask())
     for no, p in c.ledger.projects.items():
         if p.entrustee_related and not p.contract_no and no in active:
-            total = sum(_amount(ln) for ln in active[no])
             res.append(_fire(rule, f"项目{no}的受托方“{p.entrustee or '（未填）'}”为关联方，未填技术合同登记号；"
-                                   f"{c.year}年度支出{_yuan(total)}", c.project_src(no), "技术合同登记号"))
+                                   f"{c.year}年度支出{_yuan(active[no])}", c.project_src(no), "技术合同登记号"))
     return res
 
 
 def _negative_list_industry(rule, c):
-    if not c.lines():
+    if not c.has_lines():
         return []
     prof = c.ledger.profile
     industry = prof.industry_code or ""
     hit = next((i for i in c.params.negative_list if any(industry.startswith(x) for x in i["prefixes"])), None)
     if hit is not None:
         row = prof.rows.get("industry_code")
+        n = int(c.mask().sum())
         return [_fire(rule, f"所属行业代码{industry}属于负面清单行业“{hit['name']}”（{c.params.negative_list_source}），"
-                            f"{c.year}年度仍归集研发支出{len(c.lines())}行",
-                      [Src(S_PROFILE, row)] if row else [], "值")]
-    share = c.sd.flags.negative_share if c.sd is not None else None
+                            f"{c.year}年度仍归集研发支出{n}行", [Src(S_PROFILE, row)] if row else [], "值")]
+    share = c.sd.flags.negative_share
     near = rule.value("near_share")
     if share is not None and share >= near:
         return [_fire(rule, f"{c.year}年度负面清单行业收入占收入总额（减除不征税收入和投资收益）的{_pct(share)}，"
@@ -502,18 +540,18 @@ def _negative_list_industry(rule, c):
 def _capitalised_no_formation_date(rule, c):
     grace = dt.timedelta(days=rule.value("grace_days"))
     res = []
+    cols = c.cols
     for no, p in c.ledger.projects.items():
-        if not p.capitalised or p.ia_date is not None or p.ia_base is not None:
-            continue
-        spent = [ln for ln in c.ledger.lines if ln.project_no == no and ln.date <= c.day]
-        if not spent:
+        if not p.capitalised or p.ia_date is not None or p.ia_base is not None or no not in cols.proj_keys:
             continue
         ended = p.status == "已结束" or (p.end is not None and p.end + grace < c.day)
         if not ended:
             continue
-        total = sum(_amount(ln) for ln in spent)
+        spent = (cols.proj == cols.proj_keys.index(no)) & (cols.ordinal <= c.day.toordinal())
+        if not spent.any():
+            continue
         res.append(_fire(rule, f"资本化项目{no}已{'结束' if p.status == '已结束' else '超过结束日期'}（结束日期{p.end or '未填'}），"
-                               f"累计支出{_yuan(total)}，未填无形资产形成日期", c.project_src(no), "无形资产形成日期"))
+                               f"累计支出{_yuan(c.total(spent))}，未填无形资产形成日期", c.project_src(no), "无形资产形成日期"))
     return res
 
 
@@ -527,48 +565,51 @@ def _other_cost_over_cap(rule, c):
     factor = rule.value("over_cap_factor")
     if allowed > 0 and Fraction(actual, allowed) < factor:
         return []
-    lines = [ln for ln in c.lines() if c.category(ln) == "other"]
+    rows = np.flatnonzero(c.mask() & c.cat_mask("other")).tolist()
     times = f"为允许金额{_yuan(allowed)}的{ratio_str(Fraction(actual, allowed))}倍" if allowed else "允许金额为0"
     return [_fire(rule, f"{c.year}年度其他相关费用{_yuan(actual)}（A107012第28行），{times}；"
-                        f"超出部分{_yuan(actual - allowed)}不得加计扣除", _srcs(lines), "费用代码")]
+                        f"超出部分{_yuan(actual - allowed)}不得加计扣除", c.srcs(rows), "费用代码")]
 
 
 def _production_keywords(rule, c):
     keywords, exceptions = rule.value("keywords"), rule.value("exceptions")
-    hits: dict[str, list[tuple[Line, list[str]]]] = defaultdict(list)
-    for ln in c.lines():
-        if not ln.summary:
+    summaries = c.text("summary")
+    found_in: dict = {}
+    flagged = []
+    for r in np.flatnonzero(c.mask()).tolist():            # each distinct 摘要 is normalised once
+        s = summaries[r]
+        if not s:
             continue
-        text = _norm(ln.summary)
-        for ex in exceptions:
-            text = text.replace(ex, "〇")
-        found = [k for k in keywords if k in text]
-        if found:
-            hits[ln.project_no].append((ln, found))
+        hit = found_in.get(s)
+        if hit is None:
+            text = _norm(s)
+            for ex in exceptions:
+                text = text.replace(ex, "〇")
+            hit = found_in[s] = [k for k in keywords if k in text]
+        if hit:
+            flagged.append(r)
+    if not flagged:
+        return []
     res = []
-    for no, items in hits.items():
-        words = list(dict.fromkeys(w for _, f in items for w in f))
-        total = sum(_amount(ln) for ln, _ in items)
-        sample = "；".join(f"“{ln.summary}”" for ln, _ in items[:3])
-        res.append(_fire(rule, f"项目{no}有{len(items)}行摘要含“{'”“'.join(words)}”，金额{_yuan(total)}，如{sample}",
-                         _srcs(ln for ln, _ in items), "摘要"))
+    mask = np.zeros(c.cols.n, dtype=bool)
+    mask[flagged] = True
+    for no, rows in c.project_rows(mask).items():
+        found = list(dict.fromkeys(w for r in rows for w in found_in[summaries[r]]))
+        sample = "；".join(f"“{summaries[r]}”" for r in rows[:3])
+        res.append(_fire(rule, f"项目{no}有{len(rows)}行摘要含“{'”“'.join(found)}”，金额{_yuan(c.row_total(rows))}，如{sample}",
+                         c.srcs(rows), "摘要"))
     return res
 
 
 def _project_without_staff(rule, c):
     res = []
     minimum = rule.value("min_project_yuan")
-    for no, lines in _year_projects(c).items():
+    own = c.mask() & (c.cat >= 0) & ~c.entrusted
+    totals = c.project_sums(own)
+    staffed = c.project_sums(own & c.cat_mask("staff"))
+    for no, total in totals.items():
         p = c.ledger.projects.get(no)
-        if p is None or p.form == "委托研发":
-            continue
-        cats = defaultdict(int)
-        for ln in lines:
-            cat = c.category(ln)
-            if cat is not None and cat not in ENTRUSTED:
-                cats[cat] += _amount(ln)
-        total = sum(cats.values())
-        if total <= 0 or total < minimum or cats.get("staff", 0) != 0:
+        if p is None or p.form == "委托研发" or total <= 0 or total < minimum or staffed.get(no, 0) != 0:
             continue
         res.append(_fire(rule, f"{p.form}项目{no}“{p.name}”{c.year}年度支出{_yuan(total)}，没有人员人工费用",
                          c.project_src(no)))
@@ -593,48 +634,74 @@ def _rd_ratio_jump(rule, c):
 
 
 def _duplicate_voucher(rule, c):
-    groups: dict[tuple, list[Line]] = defaultdict(list)
-    minimum = rule.value("min_amount_yuan")
-    for ln in c.lines():
-        if ln.voucher_no and abs(ln.amount) >= minimum and ln.amount != 0:
-            groups[(ln.voucher_kind or "", ln.voucher_no, ln.code, ln.amount)].append(ln)
+    cols = c.cols
+    amount = cols.amount
+    chosen = np.flatnonzero(c.mask() & (amount != 0) & (abs(amount) >= rule.value("min_amount_yuan")))
+    if len(chosen) < 2:
+        return []
+    nos, kinds = c.text("voucher_no"), c.text("voucher_kind")
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    if cols.exact_int64:
+        # rows whose (voucher number, code, amount) recurs in another project, found by one sort; exact check below
+        voucher = np.fromiter((hash(nos[r] or "") for r in chosen.tolist()), dtype=np.int64, count=len(chosen))
+        order = np.lexsort((cols.proj[chosen], amount[chosen], cols.code[chosen], voucher))
+        rows, voucher = chosen[order], voucher[order]
+        code, value, proj = cols.code[rows], amount[rows], cols.proj[rows]
+        same = (voucher[1:] == voucher[:-1]) & (code[1:] == code[:-1]) & (value[1:] == value[:-1])
+        start = np.concatenate(([True], ~same))
+        group = np.cumsum(start) - 1
+        first_proj = proj[np.flatnonzero(start)][group]
+        multi = np.zeros(int(group[-1]) + 1, dtype=bool)
+        multi[group[proj != first_proj]] = True
+        candidates = np.sort(rows[multi[group]]).tolist()
+    else:
+        candidates = chosen.tolist()
+    for r in candidates:
+        if nos[r]:
+            groups[(kinds[r] or "", nos[r], cols.code[r], amount[r])].append(r)
     res = []
-    for (kind, no, code, amount), lines in groups.items():
-        projects = list(dict.fromkeys(ln.project_no for ln in lines))
+    for (kind, no, code, value), rows in groups.items():
+        projects = list(dict.fromkeys(cols.proj_keys[cols.proj[r]] for r in rows))
         if len(projects) < 2:
             continue
-        res.append(_fire(rule, f"凭证{kind}{no}的{code}费用{_yuan(amount)}同时计入{len(projects)}个项目（{'、'.join(projects)}）",
-                         _srcs(lines), "凭证号"))
+        res.append(_fire(rule, f"凭证{kind}{no}的{cols.code_keys[code]}费用{_yuan(int(value))}同时计入{len(projects)}个项目"
+                               f"（{'、'.join(projects)}）", c.srcs(rows), "凭证号"))
     return res
 
 
 def _year_end_concentration(rule, c):
-    lines = [ln for ln in c.lines() if c.category(ln) is not None]
-    total = sum(_amount(ln) for ln in lines)
+    lines = c.mask() & (c.cat >= 0)
+    total = c.total(lines)
     if total <= 0 or total < rule.value("min_base_yuan"):
         return []
     month = rule.value("month")
-    late = [ln for ln in lines if ln.date.month == month]
-    part = sum(_amount(ln) for ln in late)
+    first = dt.date(c.year, month, 1).toordinal()
+    last = (dt.date(c.year + 1, 1, 1) if month == 12 else dt.date(c.year, month + 1, 1)).toordinal()
+    late = lines & (c.cols.ordinal >= first) & (c.cols.ordinal < last)
+    part = c.total(late)
     share = Fraction(part, total)
     if share <= rule.value("max_share"):
         return []
     return [_fire(rule, f"{c.year}年{month}月入账研发支出{_yuan(part)}，占全年{_yuan(total)}的{_pct(share)}"
-                        f"（超过{_pct(rule.value('max_share'))}）", _srcs(late), "日期")]
+                        f"（超过{_pct(rule.value('max_share'))}）", c.srcs(np.flatnonzero(late).tolist()), "日期")]
 
 
 def _round_amounts(rule, c):
-    cats = set(rule.value("categories"))
+    wanted = np.zeros(len(c.cat), dtype=bool)
+    for name in rule.value("categories"):
+        wanted |= c.cat_mask(name)
     unit = rule.value("unit_yuan")
-    lines = [ln for ln in c.lines() if c.category(ln) in cats and ln.amount > 0]
-    if len(lines) < rule.value("min_lines") or unit <= 0:
+    lines = c.mask() & wanted & (c.cols.amount > 0)
+    n = int(lines.sum())
+    if n < rule.value("min_lines") or unit <= 0:
         return []
-    round_ = [ln for ln in lines if ln.amount % unit == 0]
-    share = Fraction(len(round_), len(lines))
+    round_ = lines & (c.cols.amount % unit == 0)
+    k = int(round_.sum())
+    share = Fraction(k, n)
     if share <= rule.value("max_share"):
         return []
-    return [_fire(rule, f"{c.year}年度直接投入、设计和其他相关费用{len(lines)}行中有{len(round_)}行（{_pct(share)}）"
-                        f"金额为{fen_display(unit)}元的整数倍", _srcs(round_), "会计金额")]
+    return [_fire(rule, f"{c.year}年度直接投入、设计和其他相关费用{n}行中有{k}行（{_pct(share)}）"
+                        f"金额为{fen_display(unit)}元的整数倍", c.srcs(np.flatnonzero(round_).tolist()), "会计金额")]
 
 
 def _overseas_over_cap(rule, c):
@@ -647,17 +714,17 @@ def _overseas_over_cap(rule, c):
     if r37 <= 0 or eighty <= r38:
         return []
     cap = c.params.at("overseas_cap_of_domestic", c.day)
-    lines = [ln for ln in c.lines() if ln.code == "R37"]
+    rows = np.flatnonzero(c.mask() & c.code_mask("R37")).tolist()
     return [_fire(rule, f"委托境外机构研发费用{_yuan(r37)}的80%为{_yuan(eighty)}，超过境内符合条件研发费用的{cap.value}"
-                        f"（第38行允许{_yuan(r38)}），{_yuan(eighty - r38)}不得加计扣除", _srcs(lines), "费用代码")]
+                        f"（第38行允许{_yuan(r38)}），{_yuan(eighty - r38)}不得加计扣除", c.srcs(rows), "费用代码")]
 
 
 def _grant_income_without_grant_lines(rule, c):
     row = c.ledger.year_row(c.year)
     income = row.get("nontaxable_income") if row is not None else None
-    if income is None or income < max(1, rule.value("min_nontaxable_yuan")) or not c.lines():
+    if income is None or income < max(1, rule.value("min_nontaxable_yuan")) or not c.has_lines():
         return []
-    if any(ln.funding == GRANT for ln in c.lines()):
+    if (c.mask() & c.cols.grant).any():
         return []
     return [_fire(rule, f"{c.year}年度不征税收入{_yuan(income)}，但研发支出中没有资金来源为“{GRANT}”的行",
                   c.year_src(), "不征税收入")]
@@ -665,36 +732,30 @@ def _grant_income_without_grant_lines(rule, c):
 
 def _overseas_individual(rule, c):
     res = []
-    by: dict[str, list[Line]] = defaultdict(list)
-    for ln in c.lines():
-        if ln.code == "R39":
-            by[ln.project_no].append(ln)
-    for no, lines in by.items():
+    for no, rows in c.project_rows(c.mask() & c.code_mask("R39")).items():
         p = c.ledger.projects.get(no)
         who = p.entrustee if p and p.entrustee else "（未填受托方）"
-        res.append(_fire(rule, f"项目{no}委托境外个人{who}，{c.year}年度{len(lines)}行、{_yuan(sum(_amount(ln) for ln in lines))}"
-                               f"（第39行，不得加计扣除）", _srcs(lines), "费用代码"))
+        total = c.row_total(rows)
+        res.append(_fire(rule, f"项目{no}委托境外个人{who}，{c.year}年度{len(rows)}行、{_yuan(total)}"
+                               f"（第39行，不得加计扣除）", c.srcs(rows), "费用代码"))
     return res
 
 
 def _entrusted_code_mismatch(rule, c):
+    projects = c.ledger.projects
+    where = c.per_project({no: {"境内": 1, "境外": 2}.get(p.entrustee_location, 0) for no, p in projects.items()}, 0)
     res = []
-    by: dict[tuple, list[Line]] = defaultdict(list)
-    for ln in c.lines():
-        p = c.ledger.projects.get(ln.project_no)
-        if p is None or p.entrustee_location not in ("境内", "境外"):
-            continue
-        if (ln.code == "R36" and p.entrustee_location == "境外") or (ln.code in ("R37", "R39") and p.entrustee_location == "境内"):
-            by[(ln.project_no, ln.code, p.entrustee_location)].append(ln)
-    for (no, code, where), lines in by.items():
-        res.append(_fire(rule, f"项目{no}受托方在{where}，但{len(lines)}行（{_yuan(sum(_amount(ln) for ln in lines))}）"
-                               f"使用代码{code}（{'境内' if code == 'R36' else '境外'}）", _srcs(lines), "费用代码"))
+    for code, wrong, place in (("R36", 2, "境外"), ("R37", 1, "境内"), ("R39", 1, "境内")):
+        for no, rows in c.project_rows(c.mask() & c.code_mask(code) & (where == wrong)).items():
+            total = c.row_total(rows)
+            res.append(_fire(rule, f"项目{no}受托方在{place}，但{len(rows)}行（{_yuan(total)}）"
+                                   f"使用代码{code}（{'境内' if code == 'R36' else '境外'}）", c.srcs(rows), "费用代码"))
     return res
 
 
 def _rd_revenue_implausible(rule, c):
     rd, sales = c.accounting_total(c.year), c.sales(c.year)
-    if rd is None or rd <= 0 or sales is None or not c.lines():
+    if rd is None or rd <= 0 or sales is None or not c.has_lines():
         return []
     limit = rule.value("max_ratio")
     if sales <= 0:
@@ -711,7 +772,7 @@ def _staff_cost_per_head(rule, c):
     heads = row.get("staff_rd") if row is not None else None
     if not heads or heads <= 0:
         return []
-    cost = sum(_amount(ln) for ln in c.lines() if ln.code in ("R04", "R05"))
+    cost = c.total(c.mask() & c.code_mask("R04", "R05"))
     if cost <= 0:
         return []
     per = Fraction(cost, heads)
@@ -757,22 +818,21 @@ def _rd_ratio_near_threshold(rule, c):
 
 def _related_entrustee(rule, c):
     res = []
-    active = _year_projects(c)
+    active = c.project_sums(c.mask())
     for no, p in c.ledger.projects.items():
         if p.entrustee_related and p.contract_no and no in active:
-            total = sum(_amount(ln) for ln in active[no])
             res.append(_fire(rule, f"项目{no}委托关联方“{p.entrustee or '（未填）'}”（{p.entrustee_location or '所在地未填'}，"
-                                   f"技术合同登记号{p.contract_no}），{c.year}年度支出{_yuan(total)}", c.project_src(no),
+                                   f"技术合同登记号{p.contract_no}），{c.year}年度支出{_yuan(active[no])}", c.project_src(no),
                              "受托方是否关联方"))
     return res
 
 
 def _collective_rd(rule, c):
     res = []
-    for no, lines in _year_projects(c).items():
+    for no, total in c.project_sums(c.mask()).items():
         p = c.ledger.projects.get(no)
         if p is not None and p.form == "集中研发":
-            res.append(_fire(rule, f"集中研发项目{no}“{p.name}”{c.year}年度分摊计入{_yuan(sum(_amount(ln) for ln in lines))}",
+            res.append(_fire(rule, f"集中研发项目{no}“{p.name}”{c.year}年度分摊计入{_yuan(total)}",
                              c.project_src(no), "研发形式"))
     return res
 

@@ -673,6 +673,7 @@ class MainWindow(QMainWindow):
         self.act_redo.setEnabled(can and ws.can_redo)
 
     def show_evaluation(self, ev) -> None:
+        getattr(ev, "risks", ())            # risk screening (calc/risk.py) before the views list interpretations
         self.results.set_evaluation(ev)
         self.findings.clear()
         groups: dict[str, QTreeWidgetItem] = {}

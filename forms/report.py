@@ -51,6 +51,7 @@ def summary_table_json(sd: SDResult) -> list:
 
 def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
     params = params or load_params()
+    risks = risks_json(ev)              # screened first: the rules' interpretations join the list below
     sd, te, prof = ev.sd, ev.tax, ev.ledger.profile
     super_ded = {
         "eligible": sd.eligible,
@@ -98,7 +99,7 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "total_benefit": fen_str(ev.total_benefit),
         "interpretations": [{"id": i, "text": params.interpretation(i).text} for i in sorted(ev.interpretations)],
         "findings": [f.as_dict() for f in ev.findings],
-        "risks": risks_json(ev),
+        "risks": risks,
     }
     return doc
 
@@ -152,6 +153,7 @@ def a107012_lines(sd: SDResult, params: Params) -> list[tuple[str, str, str]]:
 def text_summary(ev: Evaluation, params: Params | None = None) -> str:
     params = params or load_params()
     sd, te, prof = ev.sd, ev.tax, ev.ledger.profile
+    risk = risk_lines(ev)               # screened first: the rules' interpretations are listed at the end
     out = []
     out.append(f"研发惠企测算 — {prof.name or '（未填企业名称）'}（{prof.credit_code or '—'}）")
     out.append(f"{sd.period.label}    行业代码 {prof.industry_code or '—'}")
@@ -240,7 +242,6 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
     out.append(f"检查结果：错误 {counts['error']} 项，警告 {counts['warning']} 项，提示 {counts['info']} 项")
     for f in [f for f in ev.findings if f.severity != "info"][:30]:
         out.append(f"  [{SEVERITY_NAMES[f.severity]}] {f.as_line()}")
-    risk = risk_lines(ev)
     if risk:
         out.append("")
         out.extend(risk)

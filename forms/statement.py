@@ -502,6 +502,7 @@ class Statement:
             self.story.append(Paragraph(self.t(chars).replace("〓", "?"), self.s["small"]))
 
     def build(self, path: str | Path) -> dict:
+        getattr(self.ev, "risks", ())       # screened first: the rules' interpretations are listed in 六
         self.header()
         self.summary()
         self.signature()
