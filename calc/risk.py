@@ -62,6 +62,7 @@ KINDS: dict[str, dict[str, str]] = {
     "rd_ratio_near_threshold": {"margin": RATIO},
     "related_entrustee": {},
     "collective_rd": {},
+    "cross_year_summary": {},
 }
 _RULE_KEYS = {"id", "title", "kind", "severity", "from", "to", "source", "ref", "interpretations", "params", "why",
               "evidence"}
@@ -837,6 +838,31 @@ def _collective_rd(rule, c):
     return res
 
 
+_YEAR_IN_TEXT = re.compile(r"((?:19|20)\d\d)年")
+
+
+def _cross_year_summary(rule, c):
+    summaries = c.text("summary")
+    years_in: dict = {}
+    flagged: dict[int, list[int]] = defaultdict(list)          # year named → rows
+    for r in np.flatnonzero(c.mask()).tolist():
+        s = summaries[r]
+        if not s:
+            continue
+        named = years_in.get(s)
+        if named is None:
+            named = years_in[s] = sorted({int(y) for y in _YEAR_IN_TEXT.findall(unicodedata.normalize("NFKC", s))})
+        other = [y for y in named if y != c.year]
+        if other and c.year not in named:
+            flagged[other[0]].append(r)
+    res = []
+    for named, rows in sorted(flagged.items()):
+        sample = "；".join(f"“{summaries[r]}”" for r in rows[:3])
+        res.append(_fire(rule, f"{c.year}年度入账的{len(rows)}行（{_yuan(c.row_total(rows))}）摘要写明{named}年，如{sample}",
+                         c.srcs(rows), "摘要"))
+    return res
+
+
 CHECKS: dict[str, Callable] = {
     "staff_cost_share": _staff_cost_share,
     "person_overload": _person_overload,
@@ -862,6 +888,7 @@ CHECKS: dict[str, Callable] = {
     "rd_ratio_near_threshold": _rd_ratio_near_threshold,
     "related_entrustee": _related_entrustee,
     "collective_rd": _collective_rd,
+    "cross_year_summary": _cross_year_summary,
 }
 assert set(CHECKS) == set(KINDS)
 

@@ -331,6 +331,16 @@ def test_risk24_collective_rd():
     quiet(ledger([RD], [ln("2024-05-01", "RD01", "R04", 300000)]), "RISK-24")
 
 
+def test_risk25_summary_names_another_year():
+    lines = [ln("2024-01-10", "RD01", "R04", 30000, summary="补记2023年12月研发人员工资"),
+             ln("2024-02-10", "RD01", "R04", 30000, summary="计提2月研发人员工资")]
+    f = fires(ledger([RD], lines), "RISK-25")
+    assert "2023年" in f.message and f.locations == (Src("研发支出", 2),) and f.column == "摘要"
+    quiet(ledger([RD], [ln("2024-01-10", "RD01", "R04", 30000, summary="2024年1月研发人员工资"),
+                        ln("2024-02-10", "RD01", "R04", 30000, summary="计提2月研发人员工资")]), "RISK-25")
+    quiet(ledger([RD], [ln("2024-01-10", "RD01", "R31", 3000, summary="支付2023年、2024年专利年费")]), "RISK-25")
+
+
 # --------------------------------------------------------------------------- the finding record
 
 def test_risk_finding_as_finding_and_json():
