@@ -494,3 +494,15 @@ def test_statement_has_the_risk_section(sample_ev, tmp_path):
     write_statement(sample_ev, path, issued=dt.date(2025, 3, 1))
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "七、税务风险提示" in text and "为何关注" in text and "留存资料" in text and "RISK-17" in text
+
+
+def test_screen_on_odd_ledgers_does_not_fail():
+    odd = [ledger(),
+           ledger([RD], [ln("2024-05-01", "XX99", "R04", 1000), ln("2024-05-01", "RD01", "NE99", -500)]),
+           ledger([proj("ZB01", ledger_type="资本化", status="已结束")], [ln("2024-05-01", "ZB01", "R04", 0)],
+                  [yr(2024, main_revenue=0, staff_rd=0, nontaxable_income=5)]),
+           ledger([RD], [ln("2024-05-01", "RD01", "R04", 10 ** 17)])]           # beyond int64 sums: object columns
+    for led in odd:
+        for year in (2015, 2024):
+            found = screen(led, year, P, person_loads=[load(limit=0)])
+            assert all(isinstance(f, RiskFinding) for f in found)
