@@ -25,6 +25,16 @@ class Evaluation:
     hnte: HnteEvaluation | None = None           # the HNTE position (candidate applying in year+1, or certified)
     tech_sme: TechSmeEvaluation | None = None    # 科技型中小企业 evaluation for year+1 on data year = year
     subsidies: list = field(default_factory=list)     # calc.subsidy.SubsidyEstimate, data year = year
+    risk_inputs: tuple | None = field(default=None, repr=False)    # (params, engine): the year's risk screening
+    risks_screened: tuple | None = field(default=None, repr=False)
+
+    @property
+    def risks(self) -> tuple:
+        """calc.risk.RiskFinding of the year (tax-bureau style screening, calc/risk.py), screened on first use:
+        they change no figure, and the engines' hot paths (recompute after an edit) do not pay for them."""
+        if self.risks_screened is None:
+            self.risks_screened = _risks(self) if self.risk_inputs is not None else ()
+        return self.risks_screened
 
     @property
     def has_errors(self) -> bool:
@@ -99,6 +109,7 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
             ev.findings += new
             seen.update((f.code, f.sheet, f.row, f.column) for f in new)
         _subsidies(ev, params, engine, packs)
+        ev.risk_inputs = (params, engine)
     if te is not None:
         ev.interpretations |= set(te.interpretations)
         if ledger.profile.hnte_cert_date:
@@ -106,6 +117,22 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
         if te.prior_losses:
             ev.interpretations.add("AI-APP-06")
     return ev
+
+
+def _risks(ev: Evaluation) -> tuple:
+    """Risk screening (calc/risk.py) on the results already computed; adds the rules' interpretations."""
+    from .risk import screen
+    try:
+        from .allocation import person_month_loads          # timesheets (when present)
+    except ImportError:
+        person_month_loads = None
+    params, engine = ev.risk_inputs
+    with gc_paused():
+        loads = person_month_loads(ev.ledger, params) if person_month_loads is not None else None
+        risks = screen(ev.ledger, ev.year, params, sd=ev.sd, hnte=ev.hnte, person_loads=loads, sd_engine=engine)
+    for r in risks:
+        ev.interpretations |= set(r.interpretations)
+    return risks
 
 
 def slp_status(ev: Evaluation) -> dict:

@@ -144,6 +144,7 @@ class Params:
         self.interpretations: dict[str, Interpretation] = {}
         self.versions: dict[str, Any] = {}
         self.tables: dict[str, dict] = {}              # file stem → free-form tables (generic files)
+        self.parsed: dict[str, Any] = {}               # file stem → tables validated at load (_TABLE_PARSERS)
 
     # -- queries -----------------------------------------------------------------
     def at(self, name: str, day: dt.date) -> Dated:
@@ -382,6 +383,10 @@ _HANDLERS = {
     "interpretations.yaml": "interpretations",
 }
 
+# Generic files whose tables are validated (and parsed) at load by the module that owns them: file → "module:function"
+# taking the Params and returning the parsed form, kept in ``Params.parsed[stem]``; it raises ParamError.
+_TABLE_PARSERS = {"risk_rules.yaml": "calc.risk:parse_rules"}
+
 _CACHE: dict[Path, Params] = {}
 
 
@@ -426,5 +431,10 @@ def load_params(directory: str | Path | None = None) -> Params:
             raise
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise ParamError(name, "", f"结构错误：{exc}") from None
+    for name, target in _TABLE_PARSERS.items():
+        if name in docs:
+            import importlib
+            module, func = target.split(":")
+            params.parsed[Path(name).stem] = getattr(importlib.import_module(module), func)(params)
     _CACHE[key] = params
     return params

@@ -767,6 +767,7 @@ class MainWindow(QMainWindow):
         self.act_redo.setEnabled(can and ws.can_redo)
 
     def show_evaluation(self, ev) -> None:
+        getattr(ev, "risks", ())            # risk screening (calc/risk.py) before the views list interpretations
         self.results.set_evaluation(ev)
         self._store_summary(ev)
         self.findings.clear()
@@ -789,8 +790,35 @@ class MainWindow(QMainWindow):
                     item.setForeground(0, Qt.red)
             item.setData(0, Qt.UserRole, f)
         counts = {s: sum(1 for f in ev.findings if f.severity == s) for s in SEVERITY}
-        self.findings_dock.setWindowTitle(f"检查结果（错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}）")
+        risks = self._show_risks(ev)
+        self.findings_dock.setWindowTitle(f"检查结果（错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}"
+                                          + (f"，风险 {risks}" if risks else "") + "）")
         self.update_status()
+
+    def _show_risks(self, ev) -> int:
+        """风险提示 (calc/risk.py) as one group of the findings dock: a child per finding (why and evidence in its
+        tooltip), its ledger / project rows below it; activating any of them jumps to the row."""
+        self.risk_group = None
+        risks = getattr(ev, "risks", ())
+        if not risks:
+            return 0
+        group = QTreeWidgetItem([_t("风险"), f"{len(risks)} 项", _t("税务风险提示（模拟税务机关风险扫描，不影响计算结果）")])
+        self.findings.addTopLevelItem(group)
+        for r in risks:
+            item = QTreeWidgetItem([r.severity, r.where, r.text])
+            item.setToolTip(2, f"{r.text}\n为何关注：{r.why}\n留存资料：{r.evidence}\n依据：{r.basis}")
+            item.setData(0, Qt.UserRole, r.finding)
+            if r.severity == "高风险":
+                item.setForeground(0, Qt.red)
+            group.addChild(item)
+            if len(r.locations) > 1:
+                for f in r.location_findings()[:200]:
+                    child = QTreeWidgetItem(["", f.where, r.title])
+                    child.setData(0, Qt.UserRole, f)
+                    item.addChild(child)
+        group.setExpanded(True)
+        self.risk_group = group
+        return len(risks)
 
     def show_error(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)

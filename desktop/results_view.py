@@ -401,6 +401,11 @@ class ResultsView(QWidget):
         self.checks_view = _table_view()
         self.checks_view.setModel(self.checks_model)
         lay.addWidget(self.checks_view, 1)
+        self.risks_model = QStandardItemModel(0, 5, self)          # 税务风险提示 (calc/risk.py)
+        self.risks_model.setHorizontalHeaderLabels(["风险级别", "规则", "处数", "首处位置", "风险事项（悬停查看为何关注与留存资料）"])
+        self.risks_view = _table_view()
+        self.risks_view.setModel(self.risks_model)
+        lay.addWidget(self.risks_view, 1)
         self.tabs.addTab(page, TAB_TITLES[TAB_CHECKS])
 
     def _connect_view(self, view: QTableView) -> None:
@@ -432,7 +437,7 @@ class ResultsView(QWidget):
         self.current_key = None
         self.trace_panel.setHtml(self._placeholder())
         for m in (self.a107012_model, self.summary_model, self.tax_model, self.regime_model, self.hnte_model,
-                  self.sme_model, self.indicator_model, self.checks_model):
+                  self.sme_model, self.indicator_model, self.checks_model, self.risks_model):
             m.removeRows(0, m.rowCount())
         self.score_tree.clear()
         self.bridge_tree.clear()
@@ -781,7 +786,9 @@ class ResultsView(QWidget):
         self.checks_label.setText(
             f"<span style='font-size:13pt'><b style='color:#B3261E'>错误 {c['error']} 项</b>　"
             f"<b style='color:#8A6D00'>警告 {c['warning']} 项</b>　<b>提示 {c['info']} 项</b></span><br>"
-            "错误所在的明细行未计入；警告需核实；提示为说明。逐项查看与定位见“检查结果”面板。")
+            "错误所在的明细行未计入；警告需核实；提示为说明。逐项查看与定位见“检查结果”面板。"
+            + (f"<br>税务风险提示 {len(getattr(self.ev, 'risks', ()))} 项（见下方风险表）：模拟税务机关风险扫描，不影响计算结果。"
+               if getattr(self.ev, "risks", ()) else ""))
         groups: dict = {}
         for f in self.ev.findings:
             g = groups.setdefault((f.severity, f.code), [0, f])
@@ -791,7 +798,16 @@ class ResultsView(QWidget):
             fg = {"error": "#B3261E", "warning": "#8A6D00"}.get(sev)
             self.checks_model.appendRow([_item(SEVERITY_NAMES.get(sev, sev), fg=fg, bold=sev != "info"), _item(code),
                                          _item(n, align_right=True), _item(first.where), _item(first.message)])
+        self.risks_model.removeRows(0, self.risks_model.rowCount())
+        risks = getattr(self.ev, "risks", ())
+        self.risks_view.setVisible(bool(risks))
+        for r in risks:       # 税务风险提示 (calc/risk.py)
+            self.risks_model.appendRow([_item(r.severity, fg="#B3261E" if r.severity == "高风险" else "#8A6D00"),
+                                         _item(r.rule_id), _item(len(r.locations), align_right=True), _item(r.where),
+                                         _item(r.text, tip=f"{r.text}\n为何关注：{r.why}\n留存资料：{r.evidence}")])
         _fit_columns(self.checks_view, (4,))
+        if risks:
+            _fit_columns(self.risks_view, (4,))
 
     # -- trace panel -----------------------------------------------------------------------------
     def _on_index(self, index: QModelIndex) -> None:

@@ -51,6 +51,7 @@ def summary_table_json(sd: SDResult) -> list:
 
 def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
     params = params or load_params()
+    risks = risks_json(ev)              # screened first: the rules' interpretations join the list below
     sd, te, prof = ev.sd, ev.tax, ev.ledger.profile
     super_ded = {
         "eligible": sd.eligible,
@@ -98,8 +99,29 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "total_benefit": fen_str(ev.total_benefit),
         "interpretations": [{"id": i, "text": params.interpretation(i).text} for i in sorted(ev.interpretations)],
         "findings": [f.as_dict() for f in ev.findings],
+        "risks": risks,
     }
     return doc
+
+
+def risks_json(ev: Evaluation) -> list:
+    """The risk screening findings (calc/risk.py): id, severity, title, message, why, evidence, locations."""
+    return [r.as_dict() for r in getattr(ev, "risks", ())]
+
+
+def risk_lines(ev: Evaluation) -> list[str]:
+    """The short 风险提示 section of the text summary (empty when nothing fired)."""
+    risks = getattr(ev, "risks", ())
+    if not risks:
+        return []
+    counts = {s: sum(1 for r in risks if r.severity == s) for s in ("高风险", "关注", "提示")}
+    out = [f"风险提示（模拟税务机关风险扫描，不影响计算结果，AI-RISK-01）：高风险 {counts['高风险']} 项，"
+           f"关注 {counts['关注']} 项，提示 {counts['提示']} 项"]
+    for r in risks:
+        where = f"（{r.where}）" if r.where else ""
+        out.append(f"  [{r.severity}] {r.rule_id} {r.title}：{r.message}{where}")
+        out.append(f"      留存资料：{r.evidence}")
+    return out
 
 
 def _amount_cell(key: str, value) -> str:
@@ -131,6 +153,7 @@ def a107012_lines(sd: SDResult, params: Params) -> list[tuple[str, str, str]]:
 def text_summary(ev: Evaluation, params: Params | None = None) -> str:
     params = params or load_params()
     sd, te, prof = ev.sd, ev.tax, ev.ledger.profile
+    risk = risk_lines(ev)               # screened first: the rules' interpretations are listed at the end
     out = []
     out.append(f"研发惠企测算 — {prof.name or '（未填企业名称）'}（{prof.credit_code or '—'}）")
     out.append(f"{sd.period.label}    行业代码 {prof.industry_code or '—'}")
@@ -219,6 +242,9 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
     out.append(f"检查结果：错误 {counts['error']} 项，警告 {counts['warning']} 项，提示 {counts['info']} 项")
     for f in [f for f in ev.findings if f.severity != "info"][:30]:
         out.append(f"  [{SEVERITY_NAMES[f.severity]}] {f.as_line()}")
+    if risk:
+        out.append("")
+        out.extend(risk)
     if ev.interpretations:
         out.append("")
         out.append("采用的解释口径：")

@@ -379,6 +379,30 @@ class Statement:
         for key in self.cited_sources():
             self.story.append(self.p(f"{key}：{self.params.sources.get(key, key)}", "small"))
 
+    def risk_section(self):
+        """七、税务风险提示: each risk finding with why the bureau looks at it and what to keep (calc/risk.py)."""
+        risks = getattr(self.ev, "risks", ())
+        self.story.append(CondPageBreak(50 * mm))
+        self.story.append(self.p("七、税务风险提示", "h1"))
+        if not risks:
+            self.story.append(self.p("按风险筛查规则（resources/params/risk_rules.yaml）检查，未发现需要提示的风险事项。", "small"))
+            return
+        counts = {s: sum(1 for r in risks if r.severity == s) for s in ("高风险", "关注", "提示")}
+        self.story.append(self.p(f"模拟税务机关后续管理的风险扫描：高风险 {counts['高风险']} 项，关注 {counts['关注']} 项，"
+                                 f"提示 {counts['提示']} 项。风险提示不影响上述计算结果，表示该事项可能被关注，"
+                                 "请准备说明并留存所列资料（AI-RISK-01）。", "small"))
+        rows = [["级别", "编号", "风险事项", "位置"]]
+        for r in risks:
+            rows.append([r.severity, r.rule_id, r.title, r.where or "—"])
+        self.story.append(self.table(rows, [14 * mm, 18 * mm, 96 * mm, 46 * mm]))
+        for r in risks:
+            block = [self.p(f"［{r.severity}］{r.rule_id} {r.title}", "h2"), self.p(r.message),
+                     self.p(f"为何关注：{r.why}", "small"), self.p(f"留存资料：{r.evidence}", "small")]
+            tail = "；".join(x for x in (f"依据：{r.basis}" if r.basis else "", f"位置：{r.where}" if r.where else "") if x)
+            if tail:
+                block.append(self.p(tail, "small"))
+            self.story.append(KeepTogether(block))
+
     def checks(self) -> tuple[list[str], list[str]]:
         ev = self.ev
         ran = ["工作簿导入校验（金额、日期、代码、项目、必填项、统一社会信用代码、行业代码）",
@@ -479,6 +503,7 @@ class Statement:
             self.story.append(Paragraph(self.t(chars).replace("〓", "?"), self.s["small"]))
 
     def build(self, path: str | Path) -> dict:
+        getattr(self.ev, "risks", ())       # screened first: the rules' interpretations are listed in 六
         self.header()
         self.summary()
         self.signature()
@@ -488,6 +513,7 @@ class Statement:
         self.hnte_section()
         self.subsidy_section()
         self.findings()
+        self.risk_section()
         self.appendix()
         if self.checklist is not None:
             checklist_appendix(self, self.checklist)
