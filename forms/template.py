@@ -121,6 +121,10 @@ SHEET_PURPOSES = (
     (schema.SHEET_LINES, "研发支出：研发支出辅助账明细，每行一笔；一张凭证涉及多种费用或多个项目时拆为多行。"),
     (schema.SHEET_ADJUSTMENTS, "调整事项：不属于明细账的调整，如特殊收入、当年销售研发产品对应材料。"),
     (schema.SHEET_FACTS, "补助测算信息（可选）：地区研发后补助规则包需要而账簿无法提供的信息，如规模以上企业、统计口径研发经费支出、专精特新；每行一项，年度空白表示企业层面。"),
+    (schema.SHEET_TIMESHEETS, "人员工时（可选）：研发人员每月在各研发项目和非研发工作上的工时；与“人员薪酬”一起按工时分配工资薪金和五险一金，并统计每人研发天数（高企科技人员183天）。"),
+    (schema.SHEET_PAYROLL, "人员薪酬（可选）：研发人员每月的工资薪金和五险一金；按“人员工时”分配到各研发项目，自动生成研发支出（R04/R05/R06），非研发部分不计入。"),
+    (schema.SHEET_EQUIPMENT, "设备折旧（可选）：研发与生产共用仪器、设备每月的折旧额；按“设备工时”分配，研发部分自动生成研发支出（R17/R18）。"),
+    (schema.SHEET_EQUIPMENT_HOURS, "设备工时（可选）：共用仪器、设备每月在各研发项目和非研发用途上的使用工时。"),
     (SHEET_CODES + "（隐藏）", "费用代码下拉列表的数据来源，请勿修改；代码说明见本页末尾。"),
 )
 
@@ -528,7 +532,9 @@ def _save(wb: Workbook, path) -> None:
 
 def write_workbook(path, *, profile: dict[str, object] | None = None, years: Iterable[Mapping] = (),
                    projects: Iterable[Mapping] = (), lines: Iterable[Mapping] = (),
-                   adjustments: Iterable[Mapping] = (), facts: Iterable[Mapping] = ()) -> None:
+                   adjustments: Iterable[Mapping] = (), facts: Iterable[Mapping] = (),
+                   timesheets: Iterable[Mapping] = (), payroll: Iterable[Mapping] = (),
+                   equipment: Iterable[Mapping] = (), equipment_hours: Iterable[Mapping] = ()) -> None:
     """Write the ledger workbook of interfaces.md §1 (filled with the given rows) to ``path``."""
     codes = load_code_table()
     projects = list(projects)
@@ -546,9 +552,13 @@ def write_workbook(path, *, profile: dict[str, object] | None = None, years: Ite
         schema.SHEET_LINES: lines,
         schema.SHEET_ADJUSTMENTS: adjustments,
         schema.SHEET_FACTS: facts,
+        schema.SHEET_TIMESHEETS: timesheets,
+        schema.SHEET_PAYROLL: payroll,
+        schema.SHEET_EQUIPMENT: equipment,
+        schema.SHEET_EQUIPMENT_HOURS: equipment_hours,
     }
     for name in (schema.SHEET_YEARS, schema.SHEET_PROJECTS, schema.SHEET_LINES, schema.SHEET_ADJUSTMENTS,
-                 schema.SHEET_FACTS):
+                 schema.SHEET_FACTS, *schema.ALLOCATION_SHEETS):
         ws = wb.create_sheet(name)
         _write_table(ws, schema.TABLE_COLUMNS[name], data[name], len(codes), project_rows)
 
