@@ -558,3 +558,26 @@ def person_month_loads(ledger, params=None) -> tuple[PersonMonthLoad, ...]:
     if params is None:
         return result.loads
     return allocate(result.timesheets, (), (), (), projects=ledger.projects, params=params).loads
+
+
+# --------------------------------------------------------------------------- summary
+
+def summary(result: AllocationResult | None, year: int) -> dict | None:
+    """The allocation of one year as plain data (amounts in 分, hours and days as Fractions)."""
+    if result is None or result.empty:
+        return None
+    persons = result.persons_of(year)
+    projects = result.project_totals(year)
+    loads = [ld for ld in result.loads if ld.month.startswith(f"{year:04d}-")]
+    return {
+        "year": year,
+        "hours_per_day": result.hours_per_day,
+        "limit_hours": result.limit_hours,
+        "rd_days_threshold": result.rd_days_threshold,
+        "persons": persons,
+        "projects": projects,
+        "over_limit": [ld for ld in loads if ld.over_limit],
+        "lines": sum(1 for l in result.lines if l.date.year == year),
+        "rd_total": sum(p.amount for p in result.parts if p.rd and int(p.month[:4]) == year),
+        "non_rd_total": sum(p.amount for p in result.parts if not p.rd and int(p.month[:4]) == year),
+    }

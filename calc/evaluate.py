@@ -25,6 +25,7 @@ class Evaluation:
     hnte: HnteEvaluation | None = None           # the HNTE position (candidate applying in year+1, or certified)
     tech_sme: TechSmeEvaluation | None = None    # 科技型中小企业 evaluation for year+1 on data year = year
     subsidies: list = field(default_factory=list)     # calc.subsidy.SubsidyEstimate, data year = year
+    allocation: dict | None = None    # 工时分配 of the year (calc.allocation.summary), None without those sheets
 
     @property
     def has_errors(self) -> bool:
@@ -89,6 +90,11 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
         findings.append(Finding(WARNING, "W_TAXABLE_INCOME_MISSING",
                                 f"{year}年度未填“应纳税所得额”：无法计算加计扣除的节税额", "年度数据", None, "应纳税所得额"))
     ev = Evaluation(ledger, year, period, sd, te, hnte_years(ledger, params), findings, set(sd.interpretations))
+    if ledger.allocation is not None:
+        from .allocation import INTERPRETATIONS, summary
+        ev.allocation = summary(ledger.allocation, year)
+        if ledger.allocation.parts:
+            ev.interpretations |= set(INTERPRETATIONS)
     if period == "year":
         ev.hnte = hnte_evaluation(ledger, year, params, sd_engine=engine)
         ev.tech_sme = tech_sme_evaluation(ledger, year + 1, params, sd_engine=engine)

@@ -472,7 +472,17 @@ def _write_help(ws: Worksheet, codes: list[dict[str, object]]) -> None:
     r = _section(ws, r, f"七、{schema.SHEET_ADJUSTMENTS}")
     r = _columns_block(ws, r, schema.ADJUSTMENT_COLUMNS, _ADJ_EXTRA)
 
-    r = _section(ws, r, "八、费用代码表（R 开头为 A107012 行次，可加计扣除；NE 开头保留在账中但不加计扣除）")
+    r = _section(ws, r, "八、工时分配（可选）：人员工时、人员薪酬、设备折旧、设备工时")
+    r = _help_row(ws, r, ("", "", "", "", "填写后，每人每月的工资薪金、五险一金（每台设备每月的折旧额）按当月工时比例以最大余额法分配到各研发项目"
+                                          "和非研发工作，合计至分等于原金额；研发部分自动生成研发支出行（不要在“研发支出”中重复录入），"
+                                          "非研发部分不计入。每人研发工时÷8为研发天数，用于高企科技人员183天判断。"))
+    for name, columns in ((schema.SHEET_TIMESHEETS, schema.TIMESHEET_COLUMNS), (schema.SHEET_PAYROLL, schema.PAYROLL_COLUMNS),
+                          (schema.SHEET_EQUIPMENT, schema.EQUIPMENT_COLUMNS),
+                          (schema.SHEET_EQUIPMENT_HOURS, schema.EQUIPMENT_HOURS_COLUMNS)):
+        r = _help_row(ws, r, (name,), font=_BOLD)
+        r = _columns_block(ws, r, columns)
+
+    r = _section(ws, r, "九、费用代码表（R 开头为 A107012 行次，可加计扣除；NE 开头保留在账中但不加计扣除）")
     r = _help_row(ws, r, ("费用代码", "行次", "类别", "可加计扣除", "名称 / 不可加计扣除原因"), font=_BOLD,
                   fill=_HEADER_FILL)
     for c in codes:
@@ -483,7 +493,7 @@ def _write_help(ws: Worksheet, codes: list[dict[str, object]]) -> None:
             text += f"（{_CODE_NOTES[c['code']]}）"
         r = _help_row(ws, r, (c["code"], c["row"], _category_text(c), "是" if c["eligible"] else "否", text))
 
-    r = _section(ws, r, "九、其他")
+    r = _section(ws, r, "十、其他")
     for note in ("本模板由“研发惠企测算”生成；命令 main.py template -o 文件名.xlsx 可重新生成空白模板。",
                  "测算结果仅供参考，申报以主管税务机关和科技主管部门的审核为准。"):
         cell = ws.cell(row=r, column=1, value=note)
