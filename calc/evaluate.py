@@ -27,6 +27,7 @@ class Evaluation:
     subsidies: list = field(default_factory=list)     # calc.subsidy.SubsidyEstimate, data year = year
     risk_inputs: tuple | None = field(default=None, repr=False)    # (params, engine): the year's risk screening
     risks_screened: tuple | None = field(default=None, repr=False)
+    allocation: dict | None = None    # 工时分配 of the year (calc.allocation.summary), None without those sheets
 
     @property
     def risks(self) -> tuple:
@@ -99,6 +100,11 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
         findings.append(Finding(WARNING, "W_TAXABLE_INCOME_MISSING",
                                 f"{year}年度未填“应纳税所得额”：无法计算加计扣除的节税额", "年度数据", None, "应纳税所得额"))
     ev = Evaluation(ledger, year, period, sd, te, hnte_years(ledger, params), findings, set(sd.interpretations))
+    if ledger.allocation is not None:
+        from .allocation import INTERPRETATIONS, summary
+        ev.allocation = summary(ledger.allocation, year)
+        if ledger.allocation.parts:
+            ev.interpretations |= set(INTERPRETATIONS)
     if period == "year":
         ev.hnte = hnte_evaluation(ledger, year, params, sd_engine=engine)
         ev.tech_sme = tech_sme_evaluation(ledger, year + 1, params, sd_engine=engine)
@@ -121,14 +127,11 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
 
 def _risks(ev: Evaluation) -> tuple:
     """Risk screening (calc/risk.py) on the results already computed; adds the rules' interpretations."""
+    from .allocation import person_month_loads              # timesheets (when present)
     from .risk import screen
-    try:
-        from .allocation import person_month_loads          # timesheets (when present)
-    except ImportError:
-        person_month_loads = None
     params, engine = ev.risk_inputs
     with gc_paused():
-        loads = person_month_loads(ev.ledger, params) if person_month_loads is not None else None
+        loads = person_month_loads(ev.ledger, params)
         risks = screen(ev.ledger, ev.year, params, sd=ev.sd, hnte=ev.hnte, person_loads=loads, sd_engine=engine)
     for r in risks:
         ev.interpretations |= set(r.interpretations)

@@ -329,7 +329,7 @@ def build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Param
 def _build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Params) -> Ledger:
     out = _Collector()
     for name in sheets:
-        if name not in S.SHEETS and name not in (S.SHEET_HELP, "代码表", S.SHEET_FACTS):
+        if name not in S.SHEETS and name not in (S.SHEET_HELP, "代码表", S.SHEET_FACTS, *S.ALLOCATION_SHEETS):
             out.add(INFO, "I_EXTRA_SHEET", f"工作表“{name}”不是模板工作表，已忽略", name)
     for name in (S.SHEET_PROFILE, S.SHEET_PROJECTS, S.SHEET_LINES):
         if name not in sheets:
@@ -341,11 +341,17 @@ def _build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Para
     adjustments = _adjustments(sheets.get(S.SHEET_ADJUSTMENTS, ()), projects, out) \
         if S.SHEET_ADJUSTMENTS in sheets else ()
     facts = _facts(sheets.get(S.SHEET_FACTS, ()), out) if S.SHEET_FACTS in sheets else ()
+    allocation = None
+    if any(name in sheets for name in S.ALLOCATION_SHEETS):     # 工时分配: generated lines after the manual ones
+        from .allocation import build_allocation
+        allocation = build_allocation(sheets, projects, params, out, len(lines))
+        lines = [*lines, *allocation.lines]
     cols = LineColumns(lines)           # the engines' integer columns, built once with the ledger
     cross_at = len(out.findings)
     _cross_checks(projects, cols, params, out)
+    _allocation_checks(lines, allocation, out)
     ledger = Ledger(profile, tuple(years), projects, tuple(lines), tuple(adjustments), tuple(out.findings),
-                    tuple(facts))
+                    tuple(facts), allocation)
     attach_columns(ledger, cols)
     if out.build is not None:
         out.build.after = tuple(out.findings[out.build.after_at:cross_at])
@@ -706,13 +712,14 @@ def patch_lines(ledger: Ledger, edits: Mapping[int, Sequence[object]]) -> Ledger
     cols = old_cols.patched({i: new for i, (_, new) in changed.items()}, tuple(lines))
     out = _Collector()
     _cross_checks(ledger.projects, cols, build.params, out)
+    _allocation_checks(lines, ledger.allocation, out)
     findings = list(build.before)
     for k in sorted(row_findings):
         findings.extend(row_findings[k])
     findings.extend(build.after)
     findings.extend(out.findings)
     patched = Ledger(ledger.profile, ledger.years, ledger.projects, tuple(lines), ledger.adjustments,
-                     tuple(findings), ledger.facts)
+                     tuple(findings), ledger.facts, ledger.allocation)
     attach_columns(patched, cols)
     new_build = _LinesBuild(table, checker, build.before, build.after_at)
     new_build.after, new_build.params, new_build.line_of = build.after, build.params, build.line_of
@@ -750,6 +757,13 @@ def _adjustments(rows, projects, out: _Collector) -> list[Adjustment]:
 
 
 # -- checks across sheets ----------------------------------------------------------------
+
+def _allocation_checks(lines, allocation, out: _Collector) -> None:
+    """Manual lines that may double-count what 工时分配 generated (calc.allocation)."""
+    if allocation is not None and allocation.lines:
+        from .allocation import double_count_findings
+        out.findings.extend(double_count_findings(lines, allocation))
+
 
 def _cross_checks(projects: dict[str, Project], cols: LineColumns, params: Params, out: _Collector) -> None:
     """Checks across the lines: a project's net eligible amount per year and category must not be negative

@@ -29,6 +29,15 @@ SHEET_LINES = "研发支出"
 SHEET_ADJUSTMENTS = "调整事项"
 SHEET_HELP = "填写说明"
 SHEET_FACTS = "补助测算信息"        # optional: facts for regional post-subsidy rule packs
+# optional (工时分配, calc/allocation.py): timesheets and payroll of R&D staff, shared equipment
+SHEET_TIMESHEETS = "人员工时"
+SHEET_PAYROLL = "人员薪酬"
+SHEET_EQUIPMENT = "设备折旧"
+SHEET_EQUIPMENT_HOURS = "设备工时"
+ALLOCATION_SHEETS = (SHEET_TIMESHEETS, SHEET_PAYROLL, SHEET_EQUIPMENT, SHEET_EQUIPMENT_HOURS)
+NON_RD = "非研发"                    # 项目编号 of non-R&D (production, administration) hours
+STAFF_TYPES = ("在职", "兼职", "临时聘用", "劳务派遣")
+EQUIPMENT_KINDS = ("仪器", "设备")
 
 SHEETS = (SHEET_PROFILE, SHEET_YEARS, SHEET_PROJECTS, SHEET_LINES, SHEET_ADJUSTMENTS)
 
@@ -154,10 +163,51 @@ FACT_COLUMNS = (
     Column("说明", "note", TEXT),
 )
 
+_MONTH_HELP = "如 2024-03（或该月任一日期）"
+
+TIMESHEET_COLUMNS = (
+    Column("人员编号", "person_id", TEXT, True, help="同一人在各表中编号相同，如工号"),
+    Column("姓名", "name", TEXT),
+    Column("月份", "month", TEXT, True, help=_MONTH_HELP),
+    Column("项目编号", "project_no", TEXT, help="研发项目编号；空白或“非研发”表示生产、管理等非研发工作"),
+    Column("工时", "hours", AMOUNT, True, help="该月在该项目（或非研发工作）的实际工时（小时，可有两位小数）"),
+)
+
+PAYROLL_COLUMNS = (
+    Column("人员编号", "person_id", TEXT, True, help="与“人员工时”的人员编号一致"),
+    Column("姓名", "name", TEXT),
+    Column("人员类型", "staff_type", TEXT, False, STAFF_TYPES,
+           "默认 在职；在职、兼职的工资记R04、五险一金记R05；临时聘用、劳务派遣的劳务费记R06"),
+    Column("月份", "month", TEXT, True, help=_MONTH_HELP),
+    Column("工资薪金", "wages", AMOUNT, help="该月工资薪金总额（含奖金、津贴）"),
+    Column("五险一金", "insurance", AMOUNT, help="单位负担的基本养老、医疗、失业、工伤、生育保险费和住房公积金"),
+    Column("凭证号", "voucher_no", TEXT),
+)
+
+EQUIPMENT_COLUMNS = (
+    Column("设备编号", "asset_id", TEXT, True, help="固定资产卡片编号"),
+    Column("设备名称", "name", TEXT),
+    Column("类别", "kind", TEXT, False, EQUIPMENT_KINDS, "仪器记R17，设备记R18；默认 设备"),
+    Column("月份", "month", TEXT, True, help=_MONTH_HELP),
+    Column("折旧额", "depreciation", AMOUNT, True, help="该月税前扣除的折旧额（税法金额）"),
+    Column("凭证号", "voucher_no", TEXT),
+)
+
+EQUIPMENT_HOURS_COLUMNS = (
+    Column("设备编号", "asset_id", TEXT, True, help="与“设备折旧”的设备编号一致"),
+    Column("月份", "month", TEXT, True, help=_MONTH_HELP),
+    Column("项目编号", "project_no", TEXT, help="研发项目编号；空白或“非研发”表示生产等非研发使用"),
+    Column("工时", "hours", AMOUNT, True, help="该月使用工时（小时，可有两位小数）"),
+)
+
 TABLE_COLUMNS = {
     SHEET_YEARS: YEAR_COLUMNS,
     SHEET_PROJECTS: PROJECT_COLUMNS,
     SHEET_LINES: LINE_COLUMNS,
     SHEET_ADJUSTMENTS: ADJUSTMENT_COLUMNS,
     SHEET_FACTS: FACT_COLUMNS,
+    SHEET_TIMESHEETS: TIMESHEET_COLUMNS,
+    SHEET_PAYROLL: PAYROLL_COLUMNS,
+    SHEET_EQUIPMENT: EQUIPMENT_COLUMNS,
+    SHEET_EQUIPMENT_HOURS: EQUIPMENT_HOURS_COLUMNS,
 }

@@ -276,6 +276,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.profile_page, _t(S.SHEET_PROFILE))
         for t, page in self.pages.items():
             self.tabs.addTab(page, _t(TABLE_TITLES[t]))
+        self._allocation_tabs()
         self.results = self._results_widget()
         self.tabs.addTab(self.results, _t("测算结果"))
         self.statement = self._statement_widget()
@@ -301,6 +302,18 @@ class MainWindow(QMainWindow):
         view = ResultsView()
         view.line_requested.connect(lambda line_id: self.jump_to_line_index(line_id))
         return view
+
+    def _allocation_tabs(self) -> None:
+        """工时分配: the 人员工时/人员薪酬/设备折旧/设备工时 tables and the allocation view (desktop/allocation_view.py)."""
+        from forms.workspace import TABLE_SHEETS
+        from .allocation_view import AllocationView
+        for t in ("timesheets", "payroll", "equipment", "equipment_hours"):
+            self.pages[t] = TablePage(self, t)
+            self.tabs.addTab(self.pages[t], _t(TABLE_SHEETS[t]))
+        self.allocation_view = AllocationView()
+        self.allocation_view.source_requested.connect(self.jump_to_finding)
+        self.tabs.addTab(self.allocation_view, _t("工时分配"))
+        self.doc.evaluated.connect(self.allocation_view.set_evaluation)
 
     def _statement_widget(self):
         from .statement_view import StatementView

@@ -100,6 +100,7 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "interpretations": [{"id": i, "text": params.interpretation(i).text} for i in sorted(ev.interpretations)],
         "findings": [f.as_dict() for f in ev.findings],
         "risks": risks,
+        "allocation": allocation_json(ev),
     }
     return doc
 
@@ -122,6 +123,38 @@ def risk_lines(ev: Evaluation) -> list[str]:
         out.append(f"  [{r.severity}] {r.rule_id} {r.title}：{r.message}{where}")
         out.append(f"      留存资料：{r.evidence}")
     return out
+
+def allocation_json(ev: Evaluation) -> dict | None:
+    """工时分配 of the year (additive key ``allocation``): per person R&D days and the 183-day flag, per project
+    the allocated amounts, over-limit person-months.  None when the ledger has no allocation sheets."""
+    a = getattr(ev, "allocation", None)
+    if not a:
+        return None
+    return {
+        "year": a["year"],
+        "hours_per_day": _hours_json(a["hours_per_day"]),
+        "limit_hours": _hours_json(a["limit_hours"]),
+        "rd_days_threshold": _hours_json(a["rd_days_threshold"]),
+        "lines": a["lines"],
+        "rd_total": fen_str(a["rd_total"]),
+        "non_rd_total": fen_str(a["non_rd_total"]),
+        "persons": [{"person_id": p.person_id, "name": p.name, "staff_type": p.staff_type, "months": p.months,
+                     "rd_hours": _hours_json(p.rd_hours), "total_hours": _hours_json(p.total_hours),
+                     "rd_days": _hours_json(p.rd_days), "meets_183": p.meets_183,
+                     "over_limit_months": list(p.over_limit_months), "wages": fen_str(p.wages),
+                     "insurance": fen_str(p.insurance), "wages_rd": fen_str(p.wages_rd),
+                     "insurance_rd": fen_str(p.insurance_rd)} for p in a["persons"]],
+        "projects": [{"project_no": no, **{k: fen_str(v) for k, v in d.items()}} for no, d in a["projects"].items()],
+        "over_limit": [{"person_id": ld.person_id, "name": ld.name, "month": ld.month,
+                        "total_hours": _hours_json(ld.total_hours), "limit_hours": _hours_json(ld.limit_hours),
+                        "sheet": ld.src.sheet, "row": ld.src.row} for ld in a["over_limit"]],
+    }
+
+
+def _hours_json(h) -> str:
+    """Hours or days as an exact decimal text to 0.01 (ROUND_HALF_UP)."""
+    from calc.money import round_fen
+    return fen_str(round_fen(Fraction(h) * 100))
 
 
 def _amount_cell(key: str, value) -> str:

@@ -121,6 +121,10 @@ SHEET_PURPOSES = (
     (schema.SHEET_LINES, "研发支出：研发支出辅助账明细，每行一笔；一张凭证涉及多种费用或多个项目时拆为多行。"),
     (schema.SHEET_ADJUSTMENTS, "调整事项：不属于明细账的调整，如特殊收入、当年销售研发产品对应材料。"),
     (schema.SHEET_FACTS, "补助测算信息（可选）：地区研发后补助规则包需要而账簿无法提供的信息，如规模以上企业、统计口径研发经费支出、专精特新；每行一项，年度空白表示企业层面。"),
+    (schema.SHEET_TIMESHEETS, "人员工时（可选）：研发人员每月在各研发项目和非研发工作上的工时；与“人员薪酬”一起按工时分配工资薪金和五险一金，并统计每人研发天数（高企科技人员183天）。"),
+    (schema.SHEET_PAYROLL, "人员薪酬（可选）：研发人员每月的工资薪金和五险一金；按“人员工时”分配到各研发项目，自动生成研发支出（R04/R05/R06），非研发部分不计入。"),
+    (schema.SHEET_EQUIPMENT, "设备折旧（可选）：研发与生产共用仪器、设备每月的折旧额；按“设备工时”分配，研发部分自动生成研发支出（R17/R18）。"),
+    (schema.SHEET_EQUIPMENT_HOURS, "设备工时（可选）：共用仪器、设备每月在各研发项目和非研发用途上的使用工时。"),
     (SHEET_CODES + "（隐藏）", "费用代码下拉列表的数据来源，请勿修改；代码说明见本页末尾。"),
 )
 
@@ -468,7 +472,17 @@ def _write_help(ws: Worksheet, codes: list[dict[str, object]]) -> None:
     r = _section(ws, r, f"七、{schema.SHEET_ADJUSTMENTS}")
     r = _columns_block(ws, r, schema.ADJUSTMENT_COLUMNS, _ADJ_EXTRA)
 
-    r = _section(ws, r, "八、费用代码表（R 开头为 A107012 行次，可加计扣除；NE 开头保留在账中但不加计扣除）")
+    r = _section(ws, r, "八、工时分配（可选）：人员工时、人员薪酬、设备折旧、设备工时")
+    r = _help_row(ws, r, ("", "", "", "", "填写后，每人每月的工资薪金、五险一金（每台设备每月的折旧额）按当月工时比例以最大余额法分配到各研发项目"
+                                          "和非研发工作，合计至分等于原金额；研发部分自动生成研发支出行（不要在“研发支出”中重复录入），"
+                                          "非研发部分不计入。每人研发工时÷8为研发天数，用于高企科技人员183天判断。"))
+    for name, columns in ((schema.SHEET_TIMESHEETS, schema.TIMESHEET_COLUMNS), (schema.SHEET_PAYROLL, schema.PAYROLL_COLUMNS),
+                          (schema.SHEET_EQUIPMENT, schema.EQUIPMENT_COLUMNS),
+                          (schema.SHEET_EQUIPMENT_HOURS, schema.EQUIPMENT_HOURS_COLUMNS)):
+        r = _help_row(ws, r, (name,), font=_BOLD)
+        r = _columns_block(ws, r, columns)
+
+    r = _section(ws, r, "九、费用代码表（R 开头为 A107012 行次，可加计扣除；NE 开头保留在账中但不加计扣除）")
     r = _help_row(ws, r, ("费用代码", "行次", "类别", "可加计扣除", "名称 / 不可加计扣除原因"), font=_BOLD,
                   fill=_HEADER_FILL)
     for c in codes:
@@ -479,7 +493,7 @@ def _write_help(ws: Worksheet, codes: list[dict[str, object]]) -> None:
             text += f"（{_CODE_NOTES[c['code']]}）"
         r = _help_row(ws, r, (c["code"], c["row"], _category_text(c), "是" if c["eligible"] else "否", text))
 
-    r = _section(ws, r, "九、其他")
+    r = _section(ws, r, "十、其他")
     for note in ("本模板由“研发惠企测算”生成；命令 main.py template -o 文件名.xlsx 可重新生成空白模板。",
                  "测算结果仅供参考，申报以主管税务机关和科技主管部门的审核为准。"):
         cell = ws.cell(row=r, column=1, value=note)
@@ -528,7 +542,9 @@ def _save(wb: Workbook, path) -> None:
 
 def write_workbook(path, *, profile: dict[str, object] | None = None, years: Iterable[Mapping] = (),
                    projects: Iterable[Mapping] = (), lines: Iterable[Mapping] = (),
-                   adjustments: Iterable[Mapping] = (), facts: Iterable[Mapping] = ()) -> None:
+                   adjustments: Iterable[Mapping] = (), facts: Iterable[Mapping] = (),
+                   timesheets: Iterable[Mapping] = (), payroll: Iterable[Mapping] = (),
+                   equipment: Iterable[Mapping] = (), equipment_hours: Iterable[Mapping] = ()) -> None:
     """Write the ledger workbook of interfaces.md §1 (filled with the given rows) to ``path``."""
     codes = load_code_table()
     projects = list(projects)
@@ -546,9 +562,13 @@ def write_workbook(path, *, profile: dict[str, object] | None = None, years: Ite
         schema.SHEET_LINES: lines,
         schema.SHEET_ADJUSTMENTS: adjustments,
         schema.SHEET_FACTS: facts,
+        schema.SHEET_TIMESHEETS: timesheets,
+        schema.SHEET_PAYROLL: payroll,
+        schema.SHEET_EQUIPMENT: equipment,
+        schema.SHEET_EQUIPMENT_HOURS: equipment_hours,
     }
     for name in (schema.SHEET_YEARS, schema.SHEET_PROJECTS, schema.SHEET_LINES, schema.SHEET_ADJUSTMENTS,
-                 schema.SHEET_FACTS):
+                 schema.SHEET_FACTS, *schema.ALLOCATION_SHEETS):
         ws = wb.create_sheet(name)
         _write_table(ws, schema.TABLE_COLUMNS[name], data[name], len(codes), project_rows)
 

@@ -86,7 +86,7 @@ def ledger_to_rows(ledger: Ledger) -> dict:
               "project_no": l.project_no, "code": l.code, "summary": l.summary, "amount": _amount(l.amount),
               "tax_amount": _amount(l.tax_amount), "funding": l.funding, "share": _share_text(l.share),
               "hnte_category": l.hnte_category}
-             for l in ledger.lines]
+             for l in ledger.lines if l.basis is None]          # generated (工时分配) lines come from their sheets
     adjustments = [{"year": a.year, "kind": a.kind, "project_no": a.project_no, "amount": _amount(a.amount),
                     "date": a.date, "note": a.note} for a in ledger.adjustments]
     from calc.subsidy import FACTS
@@ -96,7 +96,32 @@ def ledger_to_rows(ledger: Ledger) -> dict:
         text = _amount(value) if fact is not None and fact.kind == "money" else _fact_text(value)
         facts.append({"year": y, "name": fact.label if fact else name, "value": text})
     return {"profile": profile, "years": years, "projects": projects, "lines": lines, "adjustments": adjustments,
-            "facts": facts}
+            "facts": facts, **allocation_rows(ledger)}
+
+
+def _hours(h):
+    from decimal import Decimal
+    return Decimal(h.numerator * (100 // h.denominator)).scaleb(-2) if 100 % h.denominator == 0 else \
+        Decimal(h.numerator) / Decimal(h.denominator)
+
+
+def allocation_rows(ledger: Ledger) -> dict:
+    """The 工时分配 sheets (人员工时, 人员薪酬, 设备折旧, 设备工时) as rows for :func:`forms.template.write_workbook`."""
+    from calc.schema import NON_RD
+    a = ledger.allocation
+    if a is None:
+        return {"timesheets": [], "payroll": [], "equipment": [], "equipment_hours": []}
+    return {
+        "timesheets": [{"person_id": t.person_id, "name": t.name, "month": t.month, "project_no": t.project_no or NON_RD,
+                        "hours": _hours(t.hours)} for t in a.timesheets],
+        "payroll": [{"person_id": p.person_id, "name": p.name, "staff_type": p.staff_type, "month": p.month,
+                     "wages": _amount(p.wages), "insurance": _amount(p.insurance), "voucher_no": p.voucher_no}
+                    for p in a.payroll],
+        "equipment": [{"asset_id": e.asset_id, "name": e.name, "kind": e.kind, "month": e.month,
+                       "depreciation": _amount(e.depreciation), "voucher_no": e.voucher_no} for e in a.equipment],
+        "equipment_hours": [{"asset_id": e.asset_id, "month": e.month, "project_no": e.project_no or NON_RD,
+                             "hours": _hours(e.hours)} for e in a.equipment_hours],
+    }
 
 
 def _fact_text(value):

@@ -77,7 +77,8 @@ _KV_TABLES = (PROFILE, EVIDENCE)
 _PRIVATE_UNSET = object()             # "argument not given" of set_evidence
 # one table per table sheet of calc.schema (a sheet added there gets a table, and a column per field)
 _TABLE_NAMES = {S.SHEET_YEARS: "years", S.SHEET_PROJECTS: "projects", S.SHEET_LINES: "lines",
-                S.SHEET_ADJUSTMENTS: "adjustments", getattr(S, "SHEET_FACTS", "补助测算信息"): "facts"}
+                S.SHEET_ADJUSTMENTS: "adjustments", getattr(S, "SHEET_FACTS", "补助测算信息"): "facts",
+                "人员工时": "timesheets", "人员薪酬": "payroll", "设备折旧": "equipment", "设备工时": "equipment_hours"}
 TABLES: dict[str, tuple[S.Column, ...]] = {
     _TABLE_NAMES.get(sheet, f"sheet{i}"): cols for i, (sheet, cols) in enumerate(S.TABLE_COLUMNS.items())}
 TABLE_SHEETS = {PROFILE: S.SHEET_PROFILE,
@@ -1682,8 +1683,8 @@ class Workspace:
                 return
             self._merge_keyed("years", converted["years"], ("year", "period"))
             self._merge_keyed("projects", converted["projects"], ("project_no",))
-            for table in ("lines", "adjustments"):
-                if converted[table]:
+            for table in ("lines", "adjustments", "timesheets", "payroll", "equipment", "equipment_hours"):
+                if converted.get(table):
                     self._insert_stored_rows(table, converted[table], None)
 
     def _merge_keyed(self, table: str, rows: list[dict], key: tuple[str, ...]) -> None:

@@ -35,7 +35,8 @@ def test_template_filled_with_sample_data_imports_identically(tmp_path, sample_f
     assert main.main(["template", "-o", str(template)]) == 0
     src = openpyxl.load_workbook(SAMPLE)
     dst = openpyxl.load_workbook(template)
-    for name in (*SHEETS, SHEET_FACTS):
+    from calc.schema import ALLOCATION_SHEETS
+    for name in (*SHEETS, SHEET_FACTS, *ALLOCATION_SHEETS):
         s, d = src[name], dst[name]
         for row in s.iter_rows():
             for cell in row:

@@ -68,7 +68,7 @@ def _validations(ws):
 
 def test_template_sheets_in_order(template_book):
     assert template_book.sheetnames[:6] == ORDER
-    assert template_book.sheetnames[6:] == ["补助测算信息", SHEET_CODES]
+    assert template_book.sheetnames[6:] == ["补助测算信息", *schema.ALLOCATION_SHEETS, SHEET_CODES]
     assert template_book[SHEET_CODES].sheet_state == "hidden"
     for name in ORDER:
         assert template_book[name].sheet_state == "visible"

@@ -641,12 +641,18 @@ def _assign_vouchers(rng: random.Random, lines: list[dict]) -> None:
             ln["voucher_no"] = f"{key[2]}-{counters[ym]:04d}"
 
 
-def build_lines(rng: random.Random) -> list[dict]:
+def build_lines(rng: random.Random, taken: list | None = None) -> list[dict]:
+    """The 研发支出 rows.  ``taken`` receives the lines that the 工时分配 sheets generate instead (see
+    :func:`build_allocation`), removed after everything else is drawn so every other line stays the same."""
     lines = _budget_lines(rng)
     lines += _fixed_lines()
     lines += _reversals(rng, lines)
     _mark_grants(lines)
     _assign_vouchers(rng, lines)
+    kept = []
+    for ln in lines:
+        (taken if taken is not None and _allocated(ln) else kept).append(ln)
+    lines = kept
     lines.sort(key=lambda ln: (ln["date"], ln["voucher_kind"], ln["voucher_no"], ln["project_no"], ln["code"],
                                -ln["amount"]))
     out = []
@@ -656,6 +662,107 @@ def build_lines(rng: random.Random) -> list[dict]:
         row["tax_amount"] = yuan(ln["tax_amount"]) if ln["tax_amount"] is not None else None
         out.append(row)
     return out
+
+
+# --------------------------------------------------------------------------- 工时分配 (timesheets and payroll)
+
+# Projects whose wages (R04) and 五险一金 (R05) come from 人员薪酬 × 人员工时 instead of manual lines, per year;
+# and the shared 恒温恒湿 device whose R&D depreciation (R18) comes from 设备折旧 × 设备工时.  The payroll is
+# built so that the allocation reproduces the replaced lines to the 分 (project, code, date, amount), so every
+# figure of the sample stays as it was.
+ALLOC_PROJECTS = {2023: ("RD11", "RD12"), 2024: ("RD07", "RD09", "RD12")}
+SHARED_DEVICE = ("SB-2019-017", "共用恒温恒湿试验设备", "设备")
+# dedicated researchers (研究人员, 技术人员) per project: all their hours on the project
+TEAM = {"RD07": (("E0701", "陈思远"), ("E0702", "黄欣怡")), "RD09": (("E0901", "吴浩然"), ("E0902", "孙雅琴")),
+        "RD11": (("E1101", "林建华"), ("E1102", "罗婷")), "RD12": (("E1201", "郭志强"), ("E1202", "何丽娟"))}
+# shared staff: (id, name, type, R&D hours a month, non-R&D hours, wage 分, 五险一金 分)
+TESTER = ("E0031", "马建军", "在职", 136, 32, 980000, 294000)       # 测试工程师: the selected projects + 产品出厂检验
+PROCESS = ("E0032", "冯立新", "在职", 136, 32, 1120000, 336000)     # 工艺工程师: RD12 + 生产工艺支持
+ADJUNCT = ("E0051", "白文博", "兼职", 60, 0, 450000, 0)             # 兼职专家: RD09, 2024年3–6月 (under 183 days)
+STANDARD_HOURS = 168
+
+
+def _allocated(ln: dict) -> bool:
+    d = ln["date"]
+    if ln["code"] in ("R04", "R05") and ln["project_no"] in ALLOC_PROJECTS.get(d.year, ()):
+        return ln.get("share") is None and ln["amount"] > 0 and "重复" not in ln["summary"]
+    return ln["code"] == "R18" and d.year in ALLOC_PROJECTS and "共用恒温恒湿设备折旧-研发分摊部分" in ln["summary"]
+
+
+def _even(total: int, n: int) -> list[int]:
+    return [total // n + (1 if i < total % n else 0) for i in range(n)]
+
+
+def build_allocation(taken: list[dict]) -> dict[str, list[dict]]:
+    """人员工时 / 人员薪酬 / 设备折旧 / 设备工时 that allocate to exactly the ``taken`` lines."""
+    from calc.money import split_largest_remainder
+
+    target: dict[tuple, int] = defaultdict(int)
+    voucher: dict[tuple, str] = {}
+    for ln in taken:
+        key = (ln["date"].year, ln["date"].month, ln["project_no"], ln["code"])
+        assert ln["date"] == clamp(ln["project_no"], month_end(ln["date"].year, ln["date"].month)), ln
+        target[key] += ln["amount"]
+        voucher.setdefault((ln["date"].year, ln["date"].month, ln["code"] == "R18"), ln["voucher_no"])
+    timesheets, payroll, equipment, equipment_hours = [], [], [], []
+
+    def alloc(total: int, hours: dict) -> dict:
+        dests = sorted((d for d in hours if d), key=str) + [d for d in hours if d is None]
+        return dict(zip(dests, split_largest_remainder(total, [hours[d] for d in dests])))
+
+    def book(person, year, m, hours, wage, ins):
+        pid, name, kind = person[:3]
+        month = f"{year}-{m:02d}"
+        for d in sorted((d for d in hours if d), key=str) + [d for d in hours if d is None]:
+            timesheets.append({"person_id": pid, "name": name, "month": month, "project_no": d or "非研发",
+                               "hours": Decimal(hours[d])})
+        payroll.append({"person_id": pid, "name": name, "staff_type": kind, "month": month, "wages": yuan(wage),
+                        "insurance": yuan(ins) if ins else None, "voucher_no": voucher.get((year, m, False))})
+        return alloc(wage, hours), (alloc(ins, hours) if ins else {})
+
+    for year, nos in ALLOC_PROJECTS.items():
+        for m in range(1, 13):
+            active = [no for no in nos if m in active_months(no, year)]
+            shared: dict[tuple, int] = defaultdict(int)           # (project, code) → allocated to shared staff
+            # 测试工程师: R&D hours spread over the active projects; December 2024 overtime on production
+            pid, name, kind, rd, other, wage, ins = TESTER
+            hours = dict(zip(active, _even(rd, len(active)))) if active else {}
+            hours[None] = other + (STANDARD_HOURS - rd if not active else 0) + (48 if (year, m) == (2024, 12) else 0)
+            w, i = book(TESTER, year, m, hours, wage, ins)
+            for part, code in ((w, "R04"), (i, "R05")):
+                for d, amt in part.items():
+                    if d:
+                        shared[(d, code)] += amt
+            # 工艺工程师 on RD12
+            if "RD12" in active:
+                w, i = book(PROCESS, year, m, {"RD12": PROCESS[3], None: PROCESS[4]}, PROCESS[5], PROCESS[6])
+                shared[("RD12", "R04")] += w["RD12"]
+                shared[("RD12", "R05")] += i["RD12"]
+            # 兼职专家 on RD09, 2024年3–6月
+            if year == 2024 and 3 <= m <= 6 and "RD09" in active:
+                w, _ = book(ADJUNCT, year, m, {"RD09": ADJUNCT[3]}, ADJUNCT[5], 0)
+                shared[("RD09", "R04")] += w["RD09"]
+            # the dedicated researchers take the rest of each replaced line total (研究人员 55%)
+            for no in active:
+                rest_w = target.pop((year, m, no, "R04")) - shared[(no, "R04")]
+                rest_i = target.pop((year, m, no, "R05")) - shared[(no, "R05")]
+                assert rest_w > 0 and rest_i > 0, (year, m, no)
+                lead_w, lead_i = mul_fen(rest_w, 55, 100), mul_fen(rest_i, 55, 100)
+                for person, wage, ins in ((TEAM[no][0], lead_w, lead_i), (TEAM[no][1], rest_w - lead_w, rest_i - lead_i)):
+                    book((*person, "在职"), year, m, {no: STANDARD_HOURS}, wage, ins)
+    # the shared device: 130 of 200 hours for R&D reproduces the 65% split of the replaced lines
+    aid, aname, akind = SHARED_DEVICE
+    for (year, m, no, code), amount in sorted(target.items()):
+        assert code == "R18", (year, m, no, code)
+        total = fen("6491.54")
+        parts = alloc(total, {no: 130, None: 70})
+        assert parts[no] == amount, (parts, amount)
+        month = f"{year}-{m:02d}"
+        equipment.append({"asset_id": aid, "name": aname, "kind": akind, "month": month, "depreciation": yuan(total),
+                          "voucher_no": voucher.get((year, m, True))})
+        equipment_hours.append({"asset_id": aid, "month": month, "project_no": no, "hours": Decimal(130)})
+        equipment_hours.append({"asset_id": aid, "month": month, "project_no": "非研发", "hours": Decimal(70)})
+    return {"timesheets": timesheets, "payroll": payroll, "equipment": equipment, "equipment_hours": equipment_hours}
 
 
 # --------------------------------------------------------------------------- adjustments
@@ -677,12 +784,18 @@ def build_adjustments() -> list[dict[str, object]]:
 
 def build_sample(seed: int = SEED) -> dict[str, object]:
     rng = random.Random(seed)
+    taken: list[dict] = []
+    lines = build_lines(rng, taken)
+    allocated = [dict({k: v for k, v in ln.items() if not k.startswith("_")}, amount=yuan(ln["amount"]),
+                      tax_amount=None) for ln in taken]
     return {
         "profile": build_profile(),
         "years": build_years(),
         "projects": [dict(p) for p in PROJECTS],
-        "lines": build_lines(rng),
+        "lines": lines,
         "adjustments": build_adjustments(),
+        "allocation": build_allocation(taken),
+        "allocated_lines": allocated,          # what the allocation generates (for summarise)
     }
 
 
@@ -706,7 +819,7 @@ def summarise(sample: dict) -> dict[int, dict[str, object]]:
     for year in LEDGER_YEARS:
         s = {"lines": 0, "by_category": defaultdict(int), "pool": defaultdict(int), "entrusted": defaultdict(int),
              "hnte": Fraction(0), "ne": 0, "grant": 0}
-        for ln in sample["lines"]:
+        for ln in [*sample["lines"], *sample.get("allocated_lines", ())]:
             p = projects[ln["project_no"]]
             amount = fen(ln["amount"])
             tax = fen(ln["tax_amount"]) if ln["tax_amount"] is not None else amount
@@ -773,7 +886,8 @@ def main(argv: list[str] | None = None) -> Path:
     out = Path(args[0]) if args else OUTPUT
     sample = build_sample()
     write_workbook(out, profile=sample["profile"], years=sample["years"], projects=sample["projects"],
-                   lines=sample["lines"], adjustments=sample["adjustments"], facts=build_facts())
+                   lines=sample["lines"], adjustments=sample["adjustments"], facts=build_facts(),
+                   **sample["allocation"])
     summary = summarise(sample)
     print(f"wrote {out}: {len(sample['lines'])} lines, {len(sample['projects'])} projects, "
           f"credit code {sample['profile']['credit_code']}")
