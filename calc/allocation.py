@@ -24,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from . import schema as S
-from .model import ERROR, INFO, WARNING, Finding, Line, Src
+from .model import ERROR, HNTE_BELOW_183, INFO, WARNING, Finding, Line, Src
 from .money import fen_display, split_largest_remainder
 from .values import ValueProblem, clean_text, parse_date
 
@@ -428,7 +428,7 @@ def allocate(timesheets=(), payroll=(), equipment=(), equipment_hours=(), *, pro
                     day = hi
                 basis = (f"{src.sheet}第{src.row}行 {component} {fen_display(total)} × 工时 {hours_text(h)}/{hours_text(whole)}h"
                          f"（{subject} {month}，{'人员工时' if staff else '设备工时'}；最大余额法至分）")
-                hnte_cat = "不计入" if staff and below_183(subject, lo.year) else None
+                hnte_cat = HNTE_BELOW_183 if staff and below_183(subject, lo.year) else None
                 lines.append(Line(next_id, day, d, code, amount, None, None, "自有", "转" if voucher_no else None,
                                   voucher_no, f"{month} {name or subject} {summary_head} 按工时分配 {hours_text(h)}/{hours_text(whole)}h",
                                   src, hnte_cat, basis))

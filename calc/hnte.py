@@ -26,7 +26,7 @@ from fractions import Fraction
 import numpy as np
 
 from .columns import ledger_memo, line_columns, project_order
-from .model import INFO, WARNING, Finding, Ledger, Line, YearData
+from .model import HNTE_BELOW_183, INFO, WARNING, Finding, Ledger, Line, YearData
 from .money import fen_display, fen_str, ratio_str, round_fen, round_ratio
 from .params import Dated, Params, load_params
 from .superdeduction import GRANT, SDResult, SuperDeductionEngine, Trace
@@ -202,19 +202,22 @@ def _hnte_status(ledger: Ledger, params: Params) -> tuple[np.ndarray, np.ndarray
 def hnte_line_status(cols, projects: dict, params: Params) -> tuple[np.ndarray, np.ndarray]:
     """Per line: (status, category index into the 195号 categories).  Status 0 counted; 1 the project is
     委托研发 with results owned by the 受托方; 2 the line's 高企费用类别 is “不计入”; 3 no category — the override
-    is not a category, or there is none and the code has no HNTE category.  Amounts are 会计金额 × 研发工时占比
+    is not a category, or there is none and the code has no HNTE category; 4 a generated staff-cost line of a
+    person below 183 R&D days (AI-ALLOC-05).  Amounts are 会计金额 × 研发工时占比
     rounded per line (AI-APP-21): ``LineColumns.hnte_amount``."""
     cats = list(_tables(params)["categories"]["items"])
     index = {c: i for i, c in enumerate(cats)}
     code_cat = np.array([index[c.hnte] if (c := params.codes.get(k)) is not None and c.hnte is not None else -1
                          for k in cols.code_keys] or [-1], dtype=np.int64)
-    # override: -2 不计入, -3 not a category
-    over = np.array([-2 if h == "不计入" else index.get(h, -3) for h in cols.hcat_keys] + [0], dtype=np.int64)
+    # override: -2 不计入, -3 not a category, -4 a person below 183 R&D days (generated staff cost, AI-ALLOC-05)
+    special = {"不计入": -2, HNTE_BELOW_183: -4}
+    over = np.array([special.get(h, index.get(h, -3)) for h in cols.hcat_keys] + [0], dtype=np.int64)
     has_over = cols.hcat >= 0
     cat = np.where(has_over, over[cols.hcat], code_cat[cols.code]) if cols.n else np.zeros(0, dtype=np.int64)
     status = np.zeros(cols.n, dtype=np.int64)
     status[cat < 0] = 3
     status[cat == -2] = 2
+    status[cat == -4] = 4
     owned = cols.proj_values({no: p.form == "委托研发" and p.ownership == ENTRUSTEE_OWNED
                               for no, p in projects.items()}, False, bool)
     status[owned] = 1
@@ -282,7 +285,10 @@ def _hnte_caliber(ledger: Ledger, year: int, params: Params) -> HnteCaliber:
         # (reason, text) per line: one per code for the unassigned, then ownership, then 不计入
         reasons = np.array([("unassigned", f"{_code_label(k, params)}：{UNASSIGNED_MESSAGE}，暂不计入")
                             for k in cols.code_keys] + [("ownership", "委托研发成果归受托方所有，不计入高企口径"),
-                                                        ("user_excluded", "用户指定“不计入”高企口径")] + [None],
+                                                        ("user_excluded", "用户指定“不计入”高企口径"),
+                                                        ("unassigned", UNASSIGNED_MESSAGE),       # (status 3: per code)
+                                                        ("below_183", "人员全年研发天数未满183天，不属于高企科技人员："
+                                                         "其按工时分配的人员人工不计入高企口径（AI-ALLOC-05）")] + [None],
                            dtype=object)[:-1]
         st = status_all[out_rows]
         which = np.where(st == 3, cols.code[out_rows], len(cols.code_keys) + st - 1)

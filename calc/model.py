@@ -97,6 +97,11 @@ class Project:
         return self.ledger_type == "资本化"
 
 
+#: 高企费用类别 of a generated staff-cost line whose person has fewer than 183 R&D days in the year (AI-ALLOC-05): out
+#: of the HNTE view like “不计入”, with its own reason in the bridge.
+HNTE_BELOW_183 = "不计入（未满183天）"
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     """One ledger line (研发支出 row). Amounts in 分."""

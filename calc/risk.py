@@ -637,7 +637,10 @@ def _rd_ratio_jump(rule, c):
 def _duplicate_voucher(rule, c):
     cols = c.cols
     amount = cols.amount
-    chosen = np.flatnonzero(c.mask() & (amount != 0) & (abs(amount) >= rule.value("min_amount_yuan")))
+    wanted = c.mask() & (amount != 0) & (abs(amount) >= rule.value("min_amount_yuan"))
+    if c.ledger.allocation is not None:      # lines split by hours (工时分配) share their payroll voucher by design
+        wanted &= np.fromiter((ln.basis is None for ln in c.ledger.lines), dtype=bool, count=len(c.ledger.lines))
+    chosen = np.flatnonzero(wanted)
     if len(chosen) < 2:
         return []
     nos, kinds = c.text("voucher_no"), c.text("voucher_kind")

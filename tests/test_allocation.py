@@ -12,7 +12,7 @@ import pytest
 from calc import schema as S
 from calc.allocation import (AllocationPart, PersonMonthLoad, allocate, parse_month, person_month_loads, summary)
 from calc.evaluate import evaluate
-from calc.model import Project, Src
+from calc.model import HNTE_BELOW_183, Project, Src
 from calc.params import load_params
 from calc.values import ValueProblem
 from forms.report import evaluation_json
@@ -133,7 +133,7 @@ def test_rd_days_and_the_183_day_test():
     assert (e2.rd_days, e2.meets_183, e2.total_hours) == (Fraction(363, 2), False, 168 * 12)
     # the HNTE view leaves out generated staff cost of a person below 183 days (AI-ALLOC-05)
     cats = {l.src.row: l.hnte_category for l in r.lines}
-    assert cats == {2: None, 3: "不计入"}
+    assert cats == {2: None, 3: HNTE_BELOW_183}
     below = [f for f in r.findings if f.code == "I_RD_DAYS_BELOW_183"]
     assert len(below) == 1 and "E2" in below[0].message and below[0].sheet == S.SHEET_TIMESHEETS
 
@@ -344,3 +344,17 @@ def test_sample_headline_figures_unchanged(sample):
     rd = ev.hnte.condition("rd_ratio")
     assert rd.status == "fail" or str(rd.status).lower().endswith("fail")
     assert Fraction(3795, 100000) <= rd.value < Fraction(4, 100)       # shown as 3.80%
+
+
+def test_hnte_bridge_names_the_183_day_rule_for_the_sample():
+    """AI-ALLOC-05: the generated pay of a person below 183 R&D days leaves the HNTE view with its own reason,
+    not as a user's “不计入”."""
+    from calc.hnte import hnte_caliber
+    from forms.workbook import load_ledger
+
+    ledger = load_ledger(SAMPLE)
+    cal = hnte_caliber(ledger, 2024, load_params())
+    below = [e for e in cal.excluded if e[1] == "below_183"]
+    assert below and all("183" in e[2] for e in below)
+    assert {ledger.lines[i].hnte_category for i, *_ in below} == {HNTE_BELOW_183}
+    assert not [e for e in cal.excluded if e[1] == "user_excluded" and ledger.lines[e[0]].basis]
