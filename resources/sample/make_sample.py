@@ -641,6 +641,14 @@ def _assign_vouchers(rng: random.Random, lines: list[dict]) -> None:
             ln["voucher_no"] = f"{key[2]}-{counters[ym]:04d}"
 
 
+def _risk_cases(lines: list[dict]) -> None:
+    """A summary the tax bureau's screening questions (RISK-09, production keywords: 客户订单、返修): material of an
+    R&D project partly used to repair a customer's order.  Text only: no figure changes, the rng is not touched."""
+    ln = next(ln for ln in lines if ln["code"] == "R08" and ln["date"].year == 2024 and ln["project_no"] == "RD09"
+              and ln["amount"] > 0 and ln["summary"].startswith("领用"))
+    ln["summary"] += "（部分用于客户订单样机返修）"
+
+
 def build_lines(rng: random.Random, taken: list | None = None) -> list[dict]:
     """The 研发支出 rows.  ``taken`` receives the lines that the 工时分配 sheets generate instead (see
     :func:`build_allocation`), removed after everything else is drawn so every other line stays the same."""
@@ -649,6 +657,7 @@ def build_lines(rng: random.Random, taken: list | None = None) -> list[dict]:
     lines += _reversals(rng, lines)
     _mark_grants(lines)
     _assign_vouchers(rng, lines)
+    _risk_cases(lines)
     kept = []
     for ln in lines:
         (taken if taken is not None and _allocated(ln) else kept).append(ln)
