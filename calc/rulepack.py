@@ -13,9 +13,7 @@ or a rate is expected, is an error: law is exact.  Internally money is ``Fractio
 from __future__ import annotations
 
 import copy
-import os
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -1277,20 +1275,11 @@ def read_pack(path: Path, facts: Mapping, *, origin: str = "shipped") -> RulePac
 
 
 def user_pack_dir() -> Path:
-    """Where an advisor puts custom packs (created on demand by the caller).
-
-    Linux: ``$XDG_CONFIG_HOME/rd-benefit/packs`` else ``~/.config/rd-benefit/packs``;
-    Windows: ``%APPDATA%\\rd-benefit\\packs``; macOS: ``~/Library/Application Support/rd-benefit/packs``.
-    """
-    if sys.platform.startswith("win"):
-        base = os.environ.get("APPDATA")
-        root = Path(base) if base else Path.home() / "AppData" / "Roaming"
-    elif sys.platform == "darwin":
-        root = Path.home() / "Library" / "Application Support"
-    else:
-        xdg = os.environ.get("XDG_CONFIG_HOME")
-        root = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".config"
-    return root / "rd-benefit" / "packs"
+    """Where an advisor puts custom packs (created on demand by the caller): ``packs`` in the per-user
+    configuration folder (:func:`calc.userdirs.config_dir`; Linux ``~/.config/rd-benefit/packs``, Windows
+    ``%APPDATA%\\rd-benefit\\packs``, macOS ``~/Library/Application Support/rd-benefit/packs``)."""
+    from .userdirs import config_dir
+    return config_dir() / "packs"
 
 
 def pack_files(directory: Path) -> list[Path]:

@@ -25,7 +25,6 @@ import datetime as dt
 import json
 import os
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -763,18 +762,10 @@ def _builtin_presets() -> tuple[Preset, ...]:
 
 
 def user_preset_dir() -> Path:
-    """Where saved presets live: Linux ``$XDG_CONFIG_HOME/rd-benefit/erp_presets`` (else
-    ``~/.config/…``), Windows ``%APPDATA%\\rd-benefit\\erp_presets``, macOS
-    ``~/Library/Application Support/rd-benefit/erp_presets`` — next to the rule packs' folder."""
-    if sys.platform.startswith("win"):
-        base = os.environ.get("APPDATA")
-        root = Path(base) if base else Path.home() / "AppData" / "Roaming"
-    elif sys.platform == "darwin":
-        root = Path.home() / "Library" / "Application Support"
-    else:
-        xdg = os.environ.get("XDG_CONFIG_HOME")
-        root = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".config"
-    return root / "rd-benefit" / "erp_presets"
+    """Where saved presets live: ``erp_presets`` in the per-user configuration folder
+    (:func:`calc.userdirs.config_dir`), next to the rule packs' folder."""
+    from calc.userdirs import config_dir
+    return config_dir() / "erp_presets"
 
 
 def load_presets(user_dir: str | os.PathLike | None = None, *, problems: list[str] | None = None) -> list[Preset]:

@@ -41,7 +41,6 @@ import os
 import secrets
 import socket
 import sqlite3
-import sys
 import tempfile
 import threading
 import traceback
@@ -1937,15 +1936,9 @@ def _ledger_rows(ledger: Ledger) -> dict:
 # =========================================================================== recent files
 
 def config_dir() -> Path:
-    """The per-user configuration folder: ``%APPDATA%\\rd-benefit``, ``~/Library/Application Support/rd-benefit``
-    or ``$XDG_CONFIG_HOME/rd-benefit`` (``~/.config/rd-benefit``)."""
-    if sys.platform == "win32":
-        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
-    elif sys.platform == "darwin":
-        base = str(Path.home() / "Library" / "Application Support")
-    else:
-        base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "rd-benefit"
+    """The per-user configuration folder (one definition: :func:`calc.userdirs.config_dir`)."""
+    from calc.userdirs import config_dir as _config_dir
+    return _config_dir()
 
 
 def _recent_path() -> Path:

@@ -11,6 +11,8 @@ import openpyxl
 import pytest
 import yaml
 
+import calc.userdirs as userdirs
+
 from forms import erp_import as E
 from forms.template import write_workbook
 from forms.workbook import load_ledger
@@ -475,7 +477,7 @@ def test_shipped_presets_are_valid():
 
 def test_user_preset_round_trip(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
-    monkeypatch.setattr(E.sys, "platform", "linux")
+    monkeypatch.setattr(userdirs.sys, "platform", "linux")
     src = E.open_source(make_k3_csv(tmp_path / "k3.csv"))
     match = E.guess_preset(src)
     mapping = replace(match.mapping, strip_voucher_zeros=False, project_sources=("column",))

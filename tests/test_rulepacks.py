@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import calc.rulepack as rulepack
+import calc.userdirs as userdirs
 from calc.rulepack import PACKS_DIR, WAN, RulePackError, read_pack, user_pack_dir
 from calc.subsidy import FACTS, estimate, facts_from_values, list_packs, load_packs, run_examples
 
@@ -176,7 +177,7 @@ examples:
 
 def test_new_pack_written_from_the_guide(tmp_path, monkeypatch):
     user = tmp_path / "cfg"
-    monkeypatch.setattr(rulepack.sys, "platform", "linux")
+    monkeypatch.setattr(userdirs.sys, "platform", "linux")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(user))
     folder = user_pack_dir()
     folder.mkdir(parents=True)
@@ -334,14 +335,14 @@ def _user_pack(pid: str, version: int = 1, rate: str = "10%") -> str:
     ("darwin", {}, Path.home() / "Library" / "Application Support" / "rd-benefit" / "packs"),
 ])
 def test_user_pack_dir(monkeypatch, platform, env, expected):
-    monkeypatch.setattr(rulepack.sys, "platform", platform)
+    monkeypatch.setattr(userdirs.sys, "platform", platform)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     assert user_pack_dir() == expected
 
 
 def test_user_packs_load_from_xdg(tmp_path, monkeypatch):
-    monkeypatch.setattr(rulepack.sys, "platform", "linux")
+    monkeypatch.setattr(userdirs.sys, "platform", "linux")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     folder = tmp_path / "rd-benefit" / "packs"
     folder.mkdir(parents=True)
@@ -351,7 +352,7 @@ def test_user_packs_load_from_xdg(tmp_path, monkeypatch):
 
 
 def test_user_packs_load_from_appdata(tmp_path, monkeypatch):
-    monkeypatch.setattr(rulepack.sys, "platform", "win32")
+    monkeypatch.setattr(userdirs.sys, "platform", "win32")
     monkeypatch.setenv("APPDATA", str(tmp_path))
     folder = tmp_path / "rd-benefit" / "packs"
     folder.mkdir(parents=True)
@@ -360,7 +361,7 @@ def test_user_packs_load_from_appdata(tmp_path, monkeypatch):
 
 
 def test_user_pack_with_a_shipped_id_needs_a_higher_version(tmp_path, monkeypatch):
-    monkeypatch.setattr(rulepack.sys, "platform", "linux")
+    monkeypatch.setattr(userdirs.sys, "platform", "linux")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     folder = tmp_path / "rd-benefit" / "packs"
     folder.mkdir(parents=True)
@@ -379,7 +380,7 @@ def test_user_pack_with_a_shipped_id_needs_a_higher_version(tmp_path, monkeypatc
 
 
 def test_bad_user_pack_is_reported_not_fatal_with_errors_list(tmp_path, monkeypatch):
-    monkeypatch.setattr(rulepack.sys, "platform", "linux")
+    monkeypatch.setattr(userdirs.sys, "platform", "linux")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     folder = tmp_path / "rd-benefit" / "packs"
     folder.mkdir(parents=True)
