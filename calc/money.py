@@ -201,6 +201,26 @@ def ratio_str(x: Fraction, places: int = 2) -> str:
     return f"{sign}{q}.{r:0{places}d}" if places else f"{sign}{q}"
 
 
+def percent_text(share: Fraction | None) -> str | None:
+    """A share as the text a user types: ``Fraction(2, 5)`` → ``"40%"``, ``Fraction(1, 8)`` → ``"12.5%"``; a share
+    whose percentage is not a terminating decimal stays exact as ``"1/3"`` (``parse_ratio`` reads both back)."""
+    if share is None:
+        return None
+    pct = Fraction(share) * 100
+    den, twos, fives = pct.denominator, 0, 0
+    while den % 2 == 0:
+        den, twos = den // 2, twos + 1
+    while den % 5 == 0:
+        den, fives = den // 5, fives + 1
+    if den != 1:
+        return f"{share.numerator}/{share.denominator}"
+    places = max(twos, fives)
+    scaled = pct.numerator * 10**places // pct.denominator        # exact: the denominator divides 10**places
+    sign, digits = ("-" if scaled < 0 else ""), str(abs(scaled)).rjust(places + 1, "0")
+    text = digits if not places else f"{digits[:-places]}.{digits[-places:]}"
+    return f"{sign}{text}%"
+
+
 def integer_weights(weights) -> tuple[list[int], int]:
     """Exact weights (int, Fraction, Decimal …) as integers over one common denominator: ``(W, D)`` with
     ``weights[i] == W[i] / D`` — proportions computed on ``W`` are those of ``weights``, without Fractions."""

@@ -36,7 +36,7 @@ import yaml
 
 from calc import schema as S
 from calc.model import ERROR, INFO, WARNING, Finding
-from calc.money import AmountError, fen_display, fen_to_decimal, parse_amount, parse_ratio, to_fraction
+from calc.money import AmountError, fen_display, fen_to_decimal, parse_amount, parse_ratio, percent_text, to_fraction
 from calc.values import ValueProblem, clean_text, is_blank, parse_choice, parse_date
 
 from .xlsx_reader import RawSheet, WorkbookError, column_letter, read_csv, read_workbook
@@ -1678,21 +1678,6 @@ def _one_row(row, excel_row, mapping, rules, known, pattern, col, head_text, mod
 
 # --------------------------------------------------------------------------- output
 
-def _share_text(share) -> str | None:
-    if share is None:
-        return None
-    pct = share * 100
-    den = pct.denominator
-    while den % 2 == 0:
-        den //= 2
-    while den % 5 == 0:
-        den //= 5
-    if den != 1:                      # not a terminating decimal: keep it exact
-        return f"{share.numerator}/{share.denominator}"
-    d = Decimal(pct.numerator) / Decimal(pct.denominator)
-    return f"{d.normalize():f}%"
-
-
 def to_workbook_rows(result: ImportResult, *, statuses: Iterable[str] = ("ok", "review"),
                      overrides: Mapping[int, Mapping[str, object]] | None = None) -> list[dict]:
     """The lines as dicts for ``forms.template.write_workbook(lines=…)`` (LINE_COLUMNS fields, amounts as
@@ -1715,7 +1700,7 @@ def to_workbook_rows(result: ImportResult, *, statuses: Iterable[str] = ("ok", "
             "amount": fen_to_decimal(amount) if isinstance(amount, int) else amount,
             "tax_amount": fen_to_decimal(tax) if isinstance(tax, int) else tax,
             "funding": v.get("funding"),
-            "share": _share_text(v.get("share")) if not isinstance(v.get("share"), str) else v.get("share"),
+            "share": percent_text(v.get("share")) if not isinstance(v.get("share"), str) else v.get("share"),
             "hnte_category": v.get("hnte_category"),
         })
     return rows

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from calc.ingest import build_ledger, gc_paused
 from calc.model import Ledger
+from calc.money import percent_text
 from calc.params import Params
 
 from .xlsx_reader import WorkbookError, read_workbook
@@ -42,22 +43,6 @@ def _amount(fen):
     return None if fen is None else fen_to_decimal(fen)
 
 
-def _share_text(share):
-    if share is None:
-        return None
-    from decimal import Decimal
-    pct = share * 100
-    den = pct.denominator
-    while den % 2 == 0:
-        den //= 2
-    while den % 5 == 0:
-        den //= 5
-    if den == 1:
-        text = format(Decimal(pct.numerator) / Decimal(pct.denominator), "f")
-        return f"{text}%"
-    return f"{share.numerator}/{share.denominator}"
-
-
 def ledger_to_rows(ledger: Ledger) -> dict:
     """The ledger as the dicts :func:`forms.template.write_workbook` takes (field → value)."""
     from calc import schema as S
@@ -84,7 +69,7 @@ def ledger_to_rows(ledger: Ledger) -> dict:
                 for p in ledger.projects.values()]
     lines = [{"date": l.date, "voucher_kind": l.voucher_kind, "voucher_no": l.voucher_no,
               "project_no": l.project_no, "code": l.code, "summary": l.summary, "amount": _amount(l.amount),
-              "tax_amount": _amount(l.tax_amount), "funding": l.funding, "share": _share_text(l.share),
+              "tax_amount": _amount(l.tax_amount), "funding": l.funding, "share": percent_text(l.share),
               "hnte_category": l.hnte_category}
              for l in ledger.lines if l.basis is None]          # generated (工时分配) lines come from their sheets
     adjustments = [{"year": a.year, "kind": a.kind, "project_no": a.project_no, "amount": _amount(a.amount),
@@ -130,7 +115,7 @@ def _fact_text(value):
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Fraction):
-        return _share_text(value)
+        return percent_text(value)
     return value
 
 

@@ -53,7 +53,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 from calc import schema as S
 from calc.ingest import build_ledger, patch_lines
 from calc.model import Ledger
-from calc.money import AmountError, fen_display, parse_amount, parse_ratio
+from calc.money import AmountError, fen_display, parse_amount, parse_ratio, percent_text
 from calc.params import Params
 from calc.values import (ValueProblem, clean_text, parse_choice, parse_date, parse_int, parse_year,
                          parse_yesno)
@@ -155,21 +155,6 @@ def _column(table: str, field: str) -> S.Column:
     return col
 
 
-def _ratio_text(r: Fraction) -> str:
-    pct = r * 100
-    den = pct.denominator
-    while den % 2 == 0:
-        den //= 2
-    while den % 5 == 0:
-        den //= 5
-    if den == 1:
-        text = format(Decimal(pct.numerator) / Decimal(pct.denominator), "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return f"{text}%"
-    return f"{r.numerator}/{r.denominator}"
-
-
 def _parser(col: S.Column) -> Callable[[object], object]:
     """The importer's parser for a column, with the result in stored form (fast paths for common types)."""
     kind = col.kind
@@ -200,7 +185,7 @@ def _parser(col: S.Column) -> Callable[[object], object]:
     if kind == S.RATIO:
         def ratio(value):
             r = parse_ratio(value)
-            return None if r is None else _ratio_text(r)
+            return None if r is None else percent_text(r)
         return ratio
     if col.choices:
         exact = frozenset(col.choices)

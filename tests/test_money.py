@@ -308,3 +308,17 @@ def test_parse_yesno_rejects(bad):
 def test_parse_yesno_empty():
     assert parse_yesno(None) is None
     assert parse_yesno("") is None
+
+
+@pytest.mark.parametrize("share, text", [
+    (Fraction(2, 5), "40%"), (Fraction(1, 8), "12.5%"), (Fraction(1, 3), "1/3"), (Fraction(1), "100%"),
+    (Fraction(0), "0%"), (Fraction(3333, 10000), "33.33%"), (Fraction(1, 2**40), None),
+])
+def test_percent_text_is_exact_and_reads_back(share, text):
+    from calc.money import percent_text
+
+    out = percent_text(share)
+    if text is not None:
+        assert out == text
+    assert parse_ratio(out) == share          # exact, however many places (no Decimal context rounding)
+    assert percent_text(None) is None
