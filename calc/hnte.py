@@ -1494,8 +1494,11 @@ def _certificate(ledger: Ledger, year: int, params: Params, recheck: Condition) 
     issue = prof.hnte_cert_date
     if issue is None:
         return None
-    vy = params.at("hnte_validity_years", issue)
-    n = params.value("hnte_certificate_years", dt.date(issue.year, 12, 31))
+    vy = params.maybe_at("hnte_validity_years", issue)
+    ny = params.maybe_at("hnte_certificate_years", dt.date(issue.year, 12, 31))
+    if vy is None or ny is None:        # a date no dated rule covers: refused at import (E_HNTE_CERT_DATE)
+        return None
+    n = ny.value
     tax_years = tuple(range(issue.year, issue.year + n))
     valid_until = _add_years(issue, int(vy.value)) - dt.timedelta(days=1)
     covers = year in tax_years

@@ -240,8 +240,10 @@ def hnte_years(ledger: Ledger, params: Params) -> set[int]:
     cert = ledger.profile.hnte_cert_date
     if cert is None:
         return set()
-    n = params.value("hnte_certificate_years", _year_end(cert.year))
-    return set(range(cert.year, cert.year + n))
+    entry = params.maybe_at("hnte_certificate_years", _year_end(cert.year))
+    if entry is None:                   # a date no dated rule covers: refused at import (E_HNTE_CERT_DATE)
+        return set()
+    return set(range(cert.year, cert.year + entry.value))
 
 
 def tech_sme_years(ledger: Ledger) -> set[int]:

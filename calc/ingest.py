@@ -335,6 +335,10 @@ def _build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Para
         if name not in sheets:
             out.add(ERROR, "E_SHEET_MISSING", f"缺少工作表“{name}”", name)
     profile = _profile(sheets.get(S.SHEET_PROFILE), out)
+    cert = profile.hnte_cert_date
+    if cert is not None and params.maybe_at("hnte_certificate_years", dt.date(cert.year, 12, 31)) is None:
+        out.add(ERROR, "E_HNTE_CERT_DATE", f"高新技术企业证书发证日期{cert.isoformat()}不在本应用可计算的认定办法期间内"
+                "（国科发火〔2008〕172号起）：请核对日期", S.SHEET_PROFILE, profile.rows.get("hnte_cert_date"), "值", 1)
     years = _years(sheets.get(S.SHEET_YEARS, ()), out) if S.SHEET_YEARS in sheets else ()
     projects = _projects(sheets.get(S.SHEET_PROJECTS, ()), out) if S.SHEET_PROJECTS in sheets else {}
     lines = _lines(sheets.get(S.SHEET_LINES, ()), projects, params, out) if S.SHEET_LINES in sheets else ()

@@ -435,8 +435,12 @@ def tech_sme_evaluation(ledger: Ledger, year: int, params: Params | None = None,
             if cert is None:
                 routes.append(Route(rid, label, False, "未填高新技术企业证书", src))
                 continue
+            years = params.maybe_at("hnte_certificate_years", dt.date(cert.year, 12, 31))
+            if years is None:           # a date no dated rule covers: refused at import (E_HNTE_CERT_DATE)
+                routes.append(Route(rid, label, False, f"高新技术企业证书发证日期{cert.isoformat()}无法核对", src))
+                continue
             ais.add("AI-APP-11")
-            expiry = _anniversary(cert, params.value("hnte_certificate_years", dt.date(cert.year, 12, 31)))
+            expiry = _anniversary(cert, years.value)
             if on is not None:
                 ok = cert <= on < expiry
                 routes.append(Route(rid, label, ok, f"高新技术企业证书发证日期{cert.isoformat()}，有效期至{(expiry - dt.timedelta(days=1)).isoformat()}；"

@@ -807,3 +807,16 @@ def test_regression_far_future_dates(field):
                                                         [field, "9999-12-31"]]))
     assert any(f.code == "E_DATE" and f.sheet == "企业信息" and "超出可处理的范围" in f.message for f in ledger.findings)
     evaluate(ledger, 2024)
+
+
+@pytest.mark.parametrize("issued", ["1954-06-30", "2007-12-31"])
+def test_regression_hnte_certificate_before_any_dated_rule(issued):
+    """A certificate date no dated rule covers (found by the fuzzer: 1954) is an E_HNTE_CERT_DATE error, and the
+    evaluation still runs (no LookupError from hnte_years / the certificate / the 科技型中小企业 route)."""
+    ledger = build_ledger(_minimal_sheets(profile_rows=[["高新技术企业证书编号", "GR195464000001"],
+                                                        ["高新技术企业证书发证日期", issued]]))
+    errors = [f for f in ledger.findings if f.code == "E_HNTE_CERT_DATE"]
+    assert len(errors) == 1 and errors[0].sheet == "企业信息" and errors[0].cell
+    assert hnte_years(ledger, load_params()) == set()
+    ev = evaluate(ledger, 2024)
+    evaluation_json(ev, load_params())
