@@ -199,7 +199,17 @@ class Shooter:
         win.ask = lambda *a, **k: 1
         win.resize(*SIZE)
         win.show()
-        win.open_sample()
+        # the sample's temporary folder under a fixed name: the status bar shows the workspace path
+        import shutil
+        from unittest import mock
+        demo = Path(tempfile.gettempdir()) / "rd-benefit-demo"
+        shutil.rmtree(demo, ignore_errors=True)
+
+        def fixed_mkdtemp(*args, **kwargs):
+            demo.mkdir()
+            return str(demo)
+        with mock.patch("tempfile.mkdtemp", fixed_mkdtemp):
+            win.open_sample()
         self.wait(lambda: win.doc.evaluation is not None, "the sample evaluation")
         self.pump(timeout=0.5)
         win.tabs.setCurrentWidget(win.profile_page)
@@ -235,6 +245,7 @@ class Shooter:
         self.import_diff(win)
         win.doc.detach(discard=True)
         win.close()
+        shutil.rmtree(demo, ignore_errors=True)
 
     # -- issue #9: 工时分配, 风险, 留存备查, 审计记录, 导入前比较, 工作区一览 --------------------------------
     def allocation(self, win) -> None:
