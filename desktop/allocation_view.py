@@ -103,15 +103,16 @@ class AllocationView(QWidget):
         rd = sum(p.amount for p in result.parts if p.rd and p.month.startswith(f"{year:04d}-"))
         non = sum(p.amount for p in result.parts if not p.rd and p.month.startswith(f"{year:04d}-"))
         self.summary.setText(
-            f"{year}年度：{len(persons)} 人；研发天数不足{hours_text(result.rd_days_threshold)}天 {len(below)} 人；"
-            f"超过100%工时（每月 {hours_text(result.limit_hours)} 小时）{len(over)} 人月；"
-            f"按工时分配至研发项目 ¥{fen_display(rd)}，非研发 ¥{fen_display(non)}（不计入研发支出）")
+            _t("{year}年度：{persons} 人；研发天数不足{days}天 {below} 人；超过100%工时（每月 {limit} 小时）{over} 人月；"
+               "按工时分配至研发项目 ¥{rd}，非研发 ¥{non}（不计入研发支出）").format(
+                year=year, persons=len(persons), days=hours_text(result.rd_days_threshold), below=len(below),
+                limit=hours_text(result.limit_hours), over=len(over), rd=fen_display(rd), non=fen_display(non)))
         self.persons.setRowCount(len(persons))
         for r, p in enumerate(persons):
             share = _pct(p.rd_hours / p.total_hours) if p.total_hours else ""
             cells = (p.person_id, p.name, p.staff_type, p.months, hours_text(p.rd_hours), hours_text(p.total_hours),
-                     share, hours_text(_round2(p.rd_days)), "是" if p.meets_183 else "否",
-                     "、".join(m[5:] + "月" for m in p.over_limit_months), fen_display(p.wages),
+                     share, hours_text(_round2(p.rd_days)), _t("是") if p.meets_183 else _t("否"),
+                     _t("、").join(_t("{m}月").format(m=m[5:]) for m in p.over_limit_months), fen_display(p.wages),
                      fen_display(p.insurance), fen_display(p.wages_rd), fen_display(p.insurance_rd))
             for c, text in enumerate(cells):
                 item = _item(text, right=c >= 3 and c not in (8, 9), data=(p.person_id, p.year) if c == 0 else None)
@@ -126,7 +127,7 @@ class AllocationView(QWidget):
         for r, (dest, amounts) in enumerate(totals.items()):
             if dest == S.NON_RD:
                 values = [sum(amounts.values())]
-                cells = [S.NON_RD + "（不计入）", "", "", "", "", "", fen_display(values[0])]
+                cells = [_t(S.NON_RD) + _t("（不计入）"), "", "", "", "", "", fen_display(values[0])]
             else:
                 values = [amounts.get(c, 0) for c in PROJECT_CODES]
                 total = sum(values)
@@ -157,7 +158,7 @@ class AllocationView(QWidget):
         for r, ld in enumerate(loads):
             by = "，".join(f"{d} {hours_text(h)}h" for d, h in ld.by_project)
             cells = (ld.month, hours_text(ld.rd_hours), hours_text(ld.total_hours), hours_text(ld.limit_hours),
-                     _pct(ld.share) if ld.share is not None else "", by, "是" if ld.over_limit else "")
+                     _pct(ld.share) if ld.share is not None else "", by, _t("是") if ld.over_limit else "")
             for c, text in enumerate(cells):
                 item = _item(text, right=c in (1, 2, 3, 4), data=ld.src if c == 0 else None)
                 if ld.over_limit and c in (2, 6):

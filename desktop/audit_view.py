@@ -4,11 +4,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QDate, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QFileDialog, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout)
 
 from forms.audit import ACTION_NAMES, HEADERS, TABLE_NAMES, audit_rows, export_audit_csv, export_audit_xlsx, filter_rows
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("AuditView", text)
 
 
 class AuditModel(QAbstractTableModel):
@@ -40,7 +44,7 @@ class AuditModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
         if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return HEADERS[section]
+            return _t(HEADERS[section])
         return None
 
 
@@ -50,16 +54,16 @@ class AuditView(QDialog):
     def __init__(self, ws, parent=None):
         super().__init__(parent)
         self.ws = ws
-        self.setWindowTitle(f"审计记录 — {ws.path.name}")
+        self.setWindowTitle(_t("审计记录") + f" — {ws.path.name}")
         self.resize(1200, 640)
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.text = QLineEdit()
-        self.text.setPlaceholderText("搜索（说明、字段、数值…）")
+        self.text.setPlaceholderText(_t("搜索（说明、字段、数值…）"))
         self.user = QComboBox()
         self.action = QComboBox()
         self.table = QComboBox()
-        self.use_dates = QCheckBox("日期")
+        self.use_dates = QCheckBox(_t("日期"))
         self.date_from = QDateEdit()
         self.date_to = QDateEdit()
         for d in (self.date_from, self.date_to):
@@ -67,12 +71,12 @@ class AuditView(QDialog):
             d.setDisplayFormat("yyyy-MM-dd")
             d.setDate(QDate.currentDate())
         bar.addWidget(self.text, 2)
-        for label, w in (("用户", self.user), ("操作", self.action), ("表", self.table)):
+        for label, w in ((_t("用户"), self.user), (_t("操作"), self.action), (_t("表"), self.table)):
             bar.addWidget(QLabel(label))
             bar.addWidget(w)
         bar.addWidget(self.use_dates)
         bar.addWidget(self.date_from)
-        bar.addWidget(QLabel("至"))
+        bar.addWidget(QLabel(_t("至")))
         bar.addWidget(self.date_to)
         lay.addLayout(bar)
         self.model = AuditModel(self)
@@ -92,10 +96,10 @@ class AuditView(QDialog):
         bottom = QHBoxLayout()
         self.count = QLabel()
         bottom.addWidget(self.count, 1)
-        self.refresh_button = QPushButton("刷新")
-        self.xlsx_button = QPushButton("导出 Excel…")
-        self.csv_button = QPushButton("导出 CSV…")
-        close = QPushButton("关闭")
+        self.refresh_button = QPushButton(_t("刷新"))
+        self.xlsx_button = QPushButton(_t("导出 Excel…"))
+        self.csv_button = QPushButton(_t("导出 CSV…"))
+        close = QPushButton(_t("关闭"))
         for b in (self.refresh_button, self.xlsx_button, self.csv_button, close):
             bottom.addWidget(b)
         lay.addLayout(bottom)
@@ -121,9 +125,9 @@ class AuditView(QDialog):
             current = box.currentData()
             box.blockSignals(True)
             box.clear()
-            box.addItem("全部", None)
+            box.addItem(_t("全部"), None)
             for v in sorted(values):
-                box.addItem(names.get(v, v), v)
+                box.addItem(_t(names.get(v, v)), v)
             i = box.findData(current)
             box.setCurrentIndex(max(i, 0))
             box.blockSignals(False)
@@ -146,7 +150,7 @@ class AuditView(QDialog):
                                  action=self.action.currentData(), table=self.table.currentData(),
                                  date_from=date_from, date_to=date_to)
         self.model.set_rows(self.shown)
-        self.count.setText(f"显示 {len(self.shown)} / 共 {len(self.all_rows)} 条记录")
+        self.count.setText(_t("显示 {shown} / 共 {total} 条记录").format(shown=len(self.shown), total=len(self.all_rows)))
 
     def export(self, path: str | Path) -> Path:
         """Write the rows shown (filters applied) to ``path`` (.xlsx or .csv)."""
@@ -158,11 +162,11 @@ class AuditView(QDialog):
     def export_dialog(self, kind: str) -> None:
         suggested = str(self.ws.path.with_name(f"{self.ws.path.stem}-审计记录.{kind}"))
         filt = "Excel 工作簿 (*.xlsx)" if kind == "xlsx" else "CSV 文件 (*.csv)"
-        path, _ = QFileDialog.getSaveFileName(self, "导出审计记录", suggested, filt)
+        path, _ = QFileDialog.getSaveFileName(self, _t("导出审计记录"), suggested, filt)
         if path:
             try:
                 self.export(path)
             except OSError as exc:
-                self.count.setText(f"导出失败：{exc}")
+                self.count.setText(_t("导出失败：") + str(exc))
                 return
-            self.count.setText(f"已导出 {len(self.shown)} 条记录到 {path}")
+            self.count.setText(_t("已导出 {n} 条记录到 {path}").format(n=len(self.shown), path=path))

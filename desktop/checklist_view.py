@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
@@ -14,6 +14,12 @@ from forms.workspace import WorkspaceError
 
 COLUMNS = ("项目", "序号", "资料", "依据", "已备齐", "状态", "附件", "备注")
 C_PRESENT, C_STATUS, C_FILES, C_NOTE = 4, 5, 6, 7
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("ChecklistView", text)
+
+
 STATUS_COLOR = {"已备齐": "#E2F0D9", "缺": "#FBE5D6", "已备齐（附件缺失）": "#FFF2CC"}
 
 
@@ -23,11 +29,11 @@ class ChecklistView(QDialog):
     def __init__(self, ws, year: int, parent=None):
         super().__init__(parent)
         self.ws = ws
-        self.setWindowTitle(f"留存备查资料清单 — {ws.path.name}")
+        self.setWindowTitle(_t("留存备查资料清单") + f" — {ws.path.name}")
         self.resize(1180, 660)
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
-        top.addWidget(QLabel("年度"))
+        top.addWidget(QLabel(_t("年度")))
         self.year_box = QSpinBox()
         self.year_box.setRange(2016, 2100)
         self.year_box.setValue(year)
@@ -38,7 +44,7 @@ class ChecklistView(QDialog):
         top.addWidget(self.summary, 1)
         lay.addLayout(top)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([_t(c) for c in COLUMNS])
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QTableWidget.SelectRows)
         self.table.setWordWrap(True)
@@ -48,10 +54,10 @@ class ChecklistView(QDialog):
         h.setSectionResizeMode(C_NOTE, QHeaderView.Stretch)
         lay.addWidget(self.table, 1)
         buttons = QHBoxLayout()
-        self.attach_button = QPushButton("附加文件…")
-        self.remove_button = QPushButton("移除附件")
-        self.open_button = QPushButton("打开附件")
-        close = QPushButton("关闭")
+        self.attach_button = QPushButton(_t("附加文件…"))
+        self.remove_button = QPushButton(_t("移除附件"))
+        self.open_button = QPushButton(_t("打开附件"))
+        close = QPushButton(_t("关闭"))
         for b in (self.attach_button, self.remove_button, self.open_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -80,10 +86,10 @@ class ChecklistView(QDialog):
         self.table.setRowCount(len(self.entries))
         last = None
         for r, e in enumerate(self.entries):
-            who = (f"{e.project_no} {e.project_name}" if e.project_no else "企业（整体）") if e.project_no != last else ""
+            who = (f"{e.project_no} {e.project_name}" if e.project_no else _t("企业（整体）")) if e.project_no != last else ""
             last = e.project_no
-            files = "\n".join(p + ("" if ok else "（文件缺失）") for p, ok in e.files)
-            values = [who, e.item.id, e.item.title, e.item.citation, "", e.status, files, e.mark.note]
+            files = "\n".join(p + ("" if ok else _t("（文件缺失）")) for p, ok in e.files)
+            values = [who, e.item.id, e.item.title, e.item.citation, "", _t(e.status), files, e.mark.note]
             for c, v in enumerate(values):
                 item = QTableWidgetItem(v)
                 flags = Qt.ItemIsEnabled | Qt.ItemIsSelectable
@@ -104,10 +110,12 @@ class ChecklistView(QDialog):
         self.table.resizeRowsToContents()
         missing = cl.missing_files
         self.summary.setText(
-            f"应留存 {len(cl.required)} 项，已备齐 {cl.done} 项，尚缺或未标记 {len(cl.missing)} 项"
-            + (f"；附件缺失 {len(missing)} 个" if missing else "")
-            + f"。保存期限至 {cl.retention_end.isoformat()}（自{cl.year}年度汇算清缴期结束次日起{cl.retention_years}年）。"
-            + "附件按相对于工作区文件所在文件夹的路径保存。")
+            _t("应留存 {required} 项，已备齐 {done} 项，尚缺或未标记 {missing} 项").format(
+                required=len(cl.required), done=cl.done, missing=len(cl.missing))
+            + (_t("；附件缺失 {n} 个").format(n=len(missing)) if missing else "")
+            + _t("。保存期限至 {end}（自{year}年度汇算清缴期结束次日起{years}年）。").format(
+                end=cl.retention_end.isoformat(), year=cl.year, years=cl.retention_years)
+            + _t("附件按相对于工作区文件所在文件夹的路径保存。"))
 
     def _selected(self) -> list[int]:
         return sorted({i.row() for i in self.table.selectedIndexes()})
@@ -118,7 +126,7 @@ class ChecklistView(QDialog):
             self.ws.set_evidence(self.year, e.project_no, e.item.id, **kw)
         except WorkspaceError as exc:
             self.error = str(exc)
-            QMessageBox.warning(self, "留存备查", str(exc))
+            QMessageBox.warning(self, _t("留存备查"), str(exc))
             return False
         owner = self.parent()
         if owner is not None and hasattr(owner, "update_status"):     # the main window's title shows “*” (unsaved)
@@ -148,9 +156,9 @@ class ChecklistView(QDialog):
     def attach_dialog(self) -> None:
         rows = self._selected()
         if len(rows) != 1:
-            QMessageBox.information(self, "附加文件", "请先选中一行资料")
+            QMessageBox.information(self, _t("附加文件"), _t("请先选中一行资料"))
             return
-        paths, _ = QFileDialog.getOpenFileNames(self, "附加留存备查资料", str(self.ws.path.parent))
+        paths, _ = QFileDialog.getOpenFileNames(self, _t("附加留存备查资料"), str(self.ws.path.parent))
         if paths:
             self.attach(rows[0], paths)
 

@@ -1,12 +1,17 @@
 """The re-import preview: what importing a workbook into the open workspace changes (calc.diff), Apply / Cancel."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
                                QTabWidget, QVBoxLayout)
 
 from forms.workspace import InvalidValue, TABLE_SHEETS, WorkspaceError, columns_of, display_value
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("DiffDialog", text)
+
 
 KIND_TEXT = {"added": "新增", "changed": "修改", "removed": "删除"}
 KIND_COLOR = {"added": "#E2F0D9", "changed": "#FFF2CC", "removed": "#FBE5D6"}
@@ -29,8 +34,8 @@ def _show(table: str, field: str, value) -> str:
 
 def summary_text(diff) -> str:
     t = diff.totals()
-    mode = "替换导入（工作区将与工作簿一致）" if diff.mode == "replace" else "合并导入"
-    return f"{mode}：新增 {t['added']}，修改 {t['changed']}，删除 {t['removed']}，未变 {t['unchanged']}"
+    mode = _t("替换导入（工作区将与工作簿一致）") if diff.mode == "replace" else _t("合并导入")
+    return mode + _t("：新增 {added}，修改 {changed}，删除 {removed}，未变 {unchanged}").format(**t)
 
 
 def change_rows(diff, table: str) -> list[tuple[str, str, str]]:
@@ -51,7 +56,7 @@ def change_rows(diff, table: str) -> list[tuple[str, str, str]]:
             row = ch.new if ch.kind == "added" else ch.old
             detail = "；".join(f"{heads.get(f, f)}：{_show(table, f, v)}" for f, v in row.items()
                               if v is not None and f not in ("id", "position"))
-        out.append((KIND_TEXT[ch.kind], ident, detail))
+        out.append((_t(KIND_TEXT[ch.kind]), ident, detail))
     return out
 
 
@@ -66,21 +71,21 @@ class DiffDialog(QDialog):
     def __init__(self, diff, name: str = "", parent=None):
         super().__init__(parent)
         self.diff = diff
-        self.setWindowTitle(f"导入前比较：{name}" if name else "导入前比较")
+        self.setWindowTitle(_t("导入前比较") + (f"：{name}" if name else ""))
         self.resize(980, 620)
         lay = QVBoxLayout(self)
         self.summary = QLabel(summary_text(diff))
         self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
         self.counts = QTableWidget(0, 5)
-        self.counts.setHorizontalHeaderLabels(["表", "新增", "修改", "删除", "未变"])
+        self.counts.setHorizontalHeaderLabels([_t(h) for h in ("表", "新增", "修改", "删除", "未变")])
         self.counts.verticalHeader().setVisible(False)
         self.counts.setEditTriggers(QTableWidget.NoEditTriggers)
         for table, td in diff.tables.items():
             r = self.counts.rowCount()
             self.counts.insertRow(r)
             c = td.counts()
-            for col, v in enumerate([TABLE_SHEETS.get(table, table), c["added"], c["changed"], c["removed"],
+            for col, v in enumerate([_t(TABLE_SHEETS.get(table, table)), c["added"], c["changed"], c["removed"],
                                      c["unchanged"]]):
                 item = QTableWidgetItem(str(v))
                 if col:
@@ -98,7 +103,7 @@ class DiffDialog(QDialog):
                 continue
             rows = change_rows(diff, table)
             view = QTableWidget(min(len(rows), MAX_SHOWN), 3)
-            view.setHorizontalHeaderLabels(["变化", "标识", "明细"])
+            view.setHorizontalHeaderLabels([_t(h) for h in ("变化", "标识", "明细")])
             view.setEditTriggers(QTableWidget.NoEditTriggers)
             view.verticalHeader().setVisible(False)
             kinds = [ch.kind for ch in td.changes]
@@ -113,16 +118,16 @@ class DiffDialog(QDialog):
             view.setColumnWidth(1, 300)
             self.details[table] = view
             c = td.counts()
-            title = f"{TABLE_SHEETS.get(table, table)}（+{c['added']} ~{c['changed']} −{c['removed']}）"
+            title = f"{_t(TABLE_SHEETS.get(table, table))}（+{c['added']} ~{c['changed']} −{c['removed']}）"
             self.tabs.addTab(view, title)
         if not self.details:
-            lay.addWidget(QLabel("工作簿与当前数据一致，导入不会改变数据。"))
+            lay.addWidget(QLabel(_t("工作簿与当前数据一致，导入不会改变数据。")))
         lay.addWidget(self.tabs, 1)
         if any(len(td.changes) > MAX_SHOWN for td in diff.tables.values()):
-            lay.addWidget(QLabel(f"（每张表最多列出 {MAX_SHOWN} 处变化，上方计数为全部）"))
+            lay.addWidget(QLabel(_t("（每张表最多列出 {n} 处变化，上方计数为全部）").format(n=MAX_SHOWN)))
         buttons = QDialogButtonBox()
-        self.apply_button = buttons.addButton("应用导入", QDialogButtonBox.AcceptRole)
-        self.cancel_button = buttons.addButton("取消", QDialogButtonBox.RejectRole)
+        self.apply_button = buttons.addButton(_t("应用导入"), QDialogButtonBox.AcceptRole)
+        self.cancel_button = buttons.addButton(_t("取消"), QDialogButtonBox.RejectRole)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)

@@ -815,10 +815,10 @@ class MainWindow(QMainWindow):
         risks = getattr(ev, "risks", ())
         if not risks:
             return 0
-        group = QTreeWidgetItem([_t("风险"), f"{len(risks)} 项", _t("税务风险提示（模拟税务机关风险扫描，不影响计算结果）")])
+        group = QTreeWidgetItem([_t("风险"), _t("{n} 项").format(n=len(risks)), _t("税务风险提示（模拟税务机关风险扫描，不影响计算结果）")])
         self.findings.addTopLevelItem(group)
         for r in risks:
-            item = QTreeWidgetItem([r.severity, r.where, r.text])
+            item = QTreeWidgetItem([_t(r.severity), r.where, r.text])
             item.setToolTip(2, f"{r.text}\n为何关注：{r.why}\n留存资料：{r.evidence}\n依据：{r.basis}")
             item.setData(0, Qt.UserRole, r.finding)
             if r.severity == "高风险":

@@ -21,7 +21,7 @@ from collections import defaultdict
 from fractions import Fraction
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableView,
                                QTabWidget, QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
@@ -51,6 +51,11 @@ CONFIDENCE = {"solid": ("可靠", "#1E7B34", "正式规则"), "provisional": ("�
 
 class _Probe(QObject):
     ping = Signal()
+
+
+def _t(text: str) -> str:
+    """English through Qt translation (context ResultsView; only the risk table so far)."""
+    return QCoreApplication.translate("ResultsView", text)
 
 
 def _emit_leaks() -> bool:
@@ -402,7 +407,8 @@ class ResultsView(QWidget):
         self.checks_view.setModel(self.checks_model)
         lay.addWidget(self.checks_view, 1)
         self.risks_model = QStandardItemModel(0, 5, self)          # 税务风险提示 (calc/risk.py)
-        self.risks_model.setHorizontalHeaderLabels(["风险级别", "规则", "处数", "首处位置", "风险事项（悬停查看为何关注与留存资料）"])
+        self.risks_model.setHorizontalHeaderLabels([_t(h) for h in ("风险级别", "规则", "处数", "首处位置",
+                                                                    "风险事项（悬停查看为何关注与留存资料）")])
         self.risks_view = _table_view()
         self.risks_view.setModel(self.risks_model)
         lay.addWidget(self.risks_view, 1)
@@ -802,7 +808,7 @@ class ResultsView(QWidget):
         risks = getattr(self.ev, "risks", ())
         self.risks_view.setVisible(bool(risks))
         for r in risks:       # 税务风险提示 (calc/risk.py)
-            self.risks_model.appendRow([_item(r.severity, fg="#B3261E" if r.severity == "高风险" else "#8A6D00"),
+            self.risks_model.appendRow([_item(_t(r.severity), fg="#B3261E" if r.severity == "高风险" else "#8A6D00"),
                                          _item(r.rule_id), _item(len(r.locations), align_right=True), _item(r.where),
                                          _item(r.text, tip=f"{r.text}\n为何关注：{r.why}\n留存资料：{r.evidence}")])
         _fit_columns(self.checks_view, (4,))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QTableView, QVBoxLayout)
@@ -18,17 +18,21 @@ HEADER_TIPS = {4: "A107012 第40行：本年允许加计扣除的研发费用合
 MONEY_COLS = (4, 5, 7)
 
 
+def _t(text: str) -> str:
+    return QCoreApplication.translate("RosterView", text)
+
+
 def _money(v) -> str:
     return "" if v is None else fen_display(v)
 
 
 def row_cells(r: RosterRow) -> list:
     """Display texts of a roster row (file name relative to nothing: its name)."""
-    status = r.error or (f"正在被 {r.locked_by} 编辑" if r.locked_by else "")
-    subsidy = _money(r.subsidy) + ("（最高）" if r.subsidy is not None and r.subsidy_up_to else "")
+    status = r.error or (_t("正在被 {user} 编辑").format(user=r.locked_by) if r.locked_by else "")
+    subsidy = _money(r.subsidy) + (_t("（最高）") if r.subsidy is not None and r.subsidy_up_to else "")
     return [r.path.name, r.name, r.credit_code, "" if r.year is None else str(r.year), _money(r.rd_expense),
-            _money(r.extra_deduction), r.hnte, subsidy,
-            "" if r.findings is None else (f"{r.findings}（错误 {r.errors}）" if r.errors else str(r.findings)),
+            _money(r.extra_deduction), _t(r.hnte) if r.hnte else "", subsidy,
+            "" if r.findings is None else (_t("{n}（错误 {errors}）").format(n=r.findings, errors=r.errors) if r.errors else str(r.findings)),
             r.saved, status]
 
 
@@ -73,9 +77,10 @@ class RosterModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.DisplayRole):
         if orientation == Qt.Horizontal:
             if role == Qt.DisplayRole:
-                return COLUMNS[section]
+                return _t(COLUMNS[section])
             if role == Qt.ToolTipRole:
-                return HEADER_TIPS.get(section)
+                tip = HEADER_TIPS.get(section)
+                return _t(tip) if tip else None
         return None
 
 
@@ -86,22 +91,22 @@ class RosterView(QDialog):
 
     def __init__(self, folder: str | Path | None = None, parent=None, *, recursive: bool = False):
         super().__init__(parent)
-        self.setWindowTitle("工作区一览")
+        self.setWindowTitle(_t("工作区一览"))
         self.resize(1280, 560)
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
-        top.addWidget(QLabel("文件夹"))
+        top.addWidget(QLabel(_t("文件夹")))
         self.folder_edit = QLineEdit(str(folder or ""))
         self.folder_edit.returnPressed.connect(self.refresh)
         top.addWidget(self.folder_edit, 1)
-        self.choose_button = QPushButton("选择…")
+        self.choose_button = QPushButton(_t("选择…"))
         self.choose_button.clicked.connect(self.choose_folder)
         top.addWidget(self.choose_button)
-        self.recursive_box = QCheckBox("包括子文件夹")
+        self.recursive_box = QCheckBox(_t("包括子文件夹"))
         self.recursive_box.setChecked(recursive)
         self.recursive_box.toggled.connect(lambda _on: self.refresh())
         top.addWidget(self.recursive_box)
-        self.refresh_button = QPushButton("刷新")
+        self.refresh_button = QPushButton(_t("刷新"))
         self.refresh_button.clicked.connect(self.refresh)
         top.addWidget(self.refresh_button)
         lay.addLayout(top)
@@ -124,9 +129,9 @@ class RosterView(QDialog):
         bottom = QHBoxLayout()
         self.count = QLabel()
         bottom.addWidget(self.count, 1)
-        self.open_button = QPushButton("打开")
+        self.open_button = QPushButton(_t("打开"))
         self.open_button.clicked.connect(self.open_selected)
-        close = QPushButton("关闭")
+        close = QPushButton(_t("关闭"))
         close.clicked.connect(self.reject)
         bottom.addWidget(self.open_button)
         bottom.addWidget(close)
@@ -135,7 +140,7 @@ class RosterView(QDialog):
             self.refresh()
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "选择存放工作区的文件夹", self.folder_edit.text())
+        folder = QFileDialog.getExistingDirectory(self, _t("选择存放工作区的文件夹"), self.folder_edit.text())
         if folder:
             self.folder_edit.setText(folder)
             self.refresh()
@@ -145,9 +150,9 @@ class RosterView(QDialog):
         folder = self.folder_edit.text().strip()
         if not folder or not Path(folder).is_dir():
             self.model.set_rows([])
-            self.count.setText("请选择存放工作区（.rdw）的文件夹")
+            self.count.setText(_t("请选择存放工作区（.rdw）的文件夹"))
             return
-        self.count.setText("正在读取…")
+        self.count.setText(_t("正在读取…"))
         self.setCursor(Qt.WaitCursor)
         try:
             rows = scan_folder(folder, recursive=self.recursive_box.isChecked())
@@ -155,8 +160,8 @@ class RosterView(QDialog):
             self.unsetCursor()
         self.model.set_rows(rows)
         bad = sum(1 for r in rows if r.error)
-        self.count.setText(f"共 {len(rows)} 个工作区" + (f"，{bad} 个无法读取" if bad else "")
-                           + "。双击打开；金额单位：元")
+        self.count.setText(_t("共 {n} 个工作区").format(n=len(rows)) + (_t("，{n} 个无法读取").format(n=bad) if bad else "")
+                           + _t("。双击打开；金额单位：元"))
 
     def _path_at(self, proxy_index) -> Path | None:
         if not proxy_index.isValid():

@@ -22,7 +22,7 @@ import traceback
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QObject, QRect, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRect, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from desktop.results_view import emit
@@ -149,7 +149,7 @@ class StatementView(QWidget):
         for b in (self.save_button, self.print_button, self.export_button):
             bar.addWidget(b)
         from PySide6.QtWidgets import QCheckBox
-        self.checklist_box = QCheckBox("附加留存备查资料清单")   # off by default; needs checklist_source
+        self.checklist_box = QCheckBox(QCoreApplication.translate("StatementView", "附加留存备查资料清单"))   # off by default; needs checklist_source
         self.checklist_box.toggled.connect(lambda _on: self.ev is not None and self.show_evaluation(self.ev))
         self.checklist_source = None          # ev → calc.evidence.Checklist (set by the main window)
         bar.addWidget(self.checklist_box)

@@ -4,8 +4,11 @@
     .venv/bin/python scripts/make_manual_screenshots.py --tables-only # only the tables of docs/manual/README.md
 
 Screenshots (docs/manual/images/*.png) come from the application's own windows, started offscreen on the
-bundled sample enterprise: the main window (企业信息, 研发支出, 测算结果 and its tabs, 报告), the quick
-estimate dialog and the ERP import wizard on a generated 用友 U8 voucher export.  The workbook-template
+bundled sample enterprise: the main window (企业信息, 研发支出, 人员工时, 工时分配, the 风险 findings, 测算结果
+and its tabs, 报告), the 留存备查 checklist, the audit trail, the re-import comparison (on a copy of the sample
+workbook with a few edits), the 工作区一览 roster (on three workspaces made from the sample), the quick estimate
+dialog and the ERP import wizard on a generated 用友 U8 voucher export.  The clock and the user name of the
+workspace audit trail are fixed, so the pictures do not change from run to run.  The workbook-template
 section of the manual (between the GENERATED markers) is written from calc.schema and the 费用代码 table,
 so the manual cannot drift from what the importer accepts; tests/test_packaging.py checks it is current.
 Settings and presets go to a temporary folder, never to the user's configuration.
@@ -49,7 +52,8 @@ def template_tables_markdown() -> str:
                 notes.append("可选：" + "、".join(c.choices))
             if c.help:
                 notes.append(c.help)
-            out.append(f"| {_cell(c.header)} | {KIND_LABELS.get(c.kind, c.kind)} | {'是' if c.required else ''} | "
+            kind = "小时数" if c.header in hours else KIND_LABELS.get(c.kind, c.kind)
+            out.append(f"| {_cell(c.header)} | {kind} | {'是' if c.required else ''} | "
                        f"{_cell('；'.join(notes))} |")
         return out
 
@@ -60,11 +64,18 @@ def template_tables_markdown() -> str:
         S.SHEET_LINES: "研发支出辅助账明细：每张凭证的每个研发费用分录一行。",
         S.SHEET_ADJUSTMENTS: "特殊收入、当年销售研发产品对应材料、以前年度形成无形资产的本年摊销等调整。",
         S.SHEET_FACTS: "可选：地区后补助规则包所需的信息（规模以上企业、统计口径研发经费等）。",
+        "人员工时": "工时分配（见第 5.7 节）的工时：每人每月在每个研发项目（及非研发工作）上的实际工时，一行一个人员、月份和项目。"
+                    "“工时”以小时为单位（不是金额），可有两位小数。",
+        "人员薪酬": "工时分配的薪酬：每人每月的工资薪金和单位负担的五险一金。软件按该人员当月的工时比例分配到各项目，"
+                    "生成研发支出行；填写了本表的人员，不要再在“研发支出”中手工录入同一部分工资。",
+        "设备折旧": "工时分配的折旧：研发与生产共用的仪器、设备每月的税法折旧额，按“设备工时”分配到各项目。",
+        "设备工时": "工时分配的设备工时：每台设备每月在各研发项目（及非研发使用）上的使用工时（小时）。",
     }
+    hours = {"工时"}          # read with the amount parser (two decimals), but they are hours
     lines = [BEGIN, "", "> 本节由 `scripts/make_manual_screenshots.py` 按程序的导入规则（`calc/schema.py`）生成，请勿手工修改。", ""]
     sheets = [(S.SHEET_PROFILE, S.PROFILE_FIELDS)] + list(S.TABLE_COLUMNS.items())
     for n, (sheet, cols) in enumerate(sheets, 1):
-        optional = "（可选）" if sheet == S.SHEET_FACTS else ""
+        optional = "（可选）" if sheet == S.SHEET_FACTS or sheet in ("人员工时", "人员薪酬", "设备折旧", "设备工时") else ""
         lines += [f"#### {n}. 工作表“{sheet}”{optional}", "", intro.get(sheet, ""), ""]
         lines += columns_table(cols, "字段" if sheet == S.SHEET_PROFILE else "列名")
         lines.append("")
@@ -188,7 +199,17 @@ class Shooter:
         win.ask = lambda *a, **k: 1
         win.resize(*SIZE)
         win.show()
-        win.open_sample()
+        # the sample's temporary folder under a fixed name: the status bar shows the workspace path
+        import shutil
+        from unittest import mock
+        demo = Path(tempfile.gettempdir()) / "rd-benefit-demo"
+        shutil.rmtree(demo, ignore_errors=True)
+
+        def fixed_mkdtemp(*args, **kwargs):
+            demo.mkdir()
+            return str(demo)
+        with mock.patch("tempfile.mkdtemp", fixed_mkdtemp):
+            win.open_sample()
         self.wait(lambda: win.doc.evaluation is not None, "the sample evaluation")
         self.pump(timeout=0.5)
         win.tabs.setCurrentWidget(win.profile_page)
@@ -198,6 +219,8 @@ class Shooter:
         page = win.pages["lines"]
         win.tabs.setCurrentWidget(page)
         self.shot(win, "main_ledger")
+        self.allocation(win)
+        self.risk_findings(win)
         # the results and the statement with the findings panel closed, to show more of them
         win.findings_dock.hide()
         win.resize(SIZE[0], SIZE[1] + 60)
@@ -217,8 +240,177 @@ class Shooter:
         win.save_statement()                   # 报告 tab: the statement is written and previewed
         self.wait(lambda: not win.statement.busy and win.statement.page_count > 0, "the statement preview")
         self.shot(win, "statement")
+        self.checklist(win)
+        self.audit(win)
+        self.import_diff(win)
         win.doc.detach(discard=True)
         win.close()
+        shutil.rmtree(demo, ignore_errors=True)
+
+    # -- issue #9: 工时分配, 风险, 留存备查, 审计记录, 导入前比较, 工作区一览 --------------------------------
+    def allocation(self, win) -> None:
+        """The 人员工时 sheet and the 工时分配 tab with 马建军 (E0031, December over 210 hours) selected."""
+        from PySide6.QtWidgets import QAbstractItemView
+        win.tabs.setCurrentWidget(win.pages["timesheets"])
+        self.shot(win, "main_timesheets")
+        view = win.allocation_view
+        win.findings_dock.hide()                    # room for the three tables
+        win.tabs.setCurrentWidget(view)
+        self.pump(timeout=0.3)
+        for r in range(view.persons.rowCount()):
+            if view.persons.item(r, 0).text() == "E0031":
+                view.persons.selectRow(r)
+                break
+        self.pump(timeout=0.2)
+        last = view.months.rowCount() - 1
+        if last < 0 or view.months.item(last, 6).text() != "是":
+            raise SystemExit("make_manual_screenshots: E0031's December is not over the limit any more")
+        view.months.selectRow(last)
+        view.months.scrollToItem(view.months.item(last, 0), QAbstractItemView.ScrollHint.PositionAtBottom)
+        self.shot(win, "allocation")
+        win.findings_dock.show()
+
+    def risk_findings(self, win) -> None:
+        """The 风险 group of the findings panel, its first (高风险) item activated: the window jumps to the row."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QAbstractItemView
+        group = win.risk_group
+        if group is None or group.childCount() == 0:
+            raise SystemExit("make_manual_screenshots: the sample has no risk findings")
+        win.resizeDocks([win.findings_dock], [300], Qt.Orientation.Vertical)
+        win.findings.setColumnWidth(0, 120)
+        win.findings.setColumnWidth(1, 150)
+        item = group.child(0)
+        win.findings.setCurrentItem(item)
+        win._finding_activated(item, 0)
+        self.pump(timeout=0.3)
+        win.findings.scrollToItem(group, QAbstractItemView.ScrollHint.PositionAtTop)
+        self.pump(timeout=0.2)
+        self.shot(win, "risk_findings")
+
+    def checklist(self, win) -> None:
+        """留存备查资料清单 of 2024 with a few documents marked, one with attachments (one of them missing)."""
+        view = win.show_checklist()
+        view.resize(1280, 700)
+        folder = win.doc.ws.path.parent / "留存备查"
+        folder.mkdir(exist_ok=True)
+        ids = [(e.project_no, e.item.id) for e in view.entries]
+        for key in (("", "E06"), ("RD04", "E01"), ("RD04", "E02")):
+            if key in ids:
+                view.set_present(ids.index(key), True)
+        (folder / "RD04研发工时记录.pdf").write_bytes(b"%PDF-1.4")
+        if ("RD04", "E04") in ids:
+            r = ids.index(("RD04", "E04"))
+            view.attach(r, [str(folder / "RD04研发工时记录.pdf"), str(folder / "RD04工时分配计算表.xlsx")])
+            view.table.item(r, 7).setText("工时表由人事部每月提供")
+        self.pump(timeout=0.3)
+        self.shot(view, "checklist")
+        view.close()
+
+    def audit(self, win) -> None:
+        """The audit trail after a cell edit and the checklist marks (clock and user fixed by main())."""
+        page = win.pages["projects"]
+        row = page.model.row_of_id(page.model.ids[3])
+        page.model.setData(page.model.index(row, page.model.column_of("results")), "发明专利授权1项、实用新型专利3项")
+        view = win.show_audit()
+        view.resize(1280, 560)
+        self.pump(timeout=0.3)
+        self.shot(view, "audit")
+        view.close()
+
+    def import_diff(self, win) -> None:
+        """导入前比较: the sample workbook edited in Excel (an amount corrected, a voucher added, one deleted, a
+        timesheet row changed) compared with the open workspace before importing."""
+        import datetime as dt
+
+        import main
+        import openpyxl
+
+        from desktop.diff_dialog import DiffDialog
+        from forms.workbook import load_ledger
+
+        path = Path(win.doc.ws.path.parent) / "示例企业（修订）.xlsx"
+        wb = openpyxl.load_workbook(main.SAMPLE)
+        lines = wb["研发支出"]
+        head = {c.value: c.column for c in lines[1]}
+        amount, code = head["会计金额"], head["费用代码"]
+        by_code = {}
+        for r in range(lines.max_row, 1, -1):                             # the last R08 and R09 lines (2024)
+            by_code.setdefault(lines.cell(r, code).value, r)
+        lines.cell(by_code["R08"], amount).value = "971.05"                # a corrected amount (digits swapped)
+        lines.delete_rows(by_code["R09"])                                  # a line booked twice, removed
+        row = [None] * len(head)
+        for name, value in (("日期", dt.datetime(2024, 12, 27)), ("凭证种类", "记"), ("凭证号", "记-1288"),
+                            ("项目编号", "RD12"), ("费用代码", "R30"), ("摘要", "RD12项目验收评审专家费"),
+                            ("会计金额", 6000)):
+            row[head[name] - 1] = value
+        lines.append(row)                                                 # a voucher added
+        hours = wb["人员工时"]
+        hours.cell(hours.max_row, 5).value = 160                           # a timesheet corrected
+        wb.save(path)
+        diff = win.doc.ws.import_diff(load_ledger(path), mode="replace")
+        if diff.empty:
+            raise SystemExit("make_manual_screenshots: the edited workbook shows no difference")
+        dlg = DiffDialog(diff, path.name, win)
+        dlg.resize(1180, 560)
+        dlg.tabs.setCurrentWidget(dlg.details["lines"])
+        dlg.show()
+        self.pump(timeout=0.3)
+        self.shot(dlg, "import_diff")
+        dlg.reject()
+
+    def roster(self, tmp: Path) -> None:
+        """工作区一览 of a folder of three enterprises made from the sample (names, codes and amounts changed)."""
+        import decimal
+
+        import main
+        import openpyxl
+
+        from calc.identifiers import credit_code_check_char
+        from desktop.roster_view import RosterView
+        from forms.roster import clear_cache
+        from forms.workbook import load_ledger
+        from forms.workspace import Workspace
+
+        import shutil
+        folder = Path(tempfile.gettempdir()) / "rd-manual" / "客户工作区"     # a fixed name: it is in the picture
+        shutil.rmtree(folder.parent, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for file, name, code17, factor in (("精工传感.rdw", "宁夏银川精工传感科技有限公司", None, None),
+                                           ("恒远新材料.rdw", "石嘴山市恒远新材料有限公司", "91640200MA76Q2K3X", "0.55"),
+                                           ("塞上农机.rdw", "吴忠市塞上智能农机装备有限公司", "91640300MA77B8H1R", "1.35")):
+            source = main.SAMPLE
+            if code17:
+                wb = openpyxl.load_workbook(main.SAMPLE)
+                prof = wb["企业信息"]
+                for r in range(2, prof.max_row + 1):
+                    field = prof.cell(r, 1).value
+                    if field == "企业名称":
+                        prof.cell(r, 2).value = name
+                    elif field == "统一社会信用代码":
+                        prof.cell(r, 2).value = code17 + credit_code_check_char(code17)
+                sheet = wb["研发支出"]
+                col = {c.value: c.column for c in sheet[1]}["会计金额"]
+                for r in range(2, sheet.max_row + 1):
+                    v = sheet.cell(r, col).value
+                    if v is not None:
+                        sheet.cell(r, col).value = str((decimal.Decimal(str(v)) * decimal.Decimal(factor))
+                                                       .quantize(decimal.Decimal("0.01")))
+                source = tmp / f"{name}.xlsx"
+                wb.save(source)
+            Workspace.create(folder / file, load_ledger(source), user="杨志刚").close()
+        clear_cache()
+        view = RosterView(folder)
+        view.resize(1360, 260)
+        view.show()
+        for c in (1, 6):
+            view.view.resizeColumnToContents(c)
+        self.pump(timeout=0.3)
+        if view.model.rowCount() != 3 or any(r.error for r in view.model.rows):
+            raise SystemExit("make_manual_screenshots: the roster did not read the three workspaces")
+        self.shot(view, "roster")
+        view.close()
+        shutil.rmtree(folder.parent, ignore_errors=True)
 
     # -- the quick estimate -------------------------------------------------------------------------
     def quick_estimate(self) -> None:
@@ -278,6 +470,18 @@ class Shooter:
         ws.close(discard=True)
 
 
+def fixed_clock() -> None:
+    """The audit trail's clock and user fixed (a deterministic manual): 2025-03-10 09:00:00 +08:00, one minute per
+    stamp, user 马晓燕 — only in this process, by replacing forms.workspace's clock function."""
+    import itertools
+
+    import forms.workspace as W
+    tick = itertools.count()
+    start = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    W._now = lambda: (start + dt.timedelta(minutes=next(tick))).isoformat(timespec="seconds")
+    os.environ["LOGNAME"] = os.environ["USER"] = os.environ["USERNAME"] = "马晓燕"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tables-only", action="store_true", help="only regenerate the workbook tables of the manual")
@@ -290,8 +494,10 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="rd-manual-") as tmp:
         tmp = Path(tmp)
         os.environ["XDG_CONFIG_HOME"] = os.environ["APPDATA"] = str(tmp / "config")   # never the user's settings
+        fixed_clock()
         shooter = Shooter(Path(args.out))
         shooter.main_window()
+        shooter.roster(tmp)
         shooter.quick_estimate()
         shooter.import_wizard(tmp)
     print(f"{len(shooter.written)} screenshots")

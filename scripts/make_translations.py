@@ -1,7 +1,9 @@
 """Write the Qt translation source resources/i18n/rd_benefit_en.ts and compile it to .qm with lrelease.
 
 Chinese is the source language of the interface; English is a translation. Contexts: MainWindow (the
-window shell) and schema (the workbook's sheet and column names shown as table headers).
+window shell), schema (the workbook's sheet and column names shown as table headers) and one per view module
+of the issue-#9 features (AllocationView, AuditView, ChecklistView, DiffDialog, RosterView, ResultsView,
+StatementView), each the context of that module's ``_t()``.
     .venv/bin/python scripts/make_translations.py
 """
 from __future__ import annotations
@@ -39,7 +41,110 @@ MAIN_WINDOW = {
     "错误": "Error", "警告": "Warning",
     "企业信息": "Enterprise", "年度数据": "Yearly data", "研发项目": "Projects", "研发支出": "Ledger",
     "调整事项": "Adjustments", "补助测算信息": "Subsidy facts",
+    # issue #9: time allocation, risk screening, evidence checklist, audit trail, roster
+    "人员工时": "Timesheets", "人员薪酬": "Payroll", "设备折旧": "Equipment depreciation", "设备工时": "Equipment hours",
+    "工时分配": "Time allocation", "工作区一览…": "Workspace roster…", "留存备查资料清单…": "Evidence checklist…",
+    "审计记录…": "Audit trail…", "设置…": "Settings…", "风险": "Risk", "{n} 项": "{n} items",
+    "税务风险提示（模拟税务机关风险扫描，不影响计算结果）":
+    "Tax risk flags (a simulated tax-bureau risk scan; the figures are not affected)",
+    "正在导入工作簿…": "Importing the workbook…", "导入已取消": "Import cancelled",
+    "提示": "Info", "关注": "Attention", "高风险": "High risk",
 }
+
+SHEETS = {k: MAIN_WINDOW[k] for k in ("企业信息", "年度数据", "研发项目", "研发支出", "调整事项", "补助测算信息",
+                                      "人员工时", "人员薪酬", "设备折旧", "设备工时")}
+RISK_LEVELS = {"提示": "Info", "关注": "Attention", "高风险": "High risk"}
+COMMON = {"关闭": "Close", "刷新": "Refresh", "取消": "Cancel", "全部": "All", "是": "Yes", "否": "No"}
+
+ALLOCATION_VIEW = {
+    **COMMON,
+    "人员编号": "Person no.", "姓名": "Name", "人员类型": "Staff type", "月数": "Months", "研发工时": "R&D hours",
+    "总工时": "Total hours", "研发工时占比": "R&D share", "研发天数": "R&D days", "≥183天": "≥183 days",
+    "超工时月份": "Over-limit months", "工资薪金": "Wages", "五险一金": "Social insurance",
+    "分配至研发（工资）": "To R&D (wages)", "分配至研发（五险一金）": "To R&D (social insurance)",
+    "月份": "Month", "上限": "Limit", "研发占比": "R&D share", "各项目工时": "Hours by project",
+    "超过100%工时": "Over 100%", "项目": "Project", "工资薪金 R04": "Wages R04", "五险一金 R05": "Social ins. R05",
+    "外聘劳务 R06": "External staff R06", "仪器折旧 R17": "Instruments R17", "设备折旧 R18": "Equipment R18",
+    "合计": "Total", "研发合计": "R&D total", "、": ", ", "{m}月": "{m}", "非研发": "Non-R&D", "（不计入）": " (not counted)",
+    "未导入人员工时、人员薪酬或设备折旧：在对应表中填写后，按工时分配的研发支出和研发天数显示在这里。":
+    "No timesheets, payroll or equipment depreciation yet: fill in those sheets and the R&D expense allocated by "
+    "hours and the R&D days appear here.",
+    "人员登记（研发天数 = 研发工时 ÷ 8；高企科技人员须 ≥ 183天）":
+    "Staff register (R&D days = R&D hours ÷ 8; HNTE R&D staff need ≥ 183 days)",
+    "所选人员各月工时": "Monthly hours of the selected person", "各项目按工时分配的金额": "Amounts allocated to projects by hours",
+    "{year}年度：{persons} 人；研发天数不足{days}天 {below} 人；超过100%工时（每月 {limit} 小时）{over} 人月；"
+    "按工时分配至研发项目 ¥{rd}，非研发 ¥{non}（不计入研发支出）":
+    "{year}: {persons} people; {below} below {days} R&D days; {over} person-months over 100% ({limit} hours a month); "
+    "allocated to R&D projects ¥{rd}, non-R&D ¥{non} (not booked as R&D expense)",
+}
+
+AUDIT_VIEW = {
+    **COMMON,
+    "审计记录": "Audit trail", "搜索（说明、字段、数值…）": "Search (note, field, value…)", "日期": "Dates",
+    "用户": "User", "操作": "Action", "表": "Table", "至": "to", "导出 Excel…": "Export Excel…",
+    "导出 CSV…": "Export CSV…", "显示 {shown} / 共 {total} 条记录": "Showing {shown} of {total} entries",
+    "导出审计记录": "Export the audit trail", "导出失败：": "Export failed: ",
+    "已导出 {n} 条记录到 {path}": "Exported {n} entries to {path}",
+    # forms.audit.HEADERS, ACTION_NAMES and TABLE_NAMES
+    "时间": "Time", "行号": "Row", "字段": "Field", "原值": "Old value", "新值": "New value", "批次": "Batch",
+    "说明": "Note", "修改": "Edit", "新增行": "Add row", "删除行": "Delete row", "导入": "Import", "新建": "Create",
+    "恢复": "Recover", "导出": "Export", **SHEETS, "留存备查": "Evidence",
+}
+
+CHECKLIST_VIEW = {
+    **COMMON,
+    "留存备查资料清单": "Evidence checklist", "年度": "Year", "项目": "Project", "序号": "No.", "资料": "Document",
+    "依据": "Basis", "已备齐": "On file", "状态": "Status", "附件": "Attachments", "备注": "Note",
+    "附加文件…": "Attach files…", "移除附件": "Remove attachments", "打开附件": "Open attachments",
+    "企业（整体）": "Enterprise (whole)", "（文件缺失）": " (file missing)",
+    "已备齐（附件缺失）": "On file (attachment missing)", "缺": "Missing", "未取得": "Not obtained",
+    "未标记": "Not marked", "如有": "If any",
+    "应留存 {required} 项，已备齐 {done} 项，尚缺或未标记 {missing} 项":
+    "{required} documents to keep, {done} on file, {missing} missing or not marked",
+    "；附件缺失 {n} 个": "; {n} attachments missing",
+    "。保存期限至 {end}（自{year}年度汇算清缴期结束次日起{years}年）。":
+    ". Keep until {end} ({years} years from the day after the {year} annual settlement period). ",
+    "附件按相对于工作区文件所在文件夹的路径保存。": "Attachments are stored relative to the workspace file's folder.",
+    "留存备查": "Evidence", "附加文件": "Attach files", "请先选中一行资料": "Select one document row first",
+    "附加留存备查资料": "Attach evidence documents",
+}
+
+DIFF_DIALOG = {
+    **COMMON, **SHEETS,
+    "导入前比较": "Before importing", "替换导入（工作区将与工作簿一致）": "Replace (the workspace will match the workbook)",
+    "合并导入": "Merge", "：新增 {added}，修改 {changed}，删除 {removed}，未变 {unchanged}":
+    ": {added} added, {changed} changed, {removed} removed, {unchanged} unchanged",
+    "表": "Table", "新增": "Added", "修改": "Changed", "删除": "Removed", "未变": "Unchanged",
+    "变化": "Change", "标识": "Key", "明细": "Details",
+    "工作簿与当前数据一致，导入不会改变数据。": "The workbook matches the current data: importing changes nothing.",
+    "（每张表最多列出 {n} 处变化，上方计数为全部）": "(at most {n} changes listed per table; the counts above cover all)",
+    "应用导入": "Apply import",
+}
+
+ROSTER_VIEW = {
+    **COMMON,
+    "工作区一览": "Workspace roster", "文件夹": "Folder", "选择…": "Choose…", "包括子文件夹": "Include subfolders",
+    "打开": "Open", "文件": "File", "企业名称": "Enterprise", "统一社会信用代码": "Credit code", "年度": "Year",
+    "研发费用(第40行)": "R&D expense (line 40)", "加计扣除额(第51行)": "Super-deduction (line 51)",
+    "高企认定": "HNTE", "后补助(最高项)": "Post-subsidy (largest)", "问题数": "Findings", "最后保存": "Last saved",
+    "状态": "Status", "A107012 第40行：本年允许加计扣除的研发费用合计": "A107012 line 40: eligible R&D expense of the year",
+    "A107012 第51行：本年研发费用加计扣除额": "A107012 line 51: the super-deduction of the year",
+    "高新技术企业：证书有效或认定条件测算结论": "High-tech enterprise: valid certificate or the assessment",
+    "可测算的后补助中金额最高的一项": "The largest estimated post-subsidy", "错误与警告的条数": "Errors and warnings",
+    "已认定（证书有效）": "Certified (valid)", "不符合认定条件": "Not eligible", "很可能符合认定条件": "Likely eligible",
+    "尚不确定": "Uncertain", "正在被 {user} 编辑": "Being edited by {user}", "（最高）": " (up to)",
+    "{n}（错误 {errors}）": "{n} ({errors} errors)", "选择存放工作区的文件夹": "Choose the folder of the workspaces",
+    "请选择存放工作区（.rdw）的文件夹": "Choose the folder that holds the workspaces (.rdw)",
+    "正在读取…": "Reading…", "共 {n} 个工作区": "{n} workspaces", "，{n} 个无法读取": ", {n} unreadable",
+    "。双击打开；金额单位：元": ". Double-click to open; amounts in yuan",
+}
+
+RESULTS_VIEW = {
+    **RISK_LEVELS, "风险级别": "Risk level", "规则": "Rule", "处数": "Places", "首处位置": "First place",
+    "风险事项（悬停查看为何关注与留存资料）": "Risk (hover for why it matters and what to keep on file)",
+}
+
+STATEMENT_VIEW = {"附加留存备查资料清单": "Append the evidence checklist"}
 
 
 def schema_names() -> dict:
@@ -61,6 +166,10 @@ def schema_names() -> dict:
         "凭证种类": "Voucher type", "凭证号": "Voucher no.", "费用代码": "Code", "摘要": "Summary", "会计金额": "Amount",
         "税法金额": "Tax amount", "资金来源": "Funding", "研发工时占比": "R&D share", "高企费用类别": "HNTE category",
         "类型": "Type", "金额": "Amount", "说明": "Note", "项目": "Item", "值": "Value",
+        # the time-allocation sheets (人员工时, 人员薪酬, 设备折旧, 设备工时)
+        "人员编号": "Person no.", "姓名": "Name", "月份": "Month", "工时": "Hours", "人员类型": "Staff type",
+        "工资薪金": "Wages", "五险一金": "Social insurance", "设备编号": "Equipment no.", "设备名称": "Equipment name",
+        "类别": "Category", "折旧额": "Depreciation",
     }
     out = {}
     for cols in S.TABLE_COLUMNS.values():
@@ -70,9 +179,33 @@ def schema_names() -> dict:
     return out
 
 
+def contexts() -> dict[str, dict]:
+    """Translation context → {Chinese source: English}; every header the views show from their tuples is covered."""
+    return {"MainWindow": MAIN_WINDOW, "schema": schema_names(), "AllocationView": ALLOCATION_VIEW,
+            "AuditView": AUDIT_VIEW, "ChecklistView": CHECKLIST_VIEW, "DiffDialog": DIFF_DIALOG,
+            "RosterView": ROSTER_VIEW, "ResultsView": RESULTS_VIEW, "StatementView": STATEMENT_VIEW}
+
+
+def untranslated() -> dict[str, list[str]]:
+    """Header and label tuples of the issue-#9 views without an English entry (empty when complete)."""
+    from calc.hnte import ASSESSMENT_NAMES
+    from desktop import allocation_view, checklist_view, diff_dialog, roster_view
+    from forms.audit import ACTION_NAMES, HEADERS, TABLE_NAMES
+    need = {
+        "AllocationView": [*allocation_view.PERSON_HEADERS, *allocation_view.MONTH_HEADERS,
+                           *allocation_view.PROJECT_HEADERS],
+        "AuditView": [*HEADERS, *ACTION_NAMES.values(), *TABLE_NAMES.values()],
+        "ChecklistView": [*checklist_view.COLUMNS, "已备齐", "已备齐（附件缺失）", "缺", "未取得", "未标记", "如有"],
+        "DiffDialog": [*diff_dialog.KIND_TEXT.values()],
+        "RosterView": [*roster_view.COLUMNS, *roster_view.HEADER_TIPS.values(), *ASSESSMENT_NAMES.values()],
+    }
+    table = contexts()
+    return {ctx: missing for ctx, texts in need.items() if (missing := [t for t in texts if t not in table[ctx]])}
+
+
 def ts_text() -> str:
     parts = ['<?xml version="1.0" encoding="utf-8"?>', "<!DOCTYPE TS>", '<TS version="2.1" language="en_US">']
-    for context, table in (("MainWindow", MAIN_WINDOW), ("schema", schema_names())):
+    for context, table in contexts().items():
         parts.append(f"<context><name>{context}</name>")
         for src, tr in table.items():
             parts.append(f"<message><source>{escape(src)}</source><translation>{escape(tr)}</translation></message>")
@@ -82,6 +215,9 @@ def ts_text() -> str:
 
 
 def main() -> None:
+    missing = untranslated()
+    if missing:
+        raise SystemExit(f"make_translations: no English for {missing}")
     out = ROOT / "resources" / "i18n"
     out.mkdir(parents=True, exist_ok=True)
     ts = out / "rd_benefit_en.ts"

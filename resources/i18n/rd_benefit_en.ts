@@ -83,6 +83,22 @@
 <message><source>研发支出</source><translation>Ledger</translation></message>
 <message><source>调整事项</source><translation>Adjustments</translation></message>
 <message><source>补助测算信息</source><translation>Subsidy facts</translation></message>
+<message><source>人员工时</source><translation>Timesheets</translation></message>
+<message><source>人员薪酬</source><translation>Payroll</translation></message>
+<message><source>设备折旧</source><translation>Equipment depreciation</translation></message>
+<message><source>设备工时</source><translation>Equipment hours</translation></message>
+<message><source>工时分配</source><translation>Time allocation</translation></message>
+<message><source>工作区一览…</source><translation>Workspace roster…</translation></message>
+<message><source>留存备查资料清单…</source><translation>Evidence checklist…</translation></message>
+<message><source>审计记录…</source><translation>Audit trail…</translation></message>
+<message><source>设置…</source><translation>Settings…</translation></message>
+<message><source>风险</source><translation>Risk</translation></message>
+<message><source>{n} 项</source><translation>{n} items</translation></message>
+<message><source>税务风险提示（模拟税务机关风险扫描，不影响计算结果）</source><translation>Tax risk flags (a simulated tax-bureau risk scan; the figures are not affected)</translation></message>
+<message><source>正在导入工作簿…</source><translation>Importing the workbook…</translation></message>
+<message><source>导入已取消</source><translation>Import cancelled</translation></message>
+<message><source>关注</source><translation>Attention</translation></message>
+<message><source>高风险</source><translation>High risk</translation></message>
 </context>
 <context><name>schema</name>
 <message><source>年度</source><translation>Year</translation></message>
@@ -138,5 +154,230 @@
 <message><source>说明</source><translation>Note</translation></message>
 <message><source>项目</source><translation>Item</translation></message>
 <message><source>值</source><translation>Value</translation></message>
+<message><source>人员编号</source><translation>Person no.</translation></message>
+<message><source>姓名</source><translation>Name</translation></message>
+<message><source>月份</source><translation>Month</translation></message>
+<message><source>工时</source><translation>Hours</translation></message>
+<message><source>人员类型</source><translation>Staff type</translation></message>
+<message><source>工资薪金</source><translation>Wages</translation></message>
+<message><source>五险一金</source><translation>Social insurance</translation></message>
+<message><source>设备编号</source><translation>Equipment no.</translation></message>
+<message><source>设备名称</source><translation>Equipment name</translation></message>
+<message><source>类别</source><translation>Category</translation></message>
+<message><source>折旧额</source><translation>Depreciation</translation></message>
+</context>
+<context><name>AllocationView</name>
+<message><source>关闭</source><translation>Close</translation></message>
+<message><source>刷新</source><translation>Refresh</translation></message>
+<message><source>取消</source><translation>Cancel</translation></message>
+<message><source>全部</source><translation>All</translation></message>
+<message><source>是</source><translation>Yes</translation></message>
+<message><source>否</source><translation>No</translation></message>
+<message><source>人员编号</source><translation>Person no.</translation></message>
+<message><source>姓名</source><translation>Name</translation></message>
+<message><source>人员类型</source><translation>Staff type</translation></message>
+<message><source>月数</source><translation>Months</translation></message>
+<message><source>研发工时</source><translation>R&amp;D hours</translation></message>
+<message><source>总工时</source><translation>Total hours</translation></message>
+<message><source>研发工时占比</source><translation>R&amp;D share</translation></message>
+<message><source>研发天数</source><translation>R&amp;D days</translation></message>
+<message><source>≥183天</source><translation>≥183 days</translation></message>
+<message><source>超工时月份</source><translation>Over-limit months</translation></message>
+<message><source>工资薪金</source><translation>Wages</translation></message>
+<message><source>五险一金</source><translation>Social insurance</translation></message>
+<message><source>分配至研发（工资）</source><translation>To R&amp;D (wages)</translation></message>
+<message><source>分配至研发（五险一金）</source><translation>To R&amp;D (social insurance)</translation></message>
+<message><source>月份</source><translation>Month</translation></message>
+<message><source>上限</source><translation>Limit</translation></message>
+<message><source>研发占比</source><translation>R&amp;D share</translation></message>
+<message><source>各项目工时</source><translation>Hours by project</translation></message>
+<message><source>超过100%工时</source><translation>Over 100%</translation></message>
+<message><source>项目</source><translation>Project</translation></message>
+<message><source>工资薪金 R04</source><translation>Wages R04</translation></message>
+<message><source>五险一金 R05</source><translation>Social ins. R05</translation></message>
+<message><source>外聘劳务 R06</source><translation>External staff R06</translation></message>
+<message><source>仪器折旧 R17</source><translation>Instruments R17</translation></message>
+<message><source>设备折旧 R18</source><translation>Equipment R18</translation></message>
+<message><source>合计</source><translation>Total</translation></message>
+<message><source>研发合计</source><translation>R&amp;D total</translation></message>
+<message><source>、</source><translation>, </translation></message>
+<message><source>{m}月</source><translation>{m}</translation></message>
+<message><source>非研发</source><translation>Non-R&amp;D</translation></message>
+<message><source>（不计入）</source><translation> (not counted)</translation></message>
+<message><source>未导入人员工时、人员薪酬或设备折旧：在对应表中填写后，按工时分配的研发支出和研发天数显示在这里。</source><translation>No timesheets, payroll or equipment depreciation yet: fill in those sheets and the R&amp;D expense allocated by hours and the R&amp;D days appear here.</translation></message>
+<message><source>人员登记（研发天数 = 研发工时 ÷ 8；高企科技人员须 ≥ 183天）</source><translation>Staff register (R&amp;D days = R&amp;D hours ÷ 8; HNTE R&amp;D staff need ≥ 183 days)</translation></message>
+<message><source>所选人员各月工时</source><translation>Monthly hours of the selected person</translation></message>
+<message><source>各项目按工时分配的金额</source><translation>Amounts allocated to projects by hours</translation></message>
+<message><source>{year}年度：{persons} 人；研发天数不足{days}天 {below} 人；超过100%工时（每月 {limit} 小时）{over} 人月；按工时分配至研发项目 ¥{rd}，非研发 ¥{non}（不计入研发支出）</source><translation>{year}: {persons} people; {below} below {days} R&amp;D days; {over} person-months over 100% ({limit} hours a month); allocated to R&amp;D projects ¥{rd}, non-R&amp;D ¥{non} (not booked as R&amp;D expense)</translation></message>
+</context>
+<context><name>AuditView</name>
+<message><source>关闭</source><translation>Close</translation></message>
+<message><source>刷新</source><translation>Refresh</translation></message>
+<message><source>取消</source><translation>Cancel</translation></message>
+<message><source>全部</source><translation>All</translation></message>
+<message><source>是</source><translation>Yes</translation></message>
+<message><source>否</source><translation>No</translation></message>
+<message><source>审计记录</source><translation>Audit trail</translation></message>
+<message><source>搜索（说明、字段、数值…）</source><translation>Search (note, field, value…)</translation></message>
+<message><source>日期</source><translation>Dates</translation></message>
+<message><source>用户</source><translation>User</translation></message>
+<message><source>操作</source><translation>Action</translation></message>
+<message><source>表</source><translation>Table</translation></message>
+<message><source>至</source><translation>to</translation></message>
+<message><source>导出 Excel…</source><translation>Export Excel…</translation></message>
+<message><source>导出 CSV…</source><translation>Export CSV…</translation></message>
+<message><source>显示 {shown} / 共 {total} 条记录</source><translation>Showing {shown} of {total} entries</translation></message>
+<message><source>导出审计记录</source><translation>Export the audit trail</translation></message>
+<message><source>导出失败：</source><translation>Export failed: </translation></message>
+<message><source>已导出 {n} 条记录到 {path}</source><translation>Exported {n} entries to {path}</translation></message>
+<message><source>时间</source><translation>Time</translation></message>
+<message><source>行号</source><translation>Row</translation></message>
+<message><source>字段</source><translation>Field</translation></message>
+<message><source>原值</source><translation>Old value</translation></message>
+<message><source>新值</source><translation>New value</translation></message>
+<message><source>批次</source><translation>Batch</translation></message>
+<message><source>说明</source><translation>Note</translation></message>
+<message><source>修改</source><translation>Edit</translation></message>
+<message><source>新增行</source><translation>Add row</translation></message>
+<message><source>删除行</source><translation>Delete row</translation></message>
+<message><source>导入</source><translation>Import</translation></message>
+<message><source>新建</source><translation>Create</translation></message>
+<message><source>恢复</source><translation>Recover</translation></message>
+<message><source>导出</source><translation>Export</translation></message>
+<message><source>企业信息</source><translation>Enterprise</translation></message>
+<message><source>年度数据</source><translation>Yearly data</translation></message>
+<message><source>研发项目</source><translation>Projects</translation></message>
+<message><source>研发支出</source><translation>Ledger</translation></message>
+<message><source>调整事项</source><translation>Adjustments</translation></message>
+<message><source>补助测算信息</source><translation>Subsidy facts</translation></message>
+<message><source>人员工时</source><translation>Timesheets</translation></message>
+<message><source>人员薪酬</source><translation>Payroll</translation></message>
+<message><source>设备折旧</source><translation>Equipment depreciation</translation></message>
+<message><source>设备工时</source><translation>Equipment hours</translation></message>
+<message><source>留存备查</source><translation>Evidence</translation></message>
+</context>
+<context><name>ChecklistView</name>
+<message><source>关闭</source><translation>Close</translation></message>
+<message><source>刷新</source><translation>Refresh</translation></message>
+<message><source>取消</source><translation>Cancel</translation></message>
+<message><source>全部</source><translation>All</translation></message>
+<message><source>是</source><translation>Yes</translation></message>
+<message><source>否</source><translation>No</translation></message>
+<message><source>留存备查资料清单</source><translation>Evidence checklist</translation></message>
+<message><source>年度</source><translation>Year</translation></message>
+<message><source>项目</source><translation>Project</translation></message>
+<message><source>序号</source><translation>No.</translation></message>
+<message><source>资料</source><translation>Document</translation></message>
+<message><source>依据</source><translation>Basis</translation></message>
+<message><source>已备齐</source><translation>On file</translation></message>
+<message><source>状态</source><translation>Status</translation></message>
+<message><source>附件</source><translation>Attachments</translation></message>
+<message><source>备注</source><translation>Note</translation></message>
+<message><source>附加文件…</source><translation>Attach files…</translation></message>
+<message><source>移除附件</source><translation>Remove attachments</translation></message>
+<message><source>打开附件</source><translation>Open attachments</translation></message>
+<message><source>企业（整体）</source><translation>Enterprise (whole)</translation></message>
+<message><source>（文件缺失）</source><translation> (file missing)</translation></message>
+<message><source>已备齐（附件缺失）</source><translation>On file (attachment missing)</translation></message>
+<message><source>缺</source><translation>Missing</translation></message>
+<message><source>未取得</source><translation>Not obtained</translation></message>
+<message><source>未标记</source><translation>Not marked</translation></message>
+<message><source>如有</source><translation>If any</translation></message>
+<message><source>应留存 {required} 项，已备齐 {done} 项，尚缺或未标记 {missing} 项</source><translation>{required} documents to keep, {done} on file, {missing} missing or not marked</translation></message>
+<message><source>；附件缺失 {n} 个</source><translation>; {n} attachments missing</translation></message>
+<message><source>。保存期限至 {end}（自{year}年度汇算清缴期结束次日起{years}年）。</source><translation>. Keep until {end} ({years} years from the day after the {year} annual settlement period). </translation></message>
+<message><source>附件按相对于工作区文件所在文件夹的路径保存。</source><translation>Attachments are stored relative to the workspace file's folder.</translation></message>
+<message><source>留存备查</source><translation>Evidence</translation></message>
+<message><source>附加文件</source><translation>Attach files</translation></message>
+<message><source>请先选中一行资料</source><translation>Select one document row first</translation></message>
+<message><source>附加留存备查资料</source><translation>Attach evidence documents</translation></message>
+</context>
+<context><name>DiffDialog</name>
+<message><source>关闭</source><translation>Close</translation></message>
+<message><source>刷新</source><translation>Refresh</translation></message>
+<message><source>取消</source><translation>Cancel</translation></message>
+<message><source>全部</source><translation>All</translation></message>
+<message><source>是</source><translation>Yes</translation></message>
+<message><source>否</source><translation>No</translation></message>
+<message><source>企业信息</source><translation>Enterprise</translation></message>
+<message><source>年度数据</source><translation>Yearly data</translation></message>
+<message><source>研发项目</source><translation>Projects</translation></message>
+<message><source>研发支出</source><translation>Ledger</translation></message>
+<message><source>调整事项</source><translation>Adjustments</translation></message>
+<message><source>补助测算信息</source><translation>Subsidy facts</translation></message>
+<message><source>人员工时</source><translation>Timesheets</translation></message>
+<message><source>人员薪酬</source><translation>Payroll</translation></message>
+<message><source>设备折旧</source><translation>Equipment depreciation</translation></message>
+<message><source>设备工时</source><translation>Equipment hours</translation></message>
+<message><source>导入前比较</source><translation>Before importing</translation></message>
+<message><source>替换导入（工作区将与工作簿一致）</source><translation>Replace (the workspace will match the workbook)</translation></message>
+<message><source>合并导入</source><translation>Merge</translation></message>
+<message><source>：新增 {added}，修改 {changed}，删除 {removed}，未变 {unchanged}</source><translation>: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged</translation></message>
+<message><source>表</source><translation>Table</translation></message>
+<message><source>新增</source><translation>Added</translation></message>
+<message><source>修改</source><translation>Changed</translation></message>
+<message><source>删除</source><translation>Removed</translation></message>
+<message><source>未变</source><translation>Unchanged</translation></message>
+<message><source>变化</source><translation>Change</translation></message>
+<message><source>标识</source><translation>Key</translation></message>
+<message><source>明细</source><translation>Details</translation></message>
+<message><source>工作簿与当前数据一致，导入不会改变数据。</source><translation>The workbook matches the current data: importing changes nothing.</translation></message>
+<message><source>（每张表最多列出 {n} 处变化，上方计数为全部）</source><translation>(at most {n} changes listed per table; the counts above cover all)</translation></message>
+<message><source>应用导入</source><translation>Apply import</translation></message>
+</context>
+<context><name>RosterView</name>
+<message><source>关闭</source><translation>Close</translation></message>
+<message><source>刷新</source><translation>Refresh</translation></message>
+<message><source>取消</source><translation>Cancel</translation></message>
+<message><source>全部</source><translation>All</translation></message>
+<message><source>是</source><translation>Yes</translation></message>
+<message><source>否</source><translation>No</translation></message>
+<message><source>工作区一览</source><translation>Workspace roster</translation></message>
+<message><source>文件夹</source><translation>Folder</translation></message>
+<message><source>选择…</source><translation>Choose…</translation></message>
+<message><source>包括子文件夹</source><translation>Include subfolders</translation></message>
+<message><source>打开</source><translation>Open</translation></message>
+<message><source>文件</source><translation>File</translation></message>
+<message><source>企业名称</source><translation>Enterprise</translation></message>
+<message><source>统一社会信用代码</source><translation>Credit code</translation></message>
+<message><source>年度</source><translation>Year</translation></message>
+<message><source>研发费用(第40行)</source><translation>R&amp;D expense (line 40)</translation></message>
+<message><source>加计扣除额(第51行)</source><translation>Super-deduction (line 51)</translation></message>
+<message><source>高企认定</source><translation>HNTE</translation></message>
+<message><source>后补助(最高项)</source><translation>Post-subsidy (largest)</translation></message>
+<message><source>问题数</source><translation>Findings</translation></message>
+<message><source>最后保存</source><translation>Last saved</translation></message>
+<message><source>状态</source><translation>Status</translation></message>
+<message><source>A107012 第40行：本年允许加计扣除的研发费用合计</source><translation>A107012 line 40: eligible R&amp;D expense of the year</translation></message>
+<message><source>A107012 第51行：本年研发费用加计扣除额</source><translation>A107012 line 51: the super-deduction of the year</translation></message>
+<message><source>高新技术企业：证书有效或认定条件测算结论</source><translation>High-tech enterprise: valid certificate or the assessment</translation></message>
+<message><source>可测算的后补助中金额最高的一项</source><translation>The largest estimated post-subsidy</translation></message>
+<message><source>错误与警告的条数</source><translation>Errors and warnings</translation></message>
+<message><source>已认定（证书有效）</source><translation>Certified (valid)</translation></message>
+<message><source>不符合认定条件</source><translation>Not eligible</translation></message>
+<message><source>很可能符合认定条件</source><translation>Likely eligible</translation></message>
+<message><source>尚不确定</source><translation>Uncertain</translation></message>
+<message><source>正在被 {user} 编辑</source><translation>Being edited by {user}</translation></message>
+<message><source>（最高）</source><translation> (up to)</translation></message>
+<message><source>{n}（错误 {errors}）</source><translation>{n} ({errors} errors)</translation></message>
+<message><source>选择存放工作区的文件夹</source><translation>Choose the folder of the workspaces</translation></message>
+<message><source>请选择存放工作区（.rdw）的文件夹</source><translation>Choose the folder that holds the workspaces (.rdw)</translation></message>
+<message><source>正在读取…</source><translation>Reading…</translation></message>
+<message><source>共 {n} 个工作区</source><translation>{n} workspaces</translation></message>
+<message><source>，{n} 个无法读取</source><translation>, {n} unreadable</translation></message>
+<message><source>。双击打开；金额单位：元</source><translation>. Double-click to open; amounts in yuan</translation></message>
+</context>
+<context><name>ResultsView</name>
+<message><source>提示</source><translation>Info</translation></message>
+<message><source>关注</source><translation>Attention</translation></message>
+<message><source>高风险</source><translation>High risk</translation></message>
+<message><source>风险级别</source><translation>Risk level</translation></message>
+<message><source>规则</source><translation>Rule</translation></message>
+<message><source>处数</source><translation>Places</translation></message>
+<message><source>首处位置</source><translation>First place</translation></message>
+<message><source>风险事项（悬停查看为何关注与留存资料）</source><translation>Risk (hover for why it matters and what to keep on file)</translation></message>
+</context>
+<context><name>StatementView</name>
+<message><source>附加留存备查资料清单</source><translation>Append the evidence checklist</translation></message>
 </context>
 </TS>
