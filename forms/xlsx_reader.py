@@ -49,6 +49,7 @@ _BOMB_MIN_SIZE = 50 * 1024**2     # ... if it also declares more than this many 
 _XML_HEAD = 4096                  # bytes of each XML member scanned for DTD/ENTITY
 _SHEET_HEAD = 64 * 1024           # bytes of each worksheet searched for <dimension>
 _CHUNK = 1024**2                  # streaming granularity
+_SHARE_CELLS = 2_000_000          # sheets above this many cells share equal strings/dates (memory)
 _CARRY_LIMIT = 1024**2            # longest markup-free run tolerated by the fast scan
 _META_MAX = 32 * 1024**2          # largest workbook.xml / .rels we parse for structure
 _CSV_MAX = 512 * 1024**2          # largest CSV we load into memory
@@ -348,19 +349,24 @@ def _sheet_rows(sh, r0: int, c0: int, height: int, width: int) -> list[list] | N
     rows: list[list] = [[] for _ in range(r0)]
     append = rows.append
     n = 0
+    share = height * width > _SHARE_CELLS       # a small sheet's memory does not matter: skip the look-ups
     for r in sh.iter_rows():
         if len(r) != width:
             return None
         n += 1
-        out = [(None if v == "" else s_get(v, v)) if type(v) is str_t
-               else (d_get(v, v) if type(v) is date_t else (_timedelta_value(v) if type(v) is td_t else v))
-               for v in r]
+        if share:
+            out = [(None if v == "" else s_get(v, v)) if type(v) is str_t
+                   else (d_get(v, v) if type(v) is date_t else (_timedelta_value(v) if type(v) is td_t else v))
+                   for v in r]
+        else:
+            out = [(None if v == "" else v) if type(v) is str_t else (_timedelta_value(v) if type(v) is td_t else v)
+                   for v in r]
         while out and out[-1] is None:
             out.pop()
         if out and pad:
             out[0:0] = pad
         append(out)
-        if len(strs) > 1_000_000:      # mostly distinct texts: stop remembering them
+        if len(strs) > 65_536:         # many distinct texts (摘要): start afresh, keep the look-ups cheap
             strs.clear()
     if n != height:
         return None
