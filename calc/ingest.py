@@ -318,6 +318,11 @@ def gc_paused():
         yield
     finally:
         if was:
+            if not gc.get_freeze_count():
+                # what was allocated inside goes straight to the oldest generation (two list splices), so the
+                # first collection after this does not walk every object of a ledger or evaluation again
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

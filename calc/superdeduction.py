@@ -499,7 +499,6 @@ class SuperDeductionEngine:
         order, rank, n_ranks = project_order(ledger)
         projects = list(ledger.projects.values())
         in_period = (cols.ordinal >= start) & (cols.ordinal <= end)
-        to_end = cols.ordinal <= end
         counts_in = np.bincount(rank[in_period], minlength=n_ranks).tolist()
         mode = np.zeros(n_ranks, dtype=np.int64)     # 0 out, 1 lines in period, 2 lines up to the end, 3 owned
         entries: list[tuple[int, Project, str]] = []         # the pool, in project order: (rank, project, type)
@@ -507,7 +506,10 @@ class SuperDeductionEngine:
         for r, proj in enumerate(projects):
             if proj.capitalised and proj.ia_date is not None:
                 formed[r] = proj.ia_date.toordinal()
-        late_counts = np.bincount(rank[in_period & (cols.ordinal > formed[rank])], minlength=n_ranks).tolist()
+        if (formed != end).any():
+            late_counts = np.bincount(rank[in_period & (cols.ordinal > formed[rank])], minlength=n_ranks).tolist()
+        else:                                                # no project formed its asset before the end
+            late_counts = [0] * n_ranks
         for r, proj in enumerate(projects):
             if proj.form == "委托研发" and proj.ownership == "受托方":
                 mode[r] = 3
@@ -531,8 +533,14 @@ class SuperDeductionEngine:
                     if late:
                         findings.append(Finding(WARNING, "W_AFTER_IA", f"资本化项目“{proj.project_no}”在无形资产形成（{proj.ia_date}）后仍有{late}行支出，未计入", "研发项目", proj.src.row if proj.src else None))
         line_mode = mode[rank]
-        owned = order[((line_mode == 3) & in_period)[order]]
-        chosen = ((line_mode == 1) & in_period) | ((line_mode == 2) & to_end)
+        if (mode == 3).any():
+            owned = order[((line_mode == 3) & in_period)[order]]
+        else:
+            owned = order[:0]
+        if (mode == 2).any():
+            chosen = ((line_mode == 1) & in_period) | ((line_mode == 2) & (cols.ordinal <= end))
+        else:
+            chosen = (line_mode == 1) & in_period
         pool = order[chosen[order]]                          # pool lines in pool order
         # why a pool line is left out: 1 code not deductible, 2 grant, 3 entrusted without a registered contract
         categories = list(p.categories)
