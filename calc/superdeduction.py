@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .columns import ledger_memo, line_columns, project_order
+from .columns import LineIds, ledger_memo, line_columns, project_order
 from .identifiers import tech_sme_covers
 from .model import ERROR, INFO, WARNING, Finding, Ledger, Line, Project
 from .money import fen_display, fen_str, integer_weights, ratio_str, round_fen, split_largest_remainder
@@ -369,7 +369,7 @@ class SuperDeductionEngine:
                 rows[f"R{c.row:02d}"] = code_rows.get(code, 0)
                 traces[f"R{c.row:02d}"] = Trace(f"R{c.row:02d}", p.row_labels.get(f"R{c.row:02d}", c.label), rows[f"R{c.row:02d}"],
                                                 f"Σ 费用代码 {code} 的税法金额（{len(code_lines.get(code, []))}行）",
-                                                params=[("费用代码", code, str(c.source))], lines=tuple(code_lines.get(code, ())))
+                                                params=[("费用代码", code, str(c.source))], lines=code_lines.get(code, ()))
         groups = {"R03": (4, 5, 6), "R07": tuple(range(8, 16)), "R16": (17, 18), "R19": (20, 21, 22),
                   "R23": tuple(range(24, 28)), "R28": tuple(range(29, 34))}
         for key, parts_ in groups.items():
@@ -579,11 +579,10 @@ class SuperDeductionEngine:
         by_code = np.argsort(_small(codes_counted, len(cols.code_keys)), kind="stable")
         bounds = np.searchsorted(codes_counted[by_code], np.arange(len(cols.code_keys) + 1))
         sorted_ids = ids[by_code]
-        code_lines = {cols.code_keys[c]: sorted_ids[bounds[c]:bounds[c + 1]].tolist()
+        code_lines = {cols.code_keys[c]: LineIds(sorted_ids[bounds[c]:bounds[c + 1]])
                       for c in range(len(cols.code_keys)) if bounds[c + 1] > bounds[c]}
         pbounds = np.searchsorted(crank, np.arange(n_ranks + 1))
         result: list[SummaryRow] = []
-        id_list = ids.tolist()
         bounds_list = pbounds.tolist()
         where = [cat_index.get(c) for c in (*FIRST_FIVE, "other", "entrusted_domestic", "entrusted_overseas",
                                              "entrusted_overseas_individual")]
@@ -593,7 +592,7 @@ class SuperDeductionEngine:
             finished = ltype == "资本化" or (proj.status == "已结束" and (proj.end is None or proj.end <= period.end))
             row = SummaryRow(proj.project_no, proj.name, "已结束" if finished else "未结束", ltype,
                              {"1": s1, "2": s2, "3": s3, "4": s4, "5": s5, "6": s1 + s2 + s3 + s4 + s5, "7.1": other,
-                              "8.1": dom, "8.3": abroad}, tuple(id_list[bounds_list[r]:bounds_list[r + 1]]))
+                              "8.1": dom, "8.3": abroad}, LineIds(ids[bounds_list[r]:bounds_list[r + 1]]))
             row.r39 = r39
             result.append(row)
         return result, excluded, code_rows, code_lines
