@@ -368,7 +368,9 @@ def _sheet_rows(sh, r0: int, c0: int, height: int, width: int) -> list[list] | N
         append(out)
         if len(strs) > 65_536:         # many distinct texts (摘要): start afresh, keep the look-ups cheap
             strs.clear()
-    if n != height:
+    if n == height + r0 and r0 and not any(rows[r0:2 * r0]):
+        del rows[r0:2 * r0]     # this calamine's iter_rows() also yields the empty rows above the data
+    elif n != height:
         return None
     return rows
 
