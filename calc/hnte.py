@@ -25,7 +25,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .columns import ledger_memo, line_columns, project_order
+from .columns import LineIds, ids_array, ledger_memo, line_columns, project_order
 from .model import HNTE_BELOW_183, INFO, WARNING, Finding, Ledger, Line, YearData
 from .money import fen_display, fen_str, ratio_str, round_fen, round_ratio
 from .params import Dated, Params, load_params
@@ -333,7 +333,7 @@ def _hnte_caliber(ledger: Ledger, year: int, params: Params) -> HnteCaliber:
     over7 = cols.group_sums(crank[is7 & abroad], amounts[is7 & abroad], n_ranks)
     dom7 = cols.group_sums(crank[is7 & ~abroad], amounts[is7 & ~abroad], n_ranks)
     bounds = np.searchsorted(crank, np.arange(n_ranks + 1)).tolist()
-    id_list = cols.ids[counted].tolist()
+    id_array = cols.ids[counted]
     by_category = (cols.ids[counted], ccat, np.asarray(bounds))     # for the bridge: ids per activity and category
     ef_fraction, zero = ef.fraction, Fraction(0)
     names = list(ledger.projects) + sorted(k for k in cols.proj_keys if k not in ledger.projects)
@@ -358,7 +358,7 @@ def _hnte_caliber(ledger: Ledger, year: int, params: Params) -> HnteCaliber:
         activities.append(ActivityRow(
             no, proj.name if proj else no, proj.ledger_type if proj else "", dict(zip(cats, actual)), counted,
             dom_actual, over_actual, dom, over, sum_1_7, other_actual, Fraction(cap, cap_d) if cap else zero,
-            allowed, total_a, total_a - over, over, tuple(id_list[bounds[r]:bounds[r + 1]])))
+            allowed, total_a, total_a - over, over, LineIds(id_array[bounds[r]:bounds[r + 1]])))
 
     total = sum(a.total for a in activities)
     domestic = sum(a.domestic for a in activities)
@@ -378,7 +378,7 @@ def _hnte_caliber(ledger: Ledger, year: int, params: Params) -> HnteCaliber:
                                 f"“年度数据”填写的{_yuan(row.get('rd_hnte'))}未采用", "年度数据",
                                 row.src.row if row.src else None, "研发费用（高企口径）"))
 
-    all_ids = tuple(id_list)                 # the activities' line ids, in activity order
+    all_ids = LineIds(id_array)              # the activities' line ids, in activity order
     traces = {
         "total": Trace("hnte_total", f"{year}年度研究开发费用总额（高企口径）", total,
                        "Σ 各研发活动 [第1–7类（委托外部×80%） + min(其他费用, 第1–7类 × 20% ÷ (1 − 20%))]",
@@ -587,7 +587,7 @@ def _bridge_super(bridge: Bridge, ledger: Ledger, year: int, sd: SDResult, param
     ids_map = _Ids(cols)
     excluded = {i: why for i, why in sd.excluded}
     excluded_ids = np.fromiter(excluded, dtype=np.int64, count=len(excluded))
-    counted_ids = np.fromiter(itertools.chain.from_iterable(r.line_ids for r in sd.summary), dtype=np.int64)
+    counted_ids = np.concatenate([ids_array(r.line_ids) for r in sd.summary] or [np.zeros(0, np.int64)])
     pool = ids_map.union(counted_ids, excluded_ids)                                 # sorted(pool)
     pool_rows = ids_map.rows(pool)
     add = bridge.items.append

@@ -308,6 +308,9 @@ def _code_index(params: Params) -> dict[str, str]:
     return index
 
 
+_PROMOTE_AFTER = 200_000      # objects allocated in a gc_paused block above which it skips the young collection
+
+
 @contextlib.contextmanager
 def gc_paused():
     """No cyclic garbage collection inside (an import allocates millions of objects and no cycles: the
@@ -318,6 +321,12 @@ def gc_paused():
         yield
     finally:
         if was:
+            if gc.get_count()[0] > _PROMOTE_AFTER and not gc.get_freeze_count():
+                # a big block (an import, a large evaluation): what was allocated inside goes straight to the
+                # oldest generation (two list splices), so the first collection after this does not walk
+                # every object of the ledger or evaluation again; small blocks are left to the collector
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .columns import ledger_memo, line_columns, project_order
+from .columns import LineIds, ledger_memo, line_columns, project_order
 from .identifiers import tech_sme_covers
 from .model import ERROR, INFO, WARNING, Finding, Ledger, Line, Project
 from .money import fen_display, fen_str, integer_weights, ratio_str, round_fen, split_largest_remainder
@@ -369,7 +369,7 @@ class SuperDeductionEngine:
                 rows[f"R{c.row:02d}"] = code_rows.get(code, 0)
                 traces[f"R{c.row:02d}"] = Trace(f"R{c.row:02d}", p.row_labels.get(f"R{c.row:02d}", c.label), rows[f"R{c.row:02d}"],
                                                 f"Σ 费用代码 {code} 的税法金额（{len(code_lines.get(code, []))}行）",
-                                                params=[("费用代码", code, str(c.source))], lines=tuple(code_lines.get(code, ())))
+                                                params=[("费用代码", code, str(c.source))], lines=code_lines.get(code, ()))
         groups = {"R03": (4, 5, 6), "R07": tuple(range(8, 16)), "R16": (17, 18), "R19": (20, 21, 22),
                   "R23": tuple(range(24, 28)), "R28": tuple(range(29, 34))}
         for key, parts_ in groups.items():
@@ -499,7 +499,6 @@ class SuperDeductionEngine:
         order, rank, n_ranks = project_order(ledger)
         projects = list(ledger.projects.values())
         in_period = (cols.ordinal >= start) & (cols.ordinal <= end)
-        to_end = cols.ordinal <= end
         counts_in = np.bincount(rank[in_period], minlength=n_ranks).tolist()
         mode = np.zeros(n_ranks, dtype=np.int64)     # 0 out, 1 lines in period, 2 lines up to the end, 3 owned
         entries: list[tuple[int, Project, str]] = []         # the pool, in project order: (rank, project, type)
@@ -507,7 +506,10 @@ class SuperDeductionEngine:
         for r, proj in enumerate(projects):
             if proj.capitalised and proj.ia_date is not None:
                 formed[r] = proj.ia_date.toordinal()
-        late_counts = np.bincount(rank[in_period & (cols.ordinal > formed[rank])], minlength=n_ranks).tolist()
+        if (formed != end).any():
+            late_counts = np.bincount(rank[in_period & (cols.ordinal > formed[rank])], minlength=n_ranks).tolist()
+        else:                                                # no project formed its asset before the end
+            late_counts = [0] * n_ranks
         for r, proj in enumerate(projects):
             if proj.form == "委托研发" and proj.ownership == "受托方":
                 mode[r] = 3
@@ -531,8 +533,14 @@ class SuperDeductionEngine:
                     if late:
                         findings.append(Finding(WARNING, "W_AFTER_IA", f"资本化项目“{proj.project_no}”在无形资产形成（{proj.ia_date}）后仍有{late}行支出，未计入", "研发项目", proj.src.row if proj.src else None))
         line_mode = mode[rank]
-        owned = order[((line_mode == 3) & in_period)[order]]
-        chosen = ((line_mode == 1) & in_period) | ((line_mode == 2) & to_end)
+        if (mode == 3).any():
+            owned = order[((line_mode == 3) & in_period)[order]]
+        else:
+            owned = order[:0]
+        if (mode == 2).any():
+            chosen = ((line_mode == 1) & in_period) | ((line_mode == 2) & (cols.ordinal <= end))
+        else:
+            chosen = (line_mode == 1) & in_period
         pool = order[chosen[order]]                          # pool lines in pool order
         # why a pool line is left out: 1 code not deductible, 2 grant, 3 entrusted without a registered contract
         categories = list(p.categories)
@@ -571,11 +579,10 @@ class SuperDeductionEngine:
         by_code = np.argsort(_small(codes_counted, len(cols.code_keys)), kind="stable")
         bounds = np.searchsorted(codes_counted[by_code], np.arange(len(cols.code_keys) + 1))
         sorted_ids = ids[by_code]
-        code_lines = {cols.code_keys[c]: sorted_ids[bounds[c]:bounds[c + 1]].tolist()
+        code_lines = {cols.code_keys[c]: LineIds(sorted_ids[bounds[c]:bounds[c + 1]])
                       for c in range(len(cols.code_keys)) if bounds[c + 1] > bounds[c]}
         pbounds = np.searchsorted(crank, np.arange(n_ranks + 1))
         result: list[SummaryRow] = []
-        id_list = ids.tolist()
         bounds_list = pbounds.tolist()
         where = [cat_index.get(c) for c in (*FIRST_FIVE, "other", "entrusted_domestic", "entrusted_overseas",
                                              "entrusted_overseas_individual")]
@@ -585,7 +592,7 @@ class SuperDeductionEngine:
             finished = ltype == "资本化" or (proj.status == "已结束" and (proj.end is None or proj.end <= period.end))
             row = SummaryRow(proj.project_no, proj.name, "已结束" if finished else "未结束", ltype,
                              {"1": s1, "2": s2, "3": s3, "4": s4, "5": s5, "6": s1 + s2 + s3 + s4 + s5, "7.1": other,
-                              "8.1": dom, "8.3": abroad}, tuple(id_list[bounds_list[r]:bounds_list[r + 1]]))
+                              "8.1": dom, "8.3": abroad}, LineIds(ids[bounds_list[r]:bounds_list[r + 1]]))
             row.r39 = r39
             result.append(row)
         return result, excluded, code_rows, code_lines

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from calc.evaluate import Evaluation, evaluate
+from calc.ingest import gc_paused
 from forms.workbook import load_ledger
 from forms.workspace import SaveError, Workspace, WorkspaceError, add_recent
 
@@ -28,7 +29,8 @@ class _EvalTask(QRunnable):
     @Slot()
     def run(self):
         try:
-            ledger = self.ws.ledger()
+            with gc_paused():   # reading a big workspace's rows makes millions of objects and no cycles
+                ledger = self.ws.ledger()
             ev = evaluate(ledger, self.year, self.period, packs=self.packs)
             self.signals.done.emit(self.generation, ev, None)
         except Exception as exc:  # reported in the window, never a crash
@@ -137,7 +139,9 @@ class Document(QObject):
         if self.ws is None:
             return None
         self._generation += 1
-        self.evaluation = evaluate(self.ws.ledger(), self.year, self.period, packs=list(self.extra_packs))
+        with gc_paused():
+            ledger = self.ws.ledger()
+        self.evaluation = evaluate(ledger, self.year, self.period, packs=list(self.extra_packs))
         self.evaluated.emit(self.evaluation)
         return self.evaluation
 

@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QTimer, Signal
 
 from calc import schema as S
+from calc.ingest import gc_paused
 from calc.money import fen_display
 from forms.workspace import InvalidValue, Workspace, WorkspaceError, columns_of, display_value
 
@@ -68,10 +69,12 @@ class WorkspaceTableModel(QAbstractTableModel):
         else:
             version = ws.version
             if ws.count(self.table) < _LAZY_ROWS:
-                self.ids, loaded = ws.column_arrays(self.table)
+                with gc_paused():                 # a million row tuples and no cycles: no collector passes
+                    self.ids, loaded = ws.column_arrays(self.table)
             else:
                 need = [self.columns[self._sort[0]].field] if self._sort and 0 <= self._sort[0] < len(self.columns) else []
-                self.ids, loaded = ws.column_arrays(self.table, need)
+                with gc_paused():
+                    self.ids, loaded = ws.column_arrays(self.table, need)
                 self._preload = {"version": version, "after": None, "ids": [],
                                  "parts": {f: [] for f in self._fields if f not in loaded}}
                 QTimer.singleShot(0, self, self._preload_step)
@@ -98,7 +101,8 @@ class WorkspaceTableModel(QAbstractTableModel):
             self._preload = None                       # the table changed shape: reload() starts again
             return
         fields = [f for f in p["parts"] if not self.data_cols.loaded(f)]
-        rows = ws.read_rows(self.table, fields, p["after"], _SLICE)
+        with gc_paused():
+            rows = ws.read_rows(self.table, fields, p["after"], _SLICE)
         p["ids"].extend(r[1] for r in rows)
         for k, f in enumerate(fields, start=2):
             p["parts"][f].extend(r[k] for r in rows)

@@ -139,3 +139,116 @@ def test_table_sort_and_filter_match_the_row_by_row_definitions(model):
         expected.sort(key=lambda i: _sort_key(values[i]), reverse=how == Qt.DescendingOrder)
         assert m.view == expected
         assert m.total("amount") == sum(m.data_cols["amount"][i] or 0 for i in expected)
+
+
+# -- line ids kept as arrays until read (calc.columns.LineIds) ----------------------------------------------
+
+def test_line_ids_behave_as_the_tuple():
+    import copy
+    import pickle
+
+    import numpy as np
+
+    from calc.columns import LineIds, ids_array
+
+    t = (5, 3, 9, 3)
+    ids = LineIds(np.array(t, dtype=np.int64))
+    assert len(ids) == 4 and bool(ids) and not LineIds(np.zeros(0, np.int64))
+    assert ids == t and t == ids and ids != (5, 3) and ids == LineIds(np.array(t, dtype=np.int64))
+    assert hash(ids) == hash(t) and repr(ids) == repr(t)
+    assert list(ids) == list(t) and tuple(ids) == t and set(ids) == set(t)
+    assert ids[1] == 3 and ids[-1] == 3 and ids[1:3] == (3, 9) and list(reversed(ids)) == list(reversed(t))
+    assert 9 in ids and 4 not in ids and ids.index(3) == 1 and ids.count(3) == 2
+    assert ids + (1,) == t + (1,) and (1,) + ids == (1,) + t
+    assert all(type(i) is int for i in ids)
+    assert pickle.loads(pickle.dumps(ids)) == t and copy.deepcopy(ids) == t
+    assert dataclasses.asdict(_Holder(ids))["ids"] == t
+    assert ids_array(ids).tolist() == list(t) and ids_array(t).tolist() == list(t)
+
+
+@dataclasses.dataclass
+class _Holder:
+    ids: object
+
+
+def test_summary_and_activity_line_ids_are_the_lines_counted(sample):
+    from calc.hnte import hnte_caliber
+
+    sd = evaluate(sample, 2024).sd
+    counted = [i for r in sd.summary for i in r.line_ids]
+    assert counted and len(counted) == len(set(counted)) and all(type(i) is int for i in counted)
+    for trace in sd.traces.values():
+        assert set(trace.lines) <= set(counted) | {i for i, _ in sd.excluded}
+    cal = hnte_caliber(sample, 2024)
+    in_activities = tuple(i for a in cal.activities for i in a.line_ids)
+    assert in_activities and cal.traces["total"].lines == in_activities
+
+
+# -- the reader's fast paths -----------------------------------------------------------------------------
+
+def test_reader_rows_are_the_same_with_and_without_shared_values(tmp_path, monkeypatch):
+    import openpyxl
+
+    from forms import xlsx_reader
+
+    path = tmp_path / "w.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws["C3"] = "甲"
+    ws["D3"] = ""
+    ws["E3"] = dt.date(2024, 3, 5)
+    ws["F3"] = 12.5
+    ws["C4"] = "甲"
+    ws["E4"] = dt.date(2024, 3, 5)
+    ws["G4"] = dt.timedelta(hours=30)
+    ws["G4"].number_format = "[h]:mm:ss"
+    ws["H4"] = dt.timedelta(minutes=90)
+    ws["H4"].number_format = "[h]:mm:ss"
+    ws["C6"] = True
+    wb.create_sheet("空")
+    wb.save(path)
+    plain = xlsx_reader.read_workbook(path)
+    monkeypatch.setattr(xlsx_reader, "_SHARE_CELLS", 0)
+    shared = xlsx_reader.read_workbook(path)
+
+    def typed(book):
+        return {k: [[(type(v), v) for v in r] for r in s.rows] for k, s in book.sheets.items()}
+
+    assert typed(plain) == typed(shared)
+    rows = shared.sheets["数据"].rows
+    assert rows[0] == [] and rows[1] == [] and rows[2][:2] == [None, None] and rows[2][3] is None
+    assert rows[2][2] is rows[3][2] == "甲" and rows[2][4] is rows[3][4]        # equal values shared
+    assert rows[4] == [] and rows[5] == [None, None, True] and shared.sheets["空"].rows == []
+    assert all(not r or r[-1] is not None for r in rows)
+
+
+def test_dtd_scan_finds_every_marker_and_nothing_else():
+    from forms.xlsx_reader import _has_dtd
+
+    body = b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>' * 100
+    assert not _has_dtd(body)
+    assert not _has_dtd(body + b"<!-- comment --><![CDATA[x]]>")
+    for marker in ("<!DOCTYPE", "<!ENTITY"):
+        assert _has_dtd(body + marker.encode("ascii") + body)
+        assert _has_dtd(body + marker.encode("utf-16-le") + body)
+        assert _has_dtd(body + marker.encode("utf-16-be") + body)
+
+
+def test_gc_paused_restores_the_collector():
+    import gc
+
+    from calc.ingest import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        junk = [[i] for i in range(10_000)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0 and len(junk) == 10_000
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
