@@ -222,6 +222,13 @@ def cmd_smoke(seconds: float = 1.0) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if getattr(args, "year", None) is not None and args.command in ("compute", "export", "statement"):
+            from calc.evaluate import UnsupportedYear, check_year
+            try:
+                check_year(args.year)
+            except UnsupportedYear as exc:
+                print(str(exc), file=sys.stderr)
+                return 2
         if args.command == "compute":
             return cmd_compute(args)
         if args.command == "template":

@@ -76,13 +76,34 @@ class Evaluation:
         return sd_saving + self.hnte_saving + self.slp_saving + self.subsidy_total
 
 
+class UnsupportedYear(ValueError):
+    """A tax year outside the years the parameter files cover (Chinese message)."""
+
+
+def year_range(params: Params | None = None) -> tuple[int, int]:
+    """The tax years this application can compute: from the first year of the dated super-deduction rates (2016;
+    every other rule the evaluation needs starts then or has an earlier entry) to the last year a date may have."""
+    from .values import DATE_MAX
+
+    params = params or load_params()
+    return min(r.start for r in params.extra_rates).year, DATE_MAX.year
+
+
+def check_year(year: int, params: Params | None = None) -> None:
+    first, last = year_range(params)
+    if not first <= year <= last:
+        raise UnsupportedYear(f"年度{year}不在本应用可计算的范围内（{first}—{last}年度：参数文件自{first}年起有适用的规定）")
+
+
 def evaluate(ledger: Ledger, year: int, period: str = "year", params: Params | None = None,
              q4_method: str | None = None, engine: SuperDeductionEngine | None = None,
              packs: tuple[str, ...] | list[str] | None = None) -> Evaluation:
     """Everything for one year/period. ``packs``: post-subsidy rule-pack ids in addition to the
     workbook's 所在地区后补助政策 (data year = ``year``)."""
+    params = params or load_params()
+    check_year(year, params)
     with gc_paused():               # many short-lived objects, no cycles: no collector passes over the ledger
-        return _evaluate(ledger, year, period, params or load_params(), q4_method, engine, packs)
+        return _evaluate(ledger, year, period, params, q4_method, engine, packs)
 
 
 def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method: str | None,

@@ -9,6 +9,7 @@ from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
+from calc.evaluate import year_range
 from forms.evidence import workspace_checklist
 from forms.workspace import WorkspaceError
 
@@ -35,7 +36,7 @@ class ChecklistView(QDialog):
         top = QHBoxLayout()
         top.addWidget(QLabel(_t("年度")))
         self.year_box = QSpinBox()
-        self.year_box.setRange(2016, 2100)
+        self.year_box.setRange(*year_range())
         self.year_box.setValue(year)
         self.year_box.valueChanged.connect(lambda _v: self.reload())
         top.addWidget(self.year_box)

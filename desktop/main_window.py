@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileD
                                QWidget)
 
 from calc import schema as S
+from calc.evaluate import year_range
 from calc.params import load_params
 from forms.workspace import (EXTENSION, InvalidValue, SaveError, Workspace, WorkspaceError, WorkspaceLocked,
                              WorkspaceReadOnly, display_value, recent_files)
@@ -446,7 +447,7 @@ class MainWindow(QMainWindow):
         bar.setObjectName("period")
         bar.addWidget(QLabel(_t(" 年度 ")))
         self.year_box = QSpinBox()
-        self.year_box.setRange(2016, 2100)
+        self.year_box.setRange(*year_range())
         self.year_box.setValue(self.doc.year)
         bar.addWidget(self.year_box)
         bar.addWidget(QLabel(_t(" 期间 ")))

@@ -366,3 +366,21 @@ def test_usage_error_subprocess_exit_1():
     err = proc.stderr.decode("utf-8", "replace")
     assert proc.returncode == 1
     assert "Traceback" not in err and "--year" in err
+
+
+@pytest.mark.parametrize("command", ["compute", "export", "statement"])
+@pytest.mark.parametrize("year", [2015, 1999, 2101])
+def test_year_outside_the_rules_is_one_line_exit_2(command, year, capsys, tmp_path, monkeypatch):
+    """EV1 (fixed): a tax year no dated rule covers is refused with one Chinese line, never 内部错误."""
+    import main
+    from calc.evaluate import UnsupportedYear, evaluate, year_range
+    from forms.workbook import load_ledger
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    extra = {"compute": [], "export": ["--out", str(tmp_path / "out")], "statement": ["-o", str(tmp_path / "s.pdf")]}
+    rc = main.main([command, str(SAMPLE), "--year", str(year), *extra[command]])
+    err = capsys.readouterr().err
+    assert rc == 2 and "不在本应用可计算的范围内" in err and "内部错误" not in err
+    assert year_range() == (2016, 2100)
+    with pytest.raises(UnsupportedYear):
+        evaluate(load_ledger(SAMPLE), year)
