@@ -339,8 +339,10 @@ def _is_sub_row(parent: list[object], child: list[object]) -> bool:
     for j, c in cells:
         if not isinstance(c, str):
             return False
-        key = _header_keys(c)[0]
-        is_sub = key in sub
+        keys = _header_keys(c)
+        if not keys:                  # a text with no header key (“*”, punctuation): not a header cell
+            return False
+        is_sub = keys[0] in sub
         if not (is_sub or _vocab_hit(c)):
             return False
         above = parent[j] if j < len(parent) else None
