@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from . import schema as S
@@ -221,8 +221,10 @@ def hours_text(h: Fraction) -> str:
     """168 → '168'; 7.5 → '7.5' (hours are kept to 0.01 h)."""
     if h.denominator == 1:
         return str(h.numerator)
-    d = Decimal(h.numerator) / Decimal(h.denominator)
-    return format(d.quantize(Decimal("0.01")).normalize(), "f")
+    with localcontext() as ctx:         # enough digits for any hours total (the default 28 fail on huge ones)
+        ctx.prec = max(28, (h.numerator.bit_length() + h.denominator.bit_length()) * 31 // 100 + 8)
+        d = Decimal(h.numerator) / Decimal(h.denominator)
+        return format(d.quantize(Decimal("0.01")).normalize(), "f")
 
 
 def _param(params, name: str, day: dt.date, default: str) -> Fraction:
