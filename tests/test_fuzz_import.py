@@ -1,16 +1,19 @@
 """Fuzzing the importers (issue 8, item 2): no exception escapes, every problem becomes a finding.
 
 Two cell-level fuzzers run ``RD_FUZZ_EXAMPLES`` cases each and the whole-file fuzzer a fifth of that (default
-1,200, under a minute in all; the full run documented in docs/reliability.md uses 10,000).  With
+1,200, about a minute in all; the full run documented in docs/reliability.md uses 10,000).  With
 ``RD_FUZZ_REPORT=path`` the case counts and known-bug hits of the run are written there as JSON.
 
 1. **Canonical workbook** — the bundled sample read once through :func:`forms.xlsx_reader.read_workbook`
-   (研发支出 cut to 43 rows so that one case costs milliseconds), then mutated in memory: cells set to
+   (研发支出 cut to 41 rows and the 工时分配 sheets 人员工时 / 人员薪酬 / 设备折旧 / 设备工时 to the rows of three
+   months, so that one case costs milliseconds), then mutated in memory: cells set to
    random text, numbers, NaN/inf, dates, booleans, huge text, control characters, formula-like text;
    rows inserted / deleted / duplicated / padded; columns deleted / swapped / inserted; headers renamed or
    duplicated; sheets renamed, deleted, added or emptied.  The raw sheets go straight into
-   :func:`calc.ingest.build_ledger` (no file I/O), then :func:`calc.evaluate.evaluate` for a random year and
-   period, then the CLI's JSON document and text summary.
+   :func:`calc.ingest.build_ledger` (no file I/O; the allocation invariants of tests/test_fuzz_allocation.py are
+   checked on the result), then :func:`calc.evaluate.evaluate` for a random year and period, the risk screening
+   (``Evaluation.risks``, every RiskFinding well formed), then the CLI's JSON document (with its ``risks`` and
+   ``allocation`` sections) and text summary.  The dedicated 工时分配 fuzzer is tests/test_fuzz_allocation.py.
 2. **ERP exports** — the messy 用友 / 金蝶 exports of tests/test_erp_import.py (xlsx, GBK CSV, tab-separated
    UTF-8 text, two-row-header 明细账, legacy .xls), opened once, mutated the same way, then
    :func:`forms.erp_import.guess_preset` / ``detect_header`` / ``convert`` / ``preview`` /
