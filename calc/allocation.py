@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from . import schema as S
@@ -221,8 +221,10 @@ def hours_text(h: Fraction) -> str:
     """168 → '168'; 7.5 → '7.5' (hours are kept to 0.01 h)."""
     if h.denominator == 1:
         return str(h.numerator)
-    d = Decimal(h.numerator) / Decimal(h.denominator)
-    return format(d.quantize(Decimal("0.01")).normalize(), "f")
+    with localcontext() as ctx:         # enough digits for any hours total (the default 28 fail on huge ones)
+        ctx.prec = max(28, (h.numerator.bit_length() + h.denominator.bit_length()) * 31 // 100 + 8)
+        d = Decimal(h.numerator) / Decimal(h.denominator)
+        return format(d.quantize(Decimal("0.01")).normalize(), "f")
 
 
 def _param(params, name: str, day: dt.date, default: str) -> Fraction:
@@ -343,6 +345,19 @@ def _add(findings: list, severity, code, message, src: Src | None, column: str |
     findings.append(Finding(severity, code, message, src.sheet if src else None, src.row if src else None, column))
 
 
+def _duplicates(rows, key, code: str, who: str, sheet: str, column: str, findings: list) -> None:
+    """A second payroll (depreciation) row of the same person (device) and month: both are allocated, so a
+    repeated row would count twice — a warning on the later row, no figure changed."""
+    seen: dict = {}
+    for r in rows:
+        first = seen.setdefault(key(r), r.src)
+        if first is not r.src:
+            subject = getattr(r, "name", None) or key(r)[0]
+            _add(findings, WARNING, code,
+                 f"{who}“{subject}”{r.month}在“{sheet}”中已有第{first.row}行：两行分别按工时分配、合计计入，请核实是否重复录入",
+                 r.src, column)
+
+
 def _order(dests) -> list:
     """Destinations in the order of §0.2 ties: lower project number first, 非研发 last."""
     return sorted(dests, key=lambda d: (d is None, d or ""))
@@ -437,6 +452,7 @@ def allocate(timesheets=(), payroll=(), equipment=(), equipment_hours=(), *, pro
             parts.append(AllocationPart(component, subject, name, month, d or S.NON_RD, h, whole, total, amount,
                                         code, src, line_id))
 
+    _duplicates(payroll, lambda r: (r.person_id, r.month), "W_PAYROLL_DUPLICATE", "人员", "人员薪酬", "人员编号", findings)
     for pr in payroll:
         by = hours.get((pr.person_id, pr.month))
         if not by or not sum(by.values(), Fraction(0)):
@@ -470,6 +486,7 @@ def allocate(timesheets=(), payroll=(), equipment=(), equipment_hours=(), *, pro
         if key not in booked:
             _add(findings, INFO, "I_EQUIPMENT_HOURS_ONLY",
                  f"设备“{key[0]}”{key[1]}有使用工时但“设备折旧”中没有该月折旧额：不生成研发支出", src, "设备编号")
+    _duplicates(equipment, lambda r: (r.asset_id, r.month), "W_EQUIPMENT_DUPLICATE", "设备", "设备折旧", "设备编号", findings)
     for e in equipment:
         by = usage.get((e.asset_id, e.month))
         if not by or not sum(by.values(), Fraction(0)):

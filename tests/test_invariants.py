@@ -30,6 +30,7 @@ from calc.money import round_fen
 from calc.params import load_params
 from calc.rulepack import Val, merge_component, override_patch
 from calc.subsidy import FACTS, estimate, facts_from_values, load_packs
+from tests.test_fuzz_allocation import check_risks
 from tests.test_properties import cases
 
 SETTINGS = settings(max_examples=150, deadline=None, database=None,
@@ -374,3 +375,88 @@ def test_any_text_renders_in_the_pdf(text):
     assert all(ch in text for ch in guard.missing)
     if guard.missing:
         assert MISSING_MARK in guard(text)
+
+
+# =============================================================================== risk screening
+
+_SUMMARIES = st.one_of(
+    st.none(),
+    st.sampled_from(("研发领料", "生产车间领料", "量产模具", "试生产材料", "客户订单返修", "2023年材料费", "2024年12月工资",
+                     "2019年设备", "售后服务", "非生产性试验", "批量出货检测", "常规检测", "委托开发费", "=1+1", "\x00\x07",
+                     "１９９９年", "𠀋😀", "年" * 300)),
+    st.text(max_size=16),
+)
+_VOUCHERS = st.one_of(st.none(), st.sampled_from(("转-0001", "转-0002", "记-1")), st.text(max_size=6))
+_HOURS = st.one_of(st.integers(0, 250).map(Fraction), st.fractions(0, 400, max_denominator=100),
+                   st.sampled_from((Fraction(0), Fraction(210), Fraction(10**12), Fraction(1, 100))))
+
+
+@st.composite
+def _person_loads(draw, year: int):
+    """Loads as calc.allocation.person_month_loads gives them (and odd ones: R&D above the total, zero totals,
+    a zero limit, no source row, months of other years)."""
+    from calc.allocation import PersonMonthLoad
+    from calc.model import Src
+
+    out = []
+    for i in range(draw(st.integers(0, 8))):
+        total = draw(_HOURS)
+        rd = draw(st.one_of(st.just(total), _HOURS, st.just(Fraction(0))))
+        limit = draw(st.sampled_from((Fraction(210), Fraction(17436, 100), Fraction(0), Fraction(1))))
+        month = f"{draw(st.sampled_from((year, year, year, year - 1)))}-{draw(st.integers(1, 12)):02d}"
+        src = draw(st.sampled_from((Src("人员工时", i + 2), Src("人员工时", 99), None)))
+        out.append(PersonMonthLoad(draw(st.sampled_from(("E1", "E2", "E3"))), draw(st.sampled_from((None, "张三"))),
+                                   month, rd, total, limit, src))
+    return out
+
+
+@st.composite
+def _risk_cases(draw):
+    """Random ledgers of test_properties with what the risk rules read varied: summaries (production words, other
+    years), vouchers shared across projects, round amounts, the industry code, year rows, person-month loads."""
+    case = draw(cases(years=st.integers(2016, 2026), periods=st.just("year")))
+    led = case.ledger
+    lines = tuple(dataclasses.replace(ln, summary=draw(_SUMMARIES), voucher_no=draw(_VOUCHERS),
+                                      amount=draw(st.sampled_from((ln.amount, ln.amount, 100000, 500000, 1, -ln.amount))))
+                  for ln in led.lines)
+    profile = dataclasses.replace(led.profile, industry_code=draw(st.sampled_from(("C3981", "C3983", "F5111", "K7010",
+                                                                                  "I6510", "", None))))
+    years = led.years
+    if draw(st.booleans()):          # revenue, staff counts and grants the ratio / per-head / grant rules read
+        years = tuple(dataclasses.replace(y, values={**y.values,
+                                                     "main_revenue": draw(st.one_of(st.none(), st.integers(-10, 10**11))),
+                                                     "staff_rd": draw(st.one_of(st.none(), st.integers(0, 500))),
+                                                     "nontaxable_income": draw(st.one_of(st.none(), st.integers(0, 10**9)))})
+                      for y in years)
+    if draw(st.integers(0, 5)) == 0:
+        years = ()
+    led = dataclasses.replace(led, lines=lines, profile=profile, years=years)
+    return led, case.year, draw(_person_loads(case.year))
+
+
+@SETTINGS
+@given(case=_risk_cases())
+def test_risk_screening_never_raises_and_findings_are_well_formed(case, params):
+    """calc.risk.screen on random ledgers (red reversals included), with and without person-month loads: no
+    exception; every RiskFinding is a rule of risk_rules.yaml in force that year, with a Chinese message, why and
+    evidence, and locations that are (sheet, row ≥ 1)."""
+    from calc.risk import screen
+
+    ledger, year, loads = case
+    for person_loads in (loads, None):
+        risks = screen(ledger, year, params, person_loads=person_loads)
+        check_risks(risks, params, year)
+        order = [("高风险", "关注", "提示").index(r.severity) for r in risks]
+        assert order == sorted(order)
+        event(f"{len(risks)} risks" if len(risks) < 3 else "3+ risks")
+    if any(ld.src is not None and ld.total_hours > ld.limit_hours and ld.month.startswith(f"{year}-") for ld in loads):
+        assert "RISK-02" in {r.rule_id for r in screen(ledger, year, params, person_loads=loads, only=["RISK-02"])}
+
+
+@settings(SETTINGS, max_examples=100)
+@given(sheets=imported_ledgers())
+def test_risk_screening_of_imported_ledgers(sheets, params):
+    """The same through the importer and the evaluation (Evaluation.risks, screened lazily)."""
+    ledger = build_ledger(sheets, params)
+    ev = evaluate(ledger, 2024, "year", params)
+    check_risks(ev.risks, params, 2024)
