@@ -16,6 +16,50 @@ from forms.workspace import SaveError, Workspace, WorkspaceError, add_recent
 AUTOSAVE_MS = 60_000
 
 
+
+DEMO_PREFIX = "rd-benefit-demo-"
+DEMO_NAME = "示例企业.rdw"
+
+
+def sweep_demo_folders(root: Path | None = None, *, max_age_days: int = 2, now: float | None = None) -> list[Path]:
+    """Remove the temporary folders of earlier “打开示例” sessions — only those that hold nothing but the demo
+    workspace (and its sidecars), are older than ``max_age_days``, are not open anywhere (no lock) and were never
+    saved after their creation (revision ≤ 1).  Anything else, e.g. a demo the user edited and saved there, is
+    left alone.  Returns the folders removed; never raises."""
+    import shutil
+    import time
+
+    root = Path(root or tempfile.gettempdir())
+    limit = (time.time() if now is None else now) - max_age_days * 86400
+    removed = []
+    try:
+        candidates = sorted(root.glob(DEMO_PREFIX + "*"))
+    except OSError:
+        return removed
+    for folder in candidates:
+        try:
+            if not folder.is_dir() or folder.is_symlink() or folder.stat().st_mtime > limit:
+                continue
+            files = list(folder.iterdir())
+            if any(not f.name.startswith(DEMO_NAME) or f.is_dir() for f in files):
+                continue
+            if any(f.name.endswith("-lock") for f in files) or not (folder / DEMO_NAME).exists():
+                continue
+            if any(f.stat().st_mtime > limit for f in files):
+                continue
+            ws = Workspace.open(folder / DEMO_NAME, readonly=True)
+            try:
+                revision = int(ws.meta().get("revision") or 0)
+            finally:
+                ws.close()
+            if revision > 1:
+                continue
+            shutil.rmtree(folder)
+            removed.append(folder)
+        except (OSError, WorkspaceError, ValueError):
+            continue
+    return removed
+
 class _Signals(QObject):
     done = Signal(int, object, object)          # generation, evaluation or None, error text or None
 
@@ -93,9 +137,11 @@ class Document(QObject):
         self.evaluation = None
 
     def open_sample(self) -> Path:
-        """The bundled sample enterprise, as a fresh workspace in a temporary folder."""
+        """The bundled sample enterprise, as a fresh workspace in a temporary folder (earlier, untouched demo
+        folders are swept first: :func:`sweep_demo_folders`)."""
         import main
-        folder = Path(tempfile.mkdtemp(prefix="rd-benefit-demo-"))
+        sweep_demo_folders()
+        folder = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))
         path = folder / "示例企业.rdw"
         ws = Workspace.create(path, load_ledger(main.SAMPLE))
         self.attach(ws)
