@@ -26,6 +26,7 @@ from fractions import Fraction
 from . import schema as S
 from .model import ERROR, HNTE_BELOW_183, INFO, WARNING, Finding, Line, Src
 from .money import fen_display, split_largest_remainder
+from .params import load_params
 from .values import ValueProblem, clean_text, parse_date
 
 __all__ = ["TimeRow", "PayRow", "EquipmentRow", "EquipmentHoursRow", "AllocationPart", "PersonMonthLoad",
@@ -227,19 +228,20 @@ def hours_text(h: Fraction) -> str:
         return format(d.quantize(Decimal("0.01")).normalize(), "f")
 
 
-def _param(params, name: str, day: dt.date, default: str) -> Fraction:
-    if params is None:
-        return Fraction(default)
-    entry = params.maybe_at(name, day) if name in params.scalars else None
-    return Fraction(str(entry.value)) if entry is not None else Fraction(default)
+def _param(params, name: str, day: dt.date) -> Fraction:
+    """The value of resources/params/allocation.yaml in force on ``day``; for a month no entry covers (a
+    timesheet of 2005 and the 2008 monthly days, say) the entry nearest to it."""
+    entry = params.maybe_at(name, day) or min(params.scalars[name], key=lambda e: abs((e.start - day).days))
+    return entry.fraction
 
 
 def limits(params, day: dt.date) -> tuple[Fraction, Fraction, Fraction]:
     """(hours per R&D day, monthly hour limit = hours/day × days/month + overtime, 183-day threshold)."""
-    per_day = _param(params, "alloc_hours_per_day", day, "8")
-    month_days = _param(params, "alloc_days_per_month", day, "21.75")
-    overtime = _param(params, "alloc_overtime_hours_per_month", day, "36")
-    threshold = _param(params, "alloc_hnte_rd_days", day, "183")
+    params = params or load_params()
+    per_day = _param(params, "alloc_hours_per_day", day)
+    month_days = _param(params, "alloc_days_per_month", day)
+    overtime = _param(params, "alloc_overtime_hours_per_month", day)
+    threshold = _param(params, "alloc_hnte_rd_days", day)
     return per_day, per_day * month_days + overtime, threshold
 
 
@@ -366,8 +368,21 @@ def _order(dests) -> list:
 def allocate(timesheets=(), payroll=(), equipment=(), equipment_hours=(), *, projects: dict, params=None,
              first_line_id: int = 0) -> AllocationResult:
     findings: list[Finding] = []
+    params = params or load_params()
     any_day = dt.date(2024, 1, 1)
-    per_day, limit, threshold = limits(params, any_day)
+    per_day, limit, threshold = limits(params, any_day)      # the result's headline rules (summary)
+    by_day: dict[dt.date, tuple] = {}
+
+    def rules_on(day: dt.date) -> tuple[Fraction, Fraction, Fraction]:
+        if day not in by_day:
+            by_day[day] = limits(params, day)
+        return by_day[day]
+
+    def rd_days(rd_hours: Fraction, year: int) -> tuple[Fraction, bool, Fraction]:
+        """R&D days of a person-year and the HNTE 183-day test, with the rules of that year (AI-ALLOC-02)."""
+        per, _, thr = rules_on(dt.date(year, 12, 31))
+        days = rd_hours / per
+        return days, days >= thr, thr
 
     # hours per person-month and destination (None = 非研发)
     hours: dict[tuple, dict] = defaultdict(lambda: defaultdict(Fraction))
@@ -393,8 +408,7 @@ def allocate(timesheets=(), payroll=(), equipment=(), equipment_hours=(), *, pro
     # person-month loads and the over-100%-time test
     loads = []
     for (pid, month), by in hours.items():
-        day = _month_bounds(month)[0]
-        _, lim, _ = limits(params, day)
+        _, lim, _ = rules_on(_month_bounds(month)[0])
         total = sum(by.values(), Fraction(0))
         rd = sum((h for d, h in by.items() if d is not None), Fraction(0))
         load = PersonMonthLoad(pid, names.get(pid), month, rd, total, lim, first_src[(pid, month)],
@@ -421,7 +435,7 @@ def allocate(timesheets=(), payroll=(), equipment=(), equipment_hours=(), *, pro
         person_year_days[(pid, int(month[:4]))] += sum((h for d, h in by.items() if d is not None), Fraction(0))
 
     def below_183(pid: str, year: int) -> bool:
-        return person_year_days.get((pid, year), Fraction(0)) / per_day < threshold
+        return not rd_days(person_year_days.get((pid, year), Fraction(0)), year)[1]
 
     def split(total: int, by: dict, component: str, subject: str, name, month: str, code_of, src: Src,
               voucher_no, summary_head: str, staff: bool):
@@ -520,10 +534,9 @@ def allocate(timesheets=(), payroll=(), equipment=(), equipment_hours=(), *, pro
         lds = loads_by.get(key, [])
         rd = sum((x.rd_hours for x in lds), Fraction(0))
         total = sum((x.total_hours for x in lds), Fraction(0))
-        _, _, thr = limits(params, dt.date(year, 12, 31))
-        days = rd / per_day
+        days, meets, thr = rd_days(rd, year)
         m = money.get(key, [0, 0, 0, 0, {}])
-        py = PersonYear(pid, names.get(pid), year, staff_type.get(pid), len(lds), rd, total, days, days >= thr,
+        py = PersonYear(pid, names.get(pid), year, staff_type.get(pid), len(lds), rd, total, days, meets,
                         tuple(x.month for x in lds if x.over_limit), m[0], m[1], m[2], m[3],
                         tuple(sorted(m[4].items())))
         persons.append(py)
@@ -568,13 +581,10 @@ def double_count_findings(lines, result: AllocationResult | None) -> list[Findin
 
 def person_month_loads(ledger, params=None) -> tuple[PersonMonthLoad, ...]:
     """Every person-month of the ledger's 人员工时 with its R&D hours, total hours and the monthly limit
-    (standard hours + overtime limit of the parameters in force that month)."""
+    (standard hours + overtime limit of the parameters in force that month), as allocated when the ledger was
+    built (calc.ingest.build_ledger, with the parameters it was given; ``params`` is kept for the interface)."""
     result = getattr(ledger, "allocation", None)
-    if result is None or not result.timesheets:
-        return ()
-    if params is None:
-        return result.loads
-    return allocate(result.timesheets, (), (), (), projects=ledger.projects, params=params).loads
+    return result.loads if result is not None else ()
 
 
 # --------------------------------------------------------------------------- summary
