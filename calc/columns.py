@@ -158,6 +158,34 @@ class LineColumns:
         np.add.at(out, group, values)
         return [int(v) for v in out.tolist()]
 
+    def negative_nets(self, rows: np.ndarray, category: np.ndarray, n_categories: int,
+                      values: np.ndarray) -> list[tuple[str, int, int, int]]:
+        """``(project, year, category index, net)`` of every project × year × category whose net of ``values``
+        over ``rows`` is negative (red reversals exceeding what they reverse), in the order the rows first use
+        them.  ``category`` and ``values`` are per row of ``rows``."""
+        if not len(rows) or int(values.min()) >= 0:
+            return []
+        y0 = int(self.year.min())
+        ny, nc = int(self.year.max()) - y0 + 1, n_categories
+        keys = (self.proj[rows] * ny + (self.year[rows] - y0)) * nc + category
+        size = len(self.proj_keys) * ny * nc
+        if size <= 4 * len(keys) + 1024:                 # few possible keys: dense tables
+            first = np.full(size, len(keys), dtype=np.int64)
+            np.minimum.at(first, keys, np.arange(len(keys)))
+            uniq = np.flatnonzero(first < len(keys))
+            first = first[uniq]
+            sums = self.group_sums(keys, values, size)
+            totals = [sums[k] for k in uniq.tolist()]
+        else:
+            uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            totals = self.group_sums(inverse, values, len(uniq))
+        out = []
+        for u in np.argsort(first, kind="stable").tolist():
+            if totals[u] < 0:
+                key = int(uniq[u])
+                out.append((self.proj_keys[key // (ny * nc)], y0 + key // nc % ny, key % nc, totals[u]))
+        return out
+
 
 # the columns each memoised derivation reads (for LineColumns.patched)
 _MEMO_DEPENDS = {"project_order": {"proj"}, "hnte_status": {"proj", "code", "hcat"}}

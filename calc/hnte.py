@@ -232,20 +232,9 @@ def hnte_negative_nets(cols, projects: dict, params: Params) -> list[tuple[str, 
         return []
     status, cat = cols.memo("hnte_status", lambda: hnte_line_status(cols, projects, params), check=params)
     counted = np.flatnonzero(status == 0)
-    if not len(counted) or int(cols.hnte_amount[counted].min()) >= 0:
-        return []
     cats = list(_tables(params)["categories"]["items"])
-    y0 = int(cols.year.min())
-    ny, nc = int(cols.year.max()) - y0 + 1, len(cats)
-    keys = (cols.proj[counted] * ny + (cols.year[counted] - y0)) * nc + cat[counted]
-    uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    totals = cols.group_sums(inverse, cols.hnte_amount[counted], len(uniq))
-    out = []
-    for u in np.argsort(first, kind="stable").tolist():
-        if totals[u] < 0:
-            key = int(uniq[u])
-            out.append((cols.proj_keys[key // (ny * nc)], y0 + key // nc % ny, cats[key % nc], int(totals[u])))
-    return out
+    return [(no, year, cats[c], total) for no, year, c, total
+            in cols.negative_nets(counted, cat[counted], len(cats), cols.hnte_amount[counted])]
 
 
 def _caliber_rules_day(params: Params, year: int) -> dt.date:

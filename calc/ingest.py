@@ -790,34 +790,13 @@ def _cross_checks(projects: dict[str, Project], cols: LineColumns, params: Param
                         or [-1], dtype=np.int64)
     eligible = np.flatnonzero((code_cat[cols.code] >= 0) & ~cols.grant) if cols.n else np.zeros(0, np.int64)
     reported: set[tuple[str, int]] = set()
-    if len(eligible):
-        # the net ELIGIBLE amount: after the 研发工时占比 share, grant-funded lines left out; keys in the order
-        # the lines first use them
-        y0 = int(cols.year.min())
-        ny, nc = int(cols.year.max()) - y0 + 1, len(categories)
-        keys = (cols.proj[eligible] * ny + (cols.year[eligible] - y0)) * nc + code_cat[cols.code[eligible]]
-        size = len(cols.proj_keys) * ny * nc
-        if size <= 4 * len(keys) + 1024:                 # few possible keys: dense tables
-            first = np.full(size, len(keys), dtype=np.int64)
-            np.minimum.at(first, keys, np.arange(len(keys)))
-            uniq = np.flatnonzero(first < len(keys))
-            first = first[uniq]
-            totals = cols.group_sums(keys, cols.elig[eligible], size)
-            totals = [totals[k] for k in uniq.tolist()]
-        else:
-            uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-            totals = cols.group_sums(inverse, cols.elig[eligible], len(uniq))
-        for u in np.argsort(first, kind="stable").tolist():
-            total = totals[u]
-            if total < 0:
-                key = int(uniq[u])
-                no = cols.proj_keys[key // (ny * nc)]
-                year, cat = y0 + key // nc % ny, categories[key % nc]
-                p = projects[no]
-                reported.add((no, year))
-                out.add(ERROR, "E_NEGATIVE_CATEGORY",
-                        f"项目“{no}”{year}年度“{params.categories[cat].label}”净额为负（{fen_display(total)}），红字冲销超过原发生额，请核对",
-                        sheet, p.src.row, "项目编号", 0)
+    # the net ELIGIBLE amount: after the 研发工时占比 share, grant-funded lines left out
+    for no, year, c, total in cols.negative_nets(eligible, code_cat[cols.code[eligible]], len(categories),
+                                                 cols.elig[eligible]):
+        reported.add((no, year))
+        out.add(ERROR, "E_NEGATIVE_CATEGORY",
+                f"项目“{no}”{year}年度“{params.categories[categories[c]].label}”净额为负（{fen_display(total)}），红字冲销超过原发生额，请核对",
+                sheet, projects[no].src.row, "项目编号", 0)
     from .hnte import hnte_negative_nets          # the HNTE view: all funding, 会计金额, the user's 高企费用类别
     for no, year, cat, total in hnte_negative_nets(cols, projects, params):
         if (no, year) in reported:                # the same reversal, already reported for the super-deduction
