@@ -32,9 +32,7 @@ def _book(tmp_path, name, amount=1000, extra=False, company="甲企业有限公�
                  projects=projects, lines=lines, name=name)
 
 
-@pytest.fixture(autouse=True)
-def private_config(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+pytestmark = pytest.mark.usefixtures("private_config")
 
 
 @pytest.fixture

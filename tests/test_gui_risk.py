@@ -9,26 +9,14 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from desktop.fonts import ensure_font  # noqa: E402
-from desktop.main_window import MainWindow  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def private_config(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+pytestmark = pytest.mark.usefixtures("private_config")
 
 
 @pytest.fixture
-def window(qtbot):
-    ensure_font()
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.ask = lambda title, text, buttons=("是", "否"): 1
-    win.show()
-    win.open_sample()
-    qtbot.waitUntil(lambda: win.doc.evaluation is not None, timeout=60000)
-    yield win
-    win.doc.detach(discard=True)
+def window(sample_window):
+    return sample_window
 
 
 def test_risk_group_in_the_findings_dock_and_jump(window):
