@@ -25,28 +25,36 @@ _LIMIT = 2 ** 62          # |Σ amounts| must stay below this for int64 arithmet
 class LineColumns:
     """Columns of ``ledger.lines`` (row i = ``ledger.lines[i]``)."""
 
-    def __init__(self, lines: tuple[Line, ...] | list[Line]):
+    def __init__(self, lines: tuple[Line, ...] | list[Line], given: dict | None = None):
+        """``given``: the lines' values by field name (``date``, ``project_no``, ``code``, ``amount``,
+        ``tax_amount``, ``share``, ``funding``, ``hnte_category``) when the caller has them — an import does —
+        and the line ids are 0, 1, 2, …; otherwise they are taken from the lines."""
         n = len(lines)
         self.n = n
-        self.ids = np.fromiter(map(attrgetter("id"), lines), dtype=np.int64, count=n)
+
+        def column(name: str) -> list:
+            return given[name] if given is not None else list(map(attrgetter(name), lines))
+
+        if given is not None:
+            self.ids = np.arange(n, dtype=np.int64)
+        else:
+            self.ids = np.fromiter(map(attrgetter("id"), lines), dtype=np.int64, count=n)
         ordinal: dict = {}
-        days = list(map(attrgetter("date"), lines))
+        days = column("date")
         for d in set(days):
             ordinal[d] = d.toordinal()
         self.ordinal = np.fromiter(map(ordinal.__getitem__, days), dtype=np.int64, count=n)
         years = {d: d.year for d in ordinal}
         self.year = np.fromiter(map(years.__getitem__, days), dtype=np.int64, count=n)
-        nos = list(map(attrgetter("project_no"), lines))
+        nos = column("project_no")
         self.proj_keys: list = list(dict.fromkeys(nos))
         index = {k: i for i, k in enumerate(self.proj_keys)}
         self.proj = np.fromiter(map(index.__getitem__, nos), dtype=np.int64, count=n)
-        codes = list(map(attrgetter("code"), lines))
+        codes = column("code")
         self.code_keys: list = list(dict.fromkeys(codes))
         index = {k: i for i, k in enumerate(self.code_keys)}
         self.code = np.fromiter(map(index.__getitem__, codes), dtype=np.int64, count=n)
-        amounts = list(map(attrgetter("amount"), lines))
-        taxes = list(map(attrgetter("tax_amount"), lines))
-        shares = list(map(attrgetter("share"), lines))
+        amounts, taxes, shares = column("amount"), column("tax_amount"), column("share")
         base = [a if t is None else t for a, t in zip(amounts, taxes)]
         self.has_tax = np.array([t is not None for t in taxes], dtype=bool)
         self.has_share = np.array([s is not None for s in shares], dtype=bool)
@@ -66,9 +74,9 @@ class LineColumns:
         self.amount, self.base = columns[0], columns[1]
         self.elig = columns[2]            # super-deduction caliber: base × share
         self.hnte_amount = columns[3]     # HNTE caliber: 会计金额 × share
-        fundings = list(map(attrgetter("funding"), lines))
+        fundings = column("funding")
         self.grant = np.array([f == GRANT for f in fundings], dtype=bool)
-        cats = [c or None for c in map(attrgetter("hnte_category"), lines)]
+        cats = [c or None for c in column("hnte_category")]
         self.hcat_keys: list = list(dict.fromkeys(c for c in cats if c is not None))
         index = {k: i for i, k in enumerate(self.hcat_keys)}
         index[None] = -1

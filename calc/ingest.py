@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -21,7 +22,8 @@ from fractions import Fraction
 from . import schema as S
 from .columns import LineColumns, attach_columns, carry_memo
 from .identifiers import check_credit_code, normalize_industry_code, tech_sme_year
-from .model import ERROR, INFO, WARNING, Adjustment, Finding, Ledger, Line, Profile, Project, Src, YearData
+from .model import (ERROR, INFO, WARNING, Adjustment, Finding, Ledger, Line, Profile, Project, Src, YearData,
+                    slot_maker)
 from .money import AmountError, fen_display, parse_amount, parse_ratio
 from .params import Params, load_params
 from .values import (ValueProblem, clean_text, is_blank, parse_choice, parse_date, parse_int, parse_year,
@@ -66,6 +68,7 @@ class _Collector:
         self.findings: list[Finding] = []
         self.rejected_projects: dict[str, int] = {}   # project no → row of a project row with errors
         self.build: _LinesBuild | None = None              # how 研发支出 was read, for patch_lines
+        self.line_columns: dict | None = None              # the columns of the lines _lines made
 
     def add(self, severity, code, message, sheet=None, row=None, column=None, col_index=None):
         cell = f"{column_letter(col_index)}{row}" if (col_index is not None and row) else None
@@ -134,6 +137,12 @@ def _parse_column(col: S.Column, raws: list) -> tuple[list, list[int], dict[int,
     parse = (lambda raw: _parse_cell(col, raw))
     fast_text = kind == S.TEXT and not col.choices
     is_amount, is_date = kind == S.AMOUNT, kind == S.DATE
+    if len(raws) > 64:
+        types = set(map(type, raws))
+        if types == {str} and fast_text:
+            return _text_column(list(map(str.strip, raws)))
+        if types <= {str, _NONE}:
+            return _distinct_column(raws, parse, fast_text)
     values: list = [None] * len(raws)
     blanks: list[int] = []
     errors: dict[int, str] = {}
@@ -191,6 +200,48 @@ class _Failed:
         self.message = message
 
 
+_NONE = type(None)
+_BLANK = object()
+
+
+def _text_column(texts: list) -> tuple[list, list[int], dict[int, str]]:
+    """A text column of stripped strings: what :func:`_parse_column` gives (blank cells None)."""
+    blanks: list[int] = []
+    if "" in texts:
+        blanks = [k for k, v in enumerate(texts) if not v]
+        for k in blanks:
+            texts[k] = None
+    return texts, blanks, {}
+
+
+def _distinct_column(raws, parse, fast_text: bool) -> tuple[list, list[int], dict[int, str]]:
+    """A column of strings and blanks, parsed once per distinct cell: what :func:`_parse_column` gives."""
+    results: dict = {}
+    for raw in set(raws):
+        text = raw.strip() if raw is not None else ""
+        if not text:
+            results[raw] = _BLANK
+        elif fast_text:
+            results[raw] = text
+        else:
+            try:
+                results[raw] = parse(raw)
+            except (AmountError, ValueProblem) as exc:
+                results[raw] = _Failed(str(exc))
+    values = list(map(results.__getitem__, raws))
+    blanks: list[int] = []
+    errors: dict[int, str] = {}
+    if any(v is _BLANK or type(v) is _Failed for v in results.values()):
+        for k, v in enumerate(values):
+            if v is _BLANK:
+                blanks.append(k)
+                values[k] = None
+            elif type(v) is _Failed:
+                errors[k] = v.message
+                values[k] = None
+    return values, blanks, errors
+
+
 def _row_blank(row) -> bool:
     for v in row:
         if v is not None and (type(v) is not str or v.strip()):
@@ -229,36 +280,102 @@ class _Table:
 def _parse_table(sheet: str, rows: Sequence[Sequence[object]], columns: Sequence[S.Column],
                  out: _Collector) -> _Table | None:
     """Find the header, report its problems, parse every data row; None when the table cannot be read."""
-    header_at, mapping = None, {}
-    for i, row in enumerate(rows[:30]):
-        found = {j: c for j, v in enumerate(row) if (c := _match_header(v, columns))}
-        if len(found) >= min(2, len(columns)):
-            header_at, mapping = i, found
-            break
-    if header_at is None:
-        out.add(ERROR, "E_HEADER_MISSING", f"工作表“{sheet}”找不到表头行（应含 {'、'.join(c.header for c in columns[:4])} 等列）",
-                sheet, 1)
-        return None
-    seen: dict[str, int] = {}
-    for j, col in list(mapping.items()):
-        if col.field in seen:
-            out.add(WARNING, "W_COLUMN_DUPLICATE", f"列“{col.header}”重复，只使用第一列", sheet, header_at + 1,
-                    col.header, j)
-            del mapping[j]
-        else:
-            seen[col.field] = j
-    for j, v in enumerate(rows[header_at]):
-        if j not in mapping and not is_blank(v):
-            out.add(INFO, "I_EXTRA_COLUMN", f"列“{clean_text(v)}”不是模板列，已忽略", sheet, header_at + 1,
-                    clean_text(v), j)
-    for col in columns:
-        if col.required and col.field not in seen:
-            out.add(ERROR, "E_COLUMN_MISSING", f"缺少必填列“{col.header}”", sheet, header_at + 1, col.header)
-    if any(col.required and col.field not in seen for col in columns):
-        return None
-    data = [i for i in range(header_at + 1, len(rows)) if rows[i] and not _row_blank(rows[i])]
-    values, problems = _parse_rows(mapping, [rows[i] for i in data])
-    return _Table(sheet, header_at, mapping, data, values, problems)
+    intake = TableIntake(sheet, columns)
+    intake.feed(rows)
+    return intake.table(out)
+
+
+_HEADER_ROWS = 30          # the header is looked for in a table sheet's first rows
+
+
+class TableIntake:
+    """A table sheet's rows, taken in consecutive blocks as a reader produces them (the first block starts at
+    the sheet's first row) and parsed a block at a time.  :meth:`table` then gives exactly what
+    :func:`_parse_table` gives for all the rows at once (it is how ``_parse_table`` works).
+
+    A reader streaming a big sheet (``forms.xlsx_reader.read_workbook(…, consumers=…)``) feeds one of these
+    while its workers parse the next block, so the cells are parsed while the file is still being read; if it
+    has to start the sheet over it calls :meth:`reset`.  Pass it to :func:`build_ledger` (``intakes``)."""
+
+    def __init__(self, sheet: str, columns: Sequence[S.Column]):
+        self.sheet, self.columns = sheet, columns
+        self.reset()
+
+    def reset(self) -> None:
+        self.out = _Collector()               # the header's findings, added to the ledger's in their place
+        self.n = 0                            # rows taken so far
+        self.head: list | None = []           # the first rows, until the header is found
+        self.mapping: dict | None = None      # column index j → Column; None: no usable header
+        self.header_at: int | None = None
+        self.rows: list[int] = []
+        self.values: dict[str, list] = {}
+        self.problems: dict[int, list] = {}
+
+    def feed(self, rows: Sequence[Sequence[object]]) -> None:
+        start = self.n
+        self.n += len(rows)
+        if self.head is not None:
+            self.head.extend(rows)
+            if len(self.head) >= _HEADER_ROWS:
+                self._header()
+            return
+        if self.mapping is not None:
+            self._body(start, rows)
+
+    def table(self, out: _Collector) -> _Table | None:
+        """The parsed table (None when it cannot be read); its header findings are added to ``out``."""
+        if self.head is not None:
+            self._header()
+        out.findings.extend(self.out.findings)
+        if self.mapping is None:
+            return None
+        return _Table(self.sheet, self.header_at, self.mapping, self.rows, self.values, self.problems)
+
+    def _header(self) -> None:
+        rows, self.head = self.head, None
+        sheet, columns, out = self.sheet, self.columns, self.out
+        header_at, mapping = None, {}
+        for i, row in enumerate(rows[:_HEADER_ROWS]):
+            found = {j: c for j, v in enumerate(row) if (c := _match_header(v, columns))}
+            if len(found) >= min(2, len(columns)):
+                header_at, mapping = i, found
+                break
+        if header_at is None:
+            out.add(ERROR, "E_HEADER_MISSING", f"工作表“{sheet}”找不到表头行（应含 {'、'.join(c.header for c in columns[:4])} 等列）",
+                    sheet, 1)
+            return
+        seen: dict[str, int] = {}
+        for j, col in list(mapping.items()):
+            if col.field in seen:
+                out.add(WARNING, "W_COLUMN_DUPLICATE", f"列“{col.header}”重复，只使用第一列", sheet, header_at + 1,
+                        col.header, j)
+                del mapping[j]
+            else:
+                seen[col.field] = j
+        for j, v in enumerate(rows[header_at]):
+            if j not in mapping and not is_blank(v):
+                out.add(INFO, "I_EXTRA_COLUMN", f"列“{clean_text(v)}”不是模板列，已忽略", sheet, header_at + 1,
+                        clean_text(v), j)
+        for col in columns:
+            if col.required and col.field not in seen:
+                out.add(ERROR, "E_COLUMN_MISSING", f"缺少必填列“{col.header}”", sheet, header_at + 1, col.header)
+        if any(col.required and col.field not in seen for col in columns):
+            return
+        self.header_at, self.mapping = header_at, mapping
+        self.values = {col.field: [] for col in mapping.values()}
+        self._body(header_at + 1, rows[header_at + 1:])
+
+    def _body(self, start: int, rows: Sequence[Sequence[object]]) -> None:
+        data = [k for k, row in enumerate(rows) if row and not _row_blank(row)]
+        if not data:
+            return
+        values, problems = _parse_rows(self.mapping, [rows[k] for k in data])
+        offset = len(self.rows)
+        self.rows.extend(start + k for k in data)
+        for field, column in values.items():
+            self.values[field].extend(column)
+        for k, found in problems.items():
+            self.problems[offset + k] = found
 
 
 def _parse_rows(mapping: dict, rows: list) -> tuple[dict[str, list], dict[int, list]]:
@@ -266,8 +383,8 @@ def _parse_rows(mapping: dict, rows: list) -> tuple[dict[str, list], dict[int, l
     values: dict[str, list] = {}
     problems: dict[int, list] = {}
     width = max(mapping) + 1
-    padded = [row if len(row) >= width else (*row, *(None,) * (width - len(row))) for row in rows]
-    columns_of = list(zip(*padded)) if padded else [()] * width
+    columns_of = list(itertools.zip_longest(*rows))          # short rows padded with None
+    columns_of += [(None,) * len(rows)] * (width - len(columns_of))
     for position, (j, col) in enumerate(mapping.items()):
         parsed, blanks, errors = _parse_column(col, columns_of[j])
         for k, message in errors.items():
@@ -330,12 +447,22 @@ def gc_paused():
             gc.enable()
 
 
-def build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Params | None = None) -> Ledger:
+def build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Params | None = None, *,
+                 intakes: Mapping[str, TableIntake] | None = None) -> Ledger:
+    """The ledger of a canonical workbook's sheets (``{sheet name: rows}``).  ``intakes``: sheets whose rows a
+    reader has already fed to a :class:`TableIntake` (see :func:`line_intakes`); their rows in ``sheets`` are
+    then not used (only their presence)."""
     with gc_paused():
-        return _build_ledger(sheets, params or load_params())
+        return _build_ledger(sheets, params or load_params(), intakes or {})
 
 
-def _build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Params) -> Ledger:
+def line_intakes() -> dict[str, TableIntake]:
+    """The intakes a streaming reader may feed for :func:`build_ledger`: the 研发支出 sheet's."""
+    return {S.SHEET_LINES: TableIntake(S.SHEET_LINES, S.LINE_COLUMNS)}
+
+
+def _build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Params,
+                  intakes: Mapping[str, TableIntake]) -> Ledger:
     out = _Collector()
     for name in sheets:
         if name not in S.SHEETS and name not in (S.SHEET_HELP, "代码表", S.SHEET_FACTS, *S.ALLOCATION_SHEETS):
@@ -350,7 +477,8 @@ def _build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Para
                 "（国科发火〔2008〕172号起）：请核对日期", S.SHEET_PROFILE, profile.rows.get("hnte_cert_date"), "值", 1)
     years = _years(sheets.get(S.SHEET_YEARS, ()), out) if S.SHEET_YEARS in sheets else ()
     projects = _projects(sheets.get(S.SHEET_PROJECTS, ()), out) if S.SHEET_PROJECTS in sheets else {}
-    lines = _lines(sheets.get(S.SHEET_LINES, ()), projects, params, out) if S.SHEET_LINES in sheets else ()
+    lines = _lines(sheets.get(S.SHEET_LINES, ()), projects, params, out, intakes.get(S.SHEET_LINES)) \
+        if S.SHEET_LINES in sheets else ()
     adjustments = _adjustments(sheets.get(S.SHEET_ADJUSTMENTS, ()), projects, out) \
         if S.SHEET_ADJUSTMENTS in sheets else ()
     facts = _facts(sheets.get(S.SHEET_FACTS, ()), out) if S.SHEET_FACTS in sheets else ()
@@ -359,7 +487,7 @@ def _build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Para
         from .allocation import build_allocation
         allocation = build_allocation(sheets, projects, params, out, len(lines))
         lines = [*lines, *allocation.lines]
-    cols = LineColumns(lines)           # the engines' integer columns, built once with the ledger
+    cols = LineColumns(lines, out.line_columns if allocation is None else None)  # built once with the ledger
     cross_at = len(out.findings)
     _cross_checks(projects, cols, params, out)
     _allocation_checks(lines, allocation, out)
@@ -554,6 +682,7 @@ def _projects(rows, out: _Collector) -> dict[str, Project]:
 
 # -- 研发支出 ----------------------------------------------------------------------------
 
+_GRANT = "财政资金（不征税）"
 _LINE_FIELDS = ("date", "voucher_kind", "voucher_no", "project_no", "code", "summary", "amount", "tax_amount",
                 "funding", "share", "hnte_category")
 
@@ -573,20 +702,64 @@ class _LineRows:
             cols.get(f) for f in ("code", "project_no", "share", "date", "funding"))
 
     def use(self, values: dict, n: int) -> None:
+        self._codes = None
         blank = [None] * n
         (self.dates, self.kinds, self.vouchers, self.nos, self.raw_codes, self.summaries, self.amounts, self.taxes,
          self.fundings, self.shares, self.categories) = (values.get(f, blank) for f in _LINE_FIELDS)
+
+    def resolve(self, raw_code: str) -> str | None:
+        """The expense code a 费用代码 cell names (code, row number or official label), or None."""
+        code = self.code_of.get(raw_code, _MISSING)
+        if code is _MISSING:
+            key = unicodedata.normalize("NFKC", raw_code).replace(" ", "").upper()
+            code = self.code_of[raw_code] = (
+                self.codes.get(key) or self.codes.get(unicodedata.normalize("NFKC", raw_code).replace(" ", "")))
+        return code
+
+    def codes_by_row(self) -> list[str | None]:
+        if self._codes is None:
+            self._codes = [self.resolve(raw) if raw else None for raw in self.raw_codes]
+        return self._codes
+
+    def quiet(self, problems: dict) -> list[bool]:
+        """Per data row: True when :meth:`check` would add no finding and return a line — its cells parse, its code
+        and project are known, and none of the row checks applies.  (Computed from the columns; the rows that are
+        not quiet go through ``check``.)"""
+        projects, entrusting = self.projects, self.entrusting
+        pairs: dict = {}
+
+        def pair_quiet(no, code) -> bool:
+            p = projects.get(no)
+            if p is None or code is None or code == "R39":
+                return False
+            if code in entrusting:
+                if p.form not in ("委托研发",):
+                    return False
+                if (code == "R36" and p.entrustee_location == "境外") or (code == "R37" and p.entrustee_location == "境内"):
+                    return False
+            return True
+
+        periods = {no: (p.start, p.end) for no, p in projects.items()}
+        out: list[bool] = []
+        append = out.append
+        for k, (no, code, day, share, funding) in enumerate(zip(self.nos, self.codes_by_row(), self.dates,
+                                                                 self.shares, self.fundings)):
+            q = pairs.get((no, code))
+            if q is None:
+                q = pairs[(no, code)] = pair_quiet(no, code)
+            if not q or k in problems or (share is not None and share == 0) or funding == _GRANT or day.year < 2016:
+                append(False)
+                continue
+            start, end = periods[no]
+            append(not ((start and day < start) or (end and day > end)))
+        return out
 
     def check(self, k: int, excel_row: int, ok: bool, line_id: int, add) -> Line | None:
         sheet = self.sheet
         raw_code = self.raw_codes[k]
         code = None
         if raw_code:
-            code = self.code_of.get(raw_code, _MISSING)
-            if code is _MISSING:
-                key = unicodedata.normalize("NFKC", raw_code).replace(" ", "").upper()
-                code = self.code_of[raw_code] = (
-                    self.codes.get(key) or self.codes.get(unicodedata.normalize("NFKC", raw_code).replace(" ", "")))
+            code = self.resolve(raw_code)
             if code is None:
                 add(ERROR, "E_CODE_UNKNOWN", f"费用代码“{raw_code}”不存在（应为 R04…R39、NE01…NE99、行次号或官方行次名称）",
                     sheet, excel_row, "费用代码", self.c_code)
@@ -619,7 +792,7 @@ class _LineRows:
         if code == "R39":
             add(WARNING, "W_R39", "委托境外个人进行研发活动的费用不得加计扣除（财税〔2018〕64号 六），仅列报于第39行",
                 sheet, excel_row, "费用代码", self.c_code)
-        if funding == "财政资金（不征税）":
+        if funding == _GRANT:
             add(INFO, "I_GRANT", "财政资金（作不征税收入处理）形成的费用不得加计扣除（97号 二(五)），本行不计入",
                 sheet, excel_row, "资金来源", self.c_funding)
         if code in self.entrusting and code != "R39":
@@ -654,32 +827,59 @@ class _LinesBuild:
         return self._k_of.get(sheet_row)
 
 
-def _lines(rows, projects: dict[str, Project], params: Params, out: _Collector) -> list[Line]:
+_make_line = slot_maker(Line)
+_make_src = slot_maker(Src)
+
+
+def _lines(rows, projects: dict[str, Project], params: Params, out: _Collector,
+           intake: TableIntake | None = None) -> list[Line]:
+    """The lines of 研发支出 and their findings, in row order.
+
+    Most rows of a ledger say nothing: their cells parse, their code and project are known and none of the
+    row checks of :meth:`_LineRows.check` applies (:meth:`_LineRows.quiet` decides that from the columns).  Only
+    the other rows go through ``check`` one by one, which gives their findings and whether they are valid; the
+    lines of all valid rows are then made column-wise, with the arguments ``check`` gives them."""
     sheet = S.SHEET_LINES
-    lines: list[Line] = []
-    table = _parse_table(sheet, rows, S.LINE_COLUMNS, out)
+    table = intake.table(out) if intake is not None else _parse_table(sheet, rows, S.LINE_COLUMNS, out)
     if table is None:
-        return lines
+        return []
     problems = table.problems
     checker = _LineRows(sheet, table.cols, projects, out.rejected_projects, params)
-    checker.use(table.values, len(table.rows))
+    n = len(table.rows)
+    checker.use(table.values, n)
     findings = out.findings
     build = out.build = _LinesBuild(table, checker, tuple(findings), 0)
-    row_findings, line_of = build.row_findings, build.line_of
+    row_findings = build.row_findings
     add, check = out.add, checker.check
-    for k, i in enumerate(table.rows):
+    quiet = checker.quiet(problems)
+    valid = list(quiet)
+    for k in itertools.compress(range(n), [not q for q in quiet]):
         start = len(findings)
         ok = True if k not in problems else table.emit_problems(k, out)
-        line = check(k, i + 1, ok, len(lines), add)
-        if line is None:
-            line_of.append(-1)
-        else:
-            line_of.append(len(lines))
-            lines.append(line)
+        valid[k] = check(k, table.rows[k] + 1, ok, 0, add) is not None
         if len(findings) != start:
             row_findings[k] = tuple(findings[start:])
+    line_of = build.line_of
+    count = 0
+    for v in valid:
+        line_of.append(count if v else -1)
+        count += v
     build.after_at = len(findings)
-    return lines
+
+    every = count == n
+
+    def kept(column):
+        return column if every else list(itertools.compress(column, valid))
+
+    c = checker
+    columns = {"date": kept(c.dates), "project_no": kept(c.nos), "code": kept(c.codes_by_row()),
+               "amount": kept(c.amounts), "tax_amount": kept(c.taxes), "share": kept(c.shares),
+               "funding": [f or "自有" for f in kept(c.fundings)], "hnte_category": kept(c.categories)}
+    out.line_columns = columns              # the lines' columns, for LineColumns (no pass over the lines)
+    srcs = map(_make_src, itertools.repeat(sheet), [i + 1 for i in kept(table.rows)])
+    return list(map(_make_line, range(count), columns["date"], columns["project_no"], columns["code"],
+                    columns["amount"], columns["tax_amount"], columns["share"], columns["funding"], kept(c.kinds),
+                    kept(c.vouchers), kept(c.summaries), srcs, columns["hnte_category"], itertools.repeat(None)))
 
 
 def patch_lines(ledger: Ledger, edits: Mapping[int, Sequence[object]]) -> Ledger | None:

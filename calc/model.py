@@ -1,6 +1,7 @@
 """Immutable ledger records that know where they came from, and findings as data."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -156,3 +157,24 @@ class Ledger:
     @property
     def has_errors(self) -> bool:
         return any(f.severity == ERROR for f in self.findings)
+
+
+def slot_maker(cls):
+    """A constructor for a frozen slotted dataclass taking every field positionally, equal to ``cls(...)``.
+
+    The generated ``__init__`` of a frozen dataclass sets each field through ``object.__setattr__``; this one
+    sets the slots through their descriptors, about twice as fast — for the hundreds of thousands of
+    :class:`Line` and :class:`Src` records an import makes.  Only for classes without ``__post_init__`` whose
+    fields are all ``__init__`` parameters (checked here, so a later change to the class cannot make it wrong)."""
+    fields = dataclasses.fields(cls)
+    if not dataclasses.is_dataclass(cls) or "__slots__" not in cls.__dict__ or hasattr(cls, "__post_init__") \
+            or not all(f.init for f in fields):
+        raise TypeError(f"slot_maker: {cls.__name__} is not a plain frozen slotted dataclass")
+    names = [f.name for f in fields]
+    env = {"_new": object.__new__, "_cls": cls}
+    env.update({f"_set{i}": getattr(cls, n).__set__ for i, n in enumerate(names)})
+    body = "".join(f"    _set{i}(o, {n})\n" for i, n in enumerate(names))
+    exec(f"def make({', '.join(names)}):\n    o = _new(_cls)\n{body}    return o\n", env)  # noqa: S102
+    make = env["make"]
+    make.__doc__ = f"{cls.__name__}(…) with every field given positionally (see calc.model.slot_maker)."
+    return make

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from calc.ingest import build_ledger, gc_paused
+from calc.ingest import build_ledger, gc_paused, line_intakes
 from calc.model import Ledger
 from calc.money import percent_text
 from calc.params import Params
@@ -16,8 +16,10 @@ __all__ = ["load_ledger", "WorkbookError"]
 def load_ledger(path: str | Path, params: Params | None = None) -> Ledger:
     """Read a canonical workbook. Raises :class:`WorkbookError` for a file that is not a readable workbook."""
     with gc_paused():
-        raw = read_workbook(path)
-        ledger = build_ledger({name: sheet.rows for name, sheet in raw.sheets.items()}, params)
+        intakes = line_intakes()           # 研发支出 is parsed while the reader reads it
+        raw = read_workbook(path, consumers=intakes)
+        ledger = build_ledger({name: sheet.rows for name, sheet in raw.sheets.items()}, params,
+                              intakes={k: v for k, v in intakes.items() if k in raw.sheets and raw.sheets[k].consumed})
     if raw.macro_enabled:
         return _with_macro_note(ledger, Path(path).name)
     return ledger

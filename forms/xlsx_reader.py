@@ -21,9 +21,11 @@ no arithmetic is done on them here.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as _dt
 import io
+import itertools
 import os
 import re
 import struct
@@ -105,6 +107,8 @@ class RawSheet:
     # Leading empty rows/columns are kept, so rows[i][j] is Excel cell (i+1, j+1).
     # Trailing empty cells are trimmed: an empty row is [] and no row ends with None.
     rows: list[list[object]]
+    # True when the rows went to a consumer instead (read_workbook(consumers=...)): then ``rows`` is empty.
+    consumed: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,12 +221,16 @@ class _Oversize(Exception):
 
 
 def read_workbook(path: str | os.PathLike, *, max_cells: int = 50_000_000,
-                  max_uncompressed: int = 2 * 1024**3) -> RawWorkbook:
+                  max_uncompressed: int = 2 * 1024**3, consumers: dict | None = None) -> RawWorkbook:
     """Read every sheet of an .xlsx/.xlsm (or legacy .xls) file as raw cell values.
 
     Raises WorkbookError for anything that is not a readable, safe workbook.
     ``max_cells`` bounds each sheet's extent counted from A1 (rows x columns);
     ``max_uncompressed`` bounds the total declared uncompressed size of the package.
+    ``consumers``: ``{sheet name: consumer}`` for sheets whose rows go to a consumer instead of the result
+    (``RawSheet.consumed``): ``consumer.feed(rows)`` gets consecutive blocks of rows from the sheet's first row
+    on, in this thread, while a big sheet's next blocks are being parsed; ``consumer.reset()`` means start
+    over (the reader falls back to reading the sheet whole).  See ``calc.ingest.TableIntake``.
     """
     try:
         spath = os.fspath(path)
@@ -243,7 +251,7 @@ def read_workbook(path: str | os.PathLike, *, max_cells: int = 50_000_000,
             code="unreadable", detail=repr(exc)) from None
     try:
         with fh:
-            return _read_open_workbook(fh, spath, name, max_cells, max_uncompressed)
+            return _read_open_workbook(fh, spath, name, max_cells, max_uncompressed, consumers or {})
     except WorkbookError:
         raise
     except MemoryError as exc:
@@ -264,7 +272,7 @@ def _check_regular_file(spath: str, name: str) -> None:
 
 
 def _read_open_workbook(fh, spath: str, name: str, max_cells: int,
-                        max_uncompressed: int) -> RawWorkbook:
+                        max_uncompressed: int, consumers: dict) -> RawWorkbook:
     try:
         size = os.fstat(fh.fileno()).st_size
         head = fh.read(8)
@@ -273,15 +281,16 @@ def _read_open_workbook(fh, spath: str, name: str, max_cells: int,
     if size == 0 or not head:
         raise _Fail.empty(name)
 
+    deferred: dict[str, _Deferred] = {}
     if head.startswith(_OLE_MAGIC):
         macro = _check_ole(fh, name, max_cells)
     elif head.startswith(_ZIP_MAGICS):
-        macro = _check_zip(fh, name, max_cells, max_uncompressed)
+        macro, deferred = _check_zip(fh, name, max_cells, max_uncompressed)
         macro = macro or os.path.splitext(spath)[1].lower() in (".xlsm", ".xltm", ".xlam")
     else:
         raise _Fail.not_xlsx(name, _sniff_other(head, fh))
 
-    sheets = _read_with_calamine(fh, name, max_cells)
+    sheets = _read_with_calamine(fh, name, max_cells, deferred, consumers)
     return RawWorkbook(path=spath, sheets=sheets, macro_enabled=macro)
 
 
@@ -375,7 +384,8 @@ def _sheet_rows(sh, r0: int, c0: int, height: int, width: int) -> list[list] | N
     return rows
 
 
-def _read_with_calamine(fh, name: str, max_cells: int) -> dict[str, RawSheet]:
+def _read_with_calamine(fh, name: str, max_cells: int, deferred: dict[str, _Deferred] | None = None,
+                        consumers: dict | None = None) -> dict[str, RawSheet]:
     from python_calamine import CalamineWorkbook, PasswordError
 
     fh.seek(0)
@@ -390,35 +400,44 @@ def _read_with_calamine(fh, name: str, max_cells: int) -> dict[str, RawSheet]:
     except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
         raise _Fail.unreadable(name, detail=f"{type(exc).__name__}: {exc}") from None
 
-    sheets: dict[str, RawSheet] = {}
+    deferred = dict(deferred or {})
+    consumers = consumers or {}
+    read: dict[int, tuple[str, list, bool]] = {}
     try:
         names = list(wb.sheet_names)
         if not names:
             raise _Fail.unreadable(name, "工作簿中没有任何工作表")
-        for index, sheet_name in enumerate(names):
-            sheet_name = str(sheet_name)
-            if not sheet_name.strip():   # Excel never writes one; a crafted file may: name it for messages
-                sheet_name = f"（未命名工作表{index + 1}）"
-            sh = wb.get_sheet_by_index(index)
-            start = sh.start
-            if start is None:
-                rows: list[list[object]] = []
-            else:
-                r0, c0 = int(start[0]), int(start[1])
-                height, width = int(sh.height), int(sh.width)
-                extent = (r0 + height) * (c0 + width)
-                if extent > max_cells:
-                    raise _Fail.too_large(name, sheet_name, extent, max_cells)
-                rows = _sheet_rows(sh, r0, c0, height, width)
-                if rows is None:  # defensive: layout differs from what this version documents
-                    data = sh.to_python(skip_empty_area=False)
-                    rows = [_clean_row(r, 0) for r in data]
-                    del data
-            del sh
+        display = [str(n) if str(n).strip() else f"（未命名工作表{i + 1}）"   # Excel never writes a blank name;
+                   for i, n in enumerate(names)]                              # a crafted file may: name it
+        first = {}
+        for index, sheet_name in enumerate(display):      # of sheets with one name, the first is read
+            first.setdefault(sheet_name, index)
+        # the big worksheets first, in chunks; a whole sheet is parsed only when no worksheet is left unscanned
+        # (so that no mapping of sheet names to members, however crafted, hands calamine an unscanned member)
+        order = sorted(range(len(names)), key=lambda i: str(names[i]) not in deferred)
+        for index in order:
+            raw_name, sheet_name = str(names[index]), display[index]
+            consumer = consumers.get(sheet_name) if first[sheet_name] == index else None
+            rows = None
+            job = deferred.pop(raw_name, None)
+            if job is not None:
+                with _member_errors(name):
+                    rows = _read_chunked(fh, job, index, name, sheet_name, max_cells, consumer)
+                    if rows is None:            # not a plain sheet: the ordinary way
+                        _scan_sheet(fh, job.info, job.dim, name, job.sheet, max_cells)
+            if rows is None:
+                with _member_errors(name):
+                    for other in list(deferred.values()):
+                        _scan_sheet(fh, other.info, other.dim, name, other.sheet, max_cells)
+                deferred.clear()
+                rows = _read_sheet(wb, index, name, sheet_name, max_cells)
+                if consumer is not None:
+                    consumer.reset()
+                    consumer.feed(rows)
+                    rows = []
             while rows and not rows[-1]:
                 rows.pop()
-            if sheet_name not in sheets:
-                sheets[sheet_name] = RawSheet(name=sheet_name, rows=rows)
+            read[index] = (sheet_name, rows, consumer is not None)
     except WorkbookError:
         raise
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
@@ -432,10 +451,388 @@ def _read_with_calamine(fh, name: str, max_cells: int) -> dict[str, RawSheet]:
             wb.close()
         except BaseException:  # noqa: BLE001 - closing twice etc. is harmless
             pass
+    sheets: dict[str, RawSheet] = {}
+    for index in sorted(read):
+        sheet_name, rows, consumed = read[index]
+        if sheet_name not in sheets:
+            sheets[sheet_name] = RawSheet(name=sheet_name, rows=rows, consumed=consumed)
     return sheets
 
 
-# --------------------------------------------------------------------------- OLE / .xls
+def _read_sheet(wb, index: int, name: str, sheet_name: str, max_cells: int) -> list[list]:
+    """One whole sheet, parsed by calamine in one piece (its member has been scanned)."""
+    sh = wb.get_sheet_by_index(index)
+    start = sh.start
+    if start is None:
+        return []
+    r0, c0 = int(start[0]), int(start[1])
+    height, width = int(sh.height), int(sh.width)
+    extent = (r0 + height) * (c0 + width)
+    if extent > max_cells:
+        raise _Fail.too_large(name, sheet_name, extent, max_cells)
+    rows = _sheet_rows(sh, r0, c0, height, width)
+    if rows is None:  # defensive: layout differs from what this version documents
+        data = sh.to_python(skip_empty_area=False)
+        rows = [_clean_row(r, 0) for r in data]
+    return rows
+
+
+# --------------------------------------------------------------------------- big worksheets, in parallel chunks
+#
+# A big worksheet is parsed by calamine in chunks of whole rows on worker threads (calamine releases the GIL
+# while it parses), while this thread decompresses and checks the next chunk and converts the finished ones.
+# Each chunk is a small stored package: the workbook's structural parts (content types, workbook,
+# relationships, styles, shared strings) and the worksheet's head, the chunk's rows and
+# ``</sheetData></worksheet>``.
+#
+# Why the rows are exactly those of one parse of the whole sheet: calamine reads <sheetData> as a flat stream
+# of events; a cell's position comes from its ``r`` attribute when it has one, and its value only from its own
+# ``<c>…</c>`` element, the styles, the shared strings and the 1904 flag, which every chunk carries.  So the
+# chunks are used only when every cell tag is the canonical ``<c r="REF"`` (the fast scan requires it anyway),
+# the rows hold no comment, CDATA section, processing instruction or DTD (a ``</row>`` inside one is not a row
+# boundary), the first "sheetData" of the member is a plain ``<sheetData>`` start tag and the next one its
+# plain end tag, and each chunk's cells lie below the previous chunk's.  A cut at a ``</row>`` that is not
+# between cells (inside a cell) leaves that cell open at the end of its chunk, which calamine reports as an
+# error.  Anything unusual or any calamine error: the sheet is read the ordinary way (full scan, one parse).
+# Every chunk passes the same bound check as the full scan before calamine sees it.
+
+_PARALLEL_MIN = 8 * 1024**2       # worksheets from this many bytes (uncompressed) are parsed in chunks
+_PARALLEL_CHUNK = 4 * 1024**2     # bytes of rows per chunk (at least; more when the shared strings are big)
+_PARALLEL_SST_MAX = 64 * 1024**2  # shared strings above this: no chunks (every chunk parses them again)
+_PARALLEL_MAX_ROW_BYTES = 64 * 1024**2  # a row longer than this: no chunks
+_PARALLEL_QUEUE = 128 * 1024**2   # bytes of rows waiting for (or in) the workers: reading pauses above this
+_STRUCTURE = ("[content_types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+              "xl/styles.xml", "xl/sharedstrings.xml")
+_CHUNK_TAIL = b"</sheetData></worksheet>"
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    info: zipfile.ZipInfo
+    dim: tuple[int, int] | None
+    sheet: str                           # its name in workbook.xml
+    structure: tuple[zipfile.ZipInfo, ...]
+    chunk_bytes: int
+
+
+def _workers() -> int:
+    return min(3, os.cpu_count() or 1)
+
+
+def _deferrable(infos, by_norm, single: set[str], sheet_names: dict[str, str],
+                dims: dict) -> dict[str, _Deferred]:
+    """The big worksheets to read in parallel chunks: only with two processors or more, only worksheets that one
+    relationship and one uniquely named <sheet> element point to, in a package whose structural parts are each
+    one member."""
+    if _workers() < 2 or any(len(by_norm.get(n, ())) > 1 for n in _STRUCTURE):
+        return {}
+    structure = tuple(by_norm[n][0] for n in _STRUCTURE if n in by_norm)
+    sst = sum(i.file_size for i in structure if _norm(i.filename) == "xl/sharedstrings.xml")
+    if sst > _PARALLEL_SST_MAX:
+        return {}
+    out: dict[str, _Deferred] = {}
+    for info in infos:
+        if (info.filename in single and info.file_size >= _PARALLEL_MIN
+                and "/worksheets/" in "/" + _norm(info.filename)):
+            sheet = sheet_names[info.filename]
+            out[sheet] = _Deferred(info, dims.get(info.filename), sheet, structure,
+                                   max(_PARALLEL_CHUNK, 2 * sst))
+    return out
+
+
+def _stored_package(parts: list[tuple[str, list]]) -> bytes:
+    """A zip of stored members, each given as a list of byte pieces, joined once (no copy per member)."""
+    out: list = []
+    central: list[bytes] = []
+    offset = 0
+    for member, pieces in parts:
+        name = member.encode("utf-8")
+        crc, size = 0, 0
+        for piece in pieces:
+            crc = zlib.crc32(piece, crc)
+            size += len(piece)
+        if size >= 0xFFFFFFFF or offset >= 0xFFFFFFFF:
+            raise _NotPlain("chunk package beyond zip32")
+        flags = 0x800                                               # UTF-8 names
+        local = struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, flags, 0, 0, 0x21, crc, size, size, len(name), 0)
+        central.append(struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, 20, flags, 0, 0, 0x21, crc, size, size,
+                                   len(name), 0, 0, 0, 0, 0, offset) + name)
+        out += (local, name, *pieces)
+        offset += len(local) + len(name) + size
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, len(central), len(central), len(directory), offset, 0)
+    return b"".join([*out, directory, end])
+
+
+def _unusual_markup(xml: bytes) -> bool:
+    """A comment, CDATA section, DTD or processing instruction.  (C-speed scans; "!" and "?" are rare in a
+    worksheet and found with memchr, the two-byte searches run only when one is there.)"""
+    return (b"!" in xml and b"<!" in xml) or (b"?" in xml and b"<?" in xml)
+
+
+def _after_declaration(head: bytes) -> bytes:
+    """A worksheet's head without its byte-order mark and XML declaration."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    head = head.lstrip()
+    if head.startswith(b"<?xml"):
+        end = head.find(b"?>")
+        head = head[end + 2:] if end >= 0 else head
+    return head
+
+
+class _NotPlain(Exception):
+    """Internal: the worksheet cannot be read in chunks; read it the ordinary way."""
+
+
+def _read_chunked(fh, job: _Deferred, index: int, name: str, sheet: str, max_cells: int,
+                  consumer=None) -> list[list] | None:
+    """The rows of one big worksheet, parsed in chunks on worker threads; None when the sheet is not plain
+    enough for chunks (the caller then scans it and parses it whole).  Raises WorkbookError as the scan does.
+
+    This thread decompresses and checks; a worker packages a checked chunk, parses it and converts its rows
+    (the conversion holds the GIL, but it runs while this thread waits or decompresses)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    structure = [(i.filename, [_read_all(fh, i)]) for i in job.structure]
+    info = job.info
+    checker = _ChunkChecker(job.dim, info, name, sheet, max_cells)
+    rows = _ChunkRows(share=info.file_size > _SHARE_CELLS * 32, consumer=consumer)
+    workers = _workers()
+    pending: list = []
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="xlsx-chunk")
+    gen = _member_chunks(fh, info, out_chunk=4 * _CHUNK)
+    try:
+        def collect() -> int:
+            try:
+                size, part = pending.pop(0).result()
+            except _NotPlain:
+                raise
+            except (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError):
+                raise
+            except BaseException as exc:  # noqa: BLE001 - a calamine error on a chunk: read the sheet whole
+                raise _NotPlain(f"{type(exc).__name__}: {exc}") from None
+            rows.add(part)
+            return size
+
+        queued = 0                                      # bytes of XML submitted and not collected
+
+        def submit(rows_xml: memoryview) -> None:
+            nonlocal queued
+            package = [*structure, (info.filename, [checker.head, rows_xml, _CHUNK_TAIL])]
+            pending.append(pool.submit(_parse_chunk, package, index, rows))
+            queued += len(rows_xml)
+            while pending and (queued > _PARALLEL_QUEUE or pending[0].done()):   # in order; bounded memory
+                queued -= collect()
+
+        for data in gen:
+            for rows_xml in checker.feed(data, job.chunk_bytes):
+                submit(rows_xml)
+        for rows_xml in checker.finish(job.chunk_bytes):
+            submit(rows_xml)
+        while pending:
+            collect()
+        return rows.rows
+    except _NotPlain:
+        if consumer is not None:
+            consumer.reset()
+        return None
+    finally:
+        gen.close()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _parse_chunk(package: list[tuple[str, list]], index: int, rows: _ChunkRows):
+    """On a worker: one chunk's package → calamine → its cleaned rows, as ``(first row, rows)``."""
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(_stored_package(package)))
+    try:
+        return len(package[-1][1][1]), rows.convert(wb.get_sheet_by_index(index))
+    finally:
+        wb.close()
+
+
+# One bound for every ledger-shaped sheet, simpler (twice as fast) than the sheet's own: every cell tag is
+# `<c r="REF"` with a one-letter column and a row below 1,050,000, so the grid is at most 26 × 1,049,999 cells.
+_COARSE_VIOLATION = re.compile(rb'<c(?! r="[A-Z](?:[1-9][0-9]{0,5}|10[0-4][0-9]{4})"[\s/>])[\s/>]')
+_COARSE_EXTENT = 26 * 1_049_999
+
+
+class _ChunkChecker:
+    """Splits a worksheet's decompressed XML into its head and chunks of whole rows, checking each chunk as
+    :func:`_scan_sheet`'s fast path does (raises _NotPlain where that would fall back to expat).  The chunks are
+    memoryviews of one joined buffer per ``size`` bytes (no copy per chunk)."""
+
+    def __init__(self, dim, info: zipfile.ZipInfo, name: str, sheet: str, max_cells: int):
+        self.bound = dim if dim is not None else (0, 0)
+        self.violation = _violation_re(self.bound)
+        self.info, self.name, self.sheet, self.max_cells = info, name, sheet, max_cells
+        self.count_cells = info.file_size > 3 * max_cells      # every "<c " is 3 bytes: a smaller member cannot exceed
+        self.coarse = _COARSE_EXTENT <= max_cells
+        self.count = 0
+        self.head: bytes | None = None
+        self.carry = b""                    # the head, until <sheetData> is in it
+        self.pieces: list[bytes] = []       # the rows' bytes not yet cut into chunks
+        self.size = 0
+        self.done = False                   # </sheetData> seen: the rest is the tail (only decompressed)
+
+    def feed(self, data: bytes, size: int):
+        if self.done:
+            return
+        if self.head is None:
+            buf = self.carry + data
+            at = buf.find(b"sheetData")
+            if at < 0:
+                if len(buf) > _SHEET_HEAD:
+                    raise _NotPlain("no <sheetData> in the head")
+                self.carry = buf
+                return
+            if buf[at - 1:at] != b"<" or buf[at + 9:at + 10] != b">":
+                raise _NotPlain("the first sheetData is not a plain start tag")
+            head = buf[:at + 10]
+            if not _fast_path_possible(head[:_XML_HEAD]) or _unusual_markup(_after_declaration(head)):
+                raise _NotPlain("unusual worksheet head")
+            self.head, self.carry, data = head, b"", buf[at + 10:]
+        self.pieces.append(data)
+        self.size += len(data)
+        if self.size >= size:
+            yield from self._drain(size)
+
+    def finish(self, size: int):
+        if not self.done:
+            yield from self._drain(size)
+        if not self.done:
+            raise _NotPlain("no </sheetData>")
+
+    def _drain(self, size: int):
+        buf = self.pieces[0] if len(self.pieces) == 1 else b"".join(self.pieces)
+        self.pieces, self.size = [], 0
+        end = buf.find(b"sheetData")
+        if end >= 0:
+            if buf[end - 2:end] != b"</" or buf[end + 9:end + 10] != b">":
+                raise _NotPlain("sheetData inside the rows")
+            self.done = True
+            stop = end - 2
+        else:
+            stop = len(buf)
+        start = 0
+        while stop - start >= size:
+            cut = buf.find(b"</row>", start + size - 6, stop)
+            if cut < 0:
+                if stop - start > _PARALLEL_MAX_ROW_BYTES:
+                    raise _NotPlain("a very long row")
+                break
+            cut += 6
+            yield self._checked(buf, start, cut)
+            start = cut
+        if self.done:
+            if buf[start:stop].strip():
+                yield self._checked(buf, start, stop)
+        elif start < stop:
+            self.pieces, self.size = [buf[start:stop]], stop - start
+
+    def _checked(self, buf: bytes, start: int, stop: int) -> memoryview:
+        if ((buf.find(b"!", start, stop) >= 0 and buf.find(b"<!", start, stop) >= 0)
+                or (buf.find(b"?", start, stop) >= 0 and buf.find(b"<?", start, stop) >= 0)
+                or _PREFIXED_C.search(buf, start, stop)):
+            raise _NotPlain("comment, CDATA, processing instruction or prefixed cell in the rows")
+        if self.coarse:
+            if _COARSE_VIOLATION.search(buf, start, stop):
+                raise _NotPlain("a cell tag that is not <c r=\"REF\"> inside A1:Z1049999: the exact scan decides")
+            pos = stop
+        else:
+            pos = start
+        while pos < stop:
+            m = self.violation.search(buf, pos, stop)
+            if m is None:
+                break
+            canon = _CANONICAL_C.match(buf, m.start(), stop)
+            if canon is None:
+                raise _NotPlain("a cell tag that is not <c r=\"REF\"")
+            row = int(canon.group(2)) - 1
+            col = _column_index(canon.group(1))
+            if row >= _EXCEL_ROWS or col >= _EXCEL_COLS:
+                raise _NotPlain("a cell beyond the grid")
+            self.bound = _grow(self.bound, row, col)
+            if (self.bound[0] + 1) * (self.bound[1] + 1) > self.max_cells:
+                raise _NotPlain("extent over the limit: the exact scan decides")
+            self.violation = _violation_re(self.bound)
+            if self.violation.match(buf, m.start(), stop):  # cannot happen; never loop forever
+                raise _NotPlain("bound")
+            pos = m.start()
+        if self.count_cells:
+            self.count += buf.count(b"<c ", start, stop)
+            if self.count > self.max_cells:
+                raise _Fail.too_large(self.name, self.sheet, self.count, self.max_cells,
+                                      detail=f"cell count of {self.info.filename!r}")
+        return memoryview(buf)[start:stop]
+
+
+class _ChunkRows:
+    """The sheet's rows from the chunks' parses, cleaned as :func:`_sheet_rows` cleans them: :meth:`convert` on
+    the workers, :meth:`add` in order on the reading thread."""
+
+    def __init__(self, share: bool, consumer=None):
+        self.rows: list[list] = []          # with a consumer: stays empty (the rows went to it)
+        self.consumer = consumer
+        self.n = 0                          # rows so far (= the first row the next chunk may start at)
+        self.share = share
+        self.strs: dict = {}                # equal strings and dates shared (big sheets: memory); setdefault is
+        self.dates: dict = {}               # atomic, so the workers may share these
+
+    def convert(self, sh) -> tuple[int, int, list[list]] | None:
+        start = sh.start
+        if start is None:
+            return None
+        r0, c0 = int(start[0]), int(start[1])
+        height, width = int(sh.height), int(sh.width)
+        data = sh.to_python()
+        if len(data) != height or (data and len(data[0]) != width):
+            raise _NotPlain("unexpected layout")
+        pad = [None] * c0 if c0 else None
+        date_t, td_t, str_t = _dt.date, _dt.timedelta, str
+        out: list[list] = []
+        append = out.append
+        if self.share:
+            s_get, d_get = self.strs.setdefault, self.dates.setdefault
+            for r in data:
+                row = [(None if v == "" else s_get(v, v)) if type(v) is str_t
+                       else (d_get(v, v) if type(v) is date_t else (_timedelta_value(v) if type(v) is td_t else v))
+                       for v in r]
+                while row and row[-1] is None:
+                    row.pop()
+                if row and pad:
+                    row[0:0] = pad
+                append(row)
+            if len(self.strs) > 65_536:
+                self.strs.clear()
+        else:
+            has_td = td_t in set(map(type, itertools.chain.from_iterable(data)))
+            for r in data:
+                while r and r[-1] == "":
+                    r.pop()
+                if "" in r or has_td:
+                    r = [(None if v == "" else v) if type(v) is str_t
+                         else (_timedelta_value(v) if type(v) is td_t else v) for v in r]
+                if r and pad:
+                    r[0:0] = pad
+                append(r)
+        return r0, height, out
+
+    def add(self, part: tuple[int, int, list[list]] | None) -> None:
+        if part is None:
+            return
+        r0, height, out = part
+        if r0 < self.n:
+            raise _NotPlain("a chunk's cells lie above the previous chunk's")
+        if r0 > self.n:                     # the empty rows between the chunks
+            out[0:0] = [[] for _ in range(r0 - self.n)]
+        if self.consumer is not None:
+            self.consumer.feed(out)
+        else:
+            self.rows.extend(out)
+        self.n = r0 + height
 
 
 def _check_ole(fh, name: str, max_cells: int) -> bool:
@@ -673,8 +1070,9 @@ def _has_dtd(data: bytes) -> bool:
     return _DTD_RE.search(data) is not None
 
 
-def _check_zip(fh, name: str, max_cells: int, max_uncompressed: int) -> bool:
-    """All package-level checks, before calamine.  Returns macro_enabled."""
+def _check_zip(fh, name: str, max_cells: int, max_uncompressed: int) -> tuple[bool, dict[str, _Deferred]]:
+    """All package-level checks, before calamine.  Returns macro_enabled and the worksheets whose scan is
+    left to the parallel chunk reader (by sheet name; see :func:`_read_chunked`)."""
     try:
         try:
             zf = zipfile.ZipFile(fh)
@@ -685,9 +1083,19 @@ def _check_zip(fh, name: str, max_cells: int, max_uncompressed: int) -> bool:
             raise _Fail.truncated(name, detail=repr(exc)) from None
         with zf:
             infos = zf.infolist()
-            return _check_package(fh, zf, infos, name, max_cells, max_uncompressed)
+            with _member_errors(name):
+                return _check_package(fh, zf, infos, name, max_cells, max_uncompressed)
     except WorkbookError:
         raise
+    except (zipfile.BadZipFile, EOFError, zlib.error, struct.error) as exc:
+        raise _Fail.truncated(name, detail=repr(exc)) from None
+
+
+@contextlib.contextmanager
+def _member_errors(name: str):
+    """Reading a member: a member that inflates past its size is a bomb, a broken one is truncated."""
+    try:
+        yield
     except _Oversize as exc:
         raise _Fail.zip_bomb(name, "中的数据解压后超过其声明的大小",
                              detail=f"member {exc} inflates past its declared size") from None
@@ -696,7 +1104,7 @@ def _check_zip(fh, name: str, max_cells: int, max_uncompressed: int) -> bool:
 
 
 def _check_package(fh, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str,
-                   max_cells: int, max_uncompressed: int) -> bool:
+                   max_cells: int, max_uncompressed: int) -> tuple[bool, dict[str, _Deferred]]:
     if not infos:
         raise _Fail.not_xlsx(name, "空的压缩包")
 
@@ -750,7 +1158,7 @@ def _check_package(fh, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: 
             raise _Fail.xml_attack(name, detail=f"DTD/ENTITY in {info.filename!r}")
 
     # 5. which members can calamine read as sheets, and under what names
-    sheet_members, sheet_names = _sheet_members(fh, by_norm, name)
+    sheet_members, sheet_names, single = _sheet_members(fh, by_norm, name)
 
     # 6. declared dimensions (cheap early rejection)
     dims: dict[str, tuple[int, int] | None] = {}
@@ -768,21 +1176,28 @@ def _check_package(fh, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: 
                 raise _Fail.too_large(name, sheet_names.get(info.filename), extent, max_cells,
                                       detail=f"dimension of {info.filename!r}")
 
-    # 7. one streaming pass over everything: real size + CRC (testzip), and the real cell
+    # 7. big worksheets are scanned chunk by chunk as they are parsed (see _read_chunked)
+    deferred = _deferrable(infos, by_norm, single, sheet_names, dims)
+
+    # 8. one streaming pass over everything else: real size + CRC (testzip), and the real cell
     #    extent of every sheet
+    later = {d.info.filename for d in deferred.values()}
     for info in infos:
+        if info.filename in later:
+            continue
         if info.filename in sheet_members:
             _scan_sheet(fh, info, dims.get(info.filename), name,
                         sheet_names.get(info.filename), max_cells)
         else:
             for _ in _member_chunks(fh, info):
                 pass
-    return macro
+    return macro, deferred
 
 
 def _sheet_members(fh, by_norm: dict[str, list[zipfile.ZipInfo]],
-                   name: str) -> tuple[set[str], dict[str, str]]:
-    """Members calamine may parse as worksheets (over-inclusive) and their sheet names."""
+                   name: str) -> tuple[set[str], dict[str, str], set[str]]:
+    """Members calamine may parse as worksheets (over-inclusive), their sheet names, and the members that
+    exactly one relationship and one <sheet> element point to, under a name no other sheet has."""
     members: set[str] = set()
     for norm, infos in by_norm.items():
         parts = norm.split("/")
@@ -790,6 +1205,7 @@ def _sheet_members(fh, by_norm: dict[str, list[zipfile.ZipInfo]],
             members.update(i.filename for i in infos)
 
     targets: dict[str, str] = {}   # rId -> resolved normalised path
+    refs: dict[str, int] = {}      # normalised path -> relationships pointing at it
     for info in by_norm.get("xl/_rels/workbook.xml.rels", []):
         elements = _meta_elements(fh, info, name)
         if elements is None:
@@ -806,20 +1222,30 @@ def _sheet_members(fh, by_norm: dict[str, list[zipfile.ZipInfo]],
             else:
                 path = "xl/" + target
             for cand in {_norm(path), _norm(target.lstrip("/"))}:
+                refs[cand] = refs.get(cand, 0) + 1
                 for i in by_norm.get(cand, []):
                     members.add(i.filename)
             if attrs.get("Id"):
                 targets[attrs["Id"]] = _norm(path)
 
     names: dict[str, str] = {}
+    uses: dict[str, int] = {}       # normalised path -> <sheet> elements using it
+    name_count: dict[str, int] = {}
     for info in by_norm.get("xl/workbook.xml", []):
         for local, attrs in _meta_elements(fh, info, name) or ():
             if local != "sheet":
                 continue
             rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
-            for i in by_norm.get(targets.get(rid, ""), []):
-                names.setdefault(i.filename, attrs.get("name") or "")
-    return members, names
+            path = targets.get(rid, "")
+            uses[path] = uses.get(path, 0) + 1
+            sheet = attrs.get("name") or ""
+            name_count[sheet] = name_count.get(sheet, 0) + 1
+            for i in by_norm.get(path, []):
+                names.setdefault(i.filename, sheet)
+    single = {infos[0].filename for norm, infos in by_norm.items()
+              if len(infos) == 1 and refs.get(norm) == 1 and uses.get(norm) == 1 and "\\" not in infos[0].filename
+              and name_count.get(names.get(infos[0].filename, ""), 0) == 1 and names[infos[0].filename].strip()}
+    return members, names, single
 
 
 def _meta_elements(fh, info: zipfile.ZipInfo, name: str) -> list[tuple[str, dict]] | None:

@@ -15,8 +15,11 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import main
+from calc import schema as S
 from calc.columns import line_columns
 from calc.evaluate import evaluate
 from calc.ingest import build_ledger, patch_lines
@@ -252,3 +255,26 @@ def test_gc_paused_restores_the_collector():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# ---- the column-wise parse of an import (calc.ingest._parse_column): the fast paths for columns of strings and
+#      blanks give what the cell-by-cell loop gives, for every kind of column
+
+_cells = st.one_of(st.none(), st.sampled_from(["", "  ", "R04", " R04 ", "04", "3", "自有", "财政资金（不征税）", "其他",
+                                                "付", "记", "2024-03-05", "2024/3/5", "1,234.56", "-7.5", "50%", "0.5",
+                                                "是", "否", "x", "研发 支出", "\t"]),
+                   st.text(max_size=6))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_cells, min_size=65, max_size=120), st.sampled_from(range(len(S.LINE_COLUMNS + S.PROJECT_COLUMNS))))
+def test_column_fast_paths_equal_the_cell_by_cell_parse(cells, which):
+    from calc import ingest
+
+    col = (S.LINE_COLUMNS + S.PROJECT_COLUMNS)[which]
+    fast = ingest._parse_column(col, cells)
+    slow = ingest._parse_column(col, cells[:64]), ingest._parse_column(col, cells[64:])   # each below the threshold
+    assert fast[0] == slow[0][0] + slow[1][0]
+    assert [type(v) for v in fast[0]] == [type(v) for v in slow[0][0] + slow[1][0]]
+    assert fast[1] == slow[0][1] + [64 + k for k in slow[1][1]]
+    assert fast[2] == {**slow[0][2], **{64 + k: m for k, m in slow[1][2].items()}}
