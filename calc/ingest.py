@@ -13,11 +13,14 @@ import datetime as dt
 import functools
 import gc
 import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
+
+import numpy as np
 
 from . import schema as S
 from .columns import LineColumns, attach_columns, carry_memo
@@ -143,6 +146,10 @@ def _parse_column(col: S.Column, raws: list) -> tuple[list, list[int], dict[int,
             return _text_column(list(map(str.strip, raws)))
         if types <= {str, _NONE}:
             return _distinct_column(raws, parse, fast_text)
+        if is_date and types == {dt.date}:
+            return list(raws), [], {}
+        if is_amount and types == {float}:
+            return _float_amounts(raws)
     values: list = [None] * len(raws)
     blanks: list[int] = []
     errors: dict[int, str] = {}
@@ -202,6 +209,25 @@ class _Failed:
 
 _NONE = type(None)
 _BLANK = object()
+
+
+def _float_amounts(raws) -> tuple[list, list[int], dict[int, str]]:
+    """A column of Excel numbers as 分: :func:`_amount_fast` on every cell, its whole-分 test done with numpy
+    (the same float64 operations: ``round`` half to even, ``k/100 == x``), the other cells one by one."""
+    x = np.array(raws, dtype=np.float64)
+    with np.errstate(all="ignore"):             # inf/nan/huge cells are not exact: parsed one by one below
+        k = np.round(x * 100)
+        exact = (np.abs(x) < 1e12) & (k / 100 == x)
+        values = np.where(exact, k, 0).astype(np.int64).tolist()
+    errors: dict[int, str] = {}
+    if not exact.all():
+        for i in np.flatnonzero(~exact).tolist():
+            try:
+                values[i] = _amount_fast(raws[i])
+            except (AmountError, ValueProblem) as exc:
+                values[i] = None
+                errors[i] = str(exc)
+    return values, [], errors
 
 
 def _text_column(texts: list) -> tuple[list, list[int], dict[int, str]]:
@@ -456,9 +482,45 @@ def build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Param
         return _build_ledger(sheets, params or load_params(), intakes or {})
 
 
-def line_intakes() -> dict[str, TableIntake]:
+def line_intakes(params: Params | None = None) -> dict[str, TableIntake]:
     """The intakes a streaming reader may feed for :func:`build_ledger`: the 研发支出 sheet's."""
-    return {S.SHEET_LINES: TableIntake(S.SHEET_LINES, S.LINE_COLUMNS)}
+    return {S.SHEET_LINES: LinesIntake(params or load_params())}
+
+
+class LinesIntake(TableIntake):
+    """The 研发支出 intake: besides parsing each block it makes the block's :class:`Line` records, for the rows that
+    will be lines unless their project turns out to be unknown (the projects are read later).  :func:`_lines`
+    uses them when the rows that are lines are exactly those (``made``), and makes the lines again otherwise."""
+
+    def __init__(self, params: Params):
+        self.resolver = _LineRows(S.SHEET_LINES, {}, {}, {}, params)
+        super().__init__(S.SHEET_LINES, S.LINE_COLUMNS)
+
+    def reset(self) -> None:
+        super().reset()
+        self.lines: list[Line] = []
+        self.made: list[bool] = []                       # per data row: a line was made
+        self.line_columns: dict[str, list] = {}
+
+    def _body(self, start: int, rows) -> None:
+        first = len(self.rows)
+        super()._body(start, rows)
+        if self.mapping is None or len(self.rows) == first:
+            return
+        n = len(self.rows) - first
+        blank = [None] * n
+        v = {f: (self.values[f][first:] if f in self.values else blank) for f in _LINE_FIELDS}
+        resolve = self.resolver.resolve
+        code_of = {raw: resolve(raw) for raw in set(v["code"]) if raw}
+        codes = list(map(code_of.get, v["code"]))
+        keep = [code is not None and (first + k) not in self.problems for k, code in enumerate(codes)]
+        lines, columns = _make_lines(self.sheet, v["date"], v["project_no"], codes, v["amount"], v["tax_amount"],
+                                     v["share"], v["funding"], v["voucher_kind"], v["voucher_no"], v["summary"],
+                                     v["hnte_category"], self.rows[first:], keep, len(self.lines))
+        self.lines.extend(lines)
+        self.made.extend(keep)
+        for field, column in columns.items():
+            self.line_columns.setdefault(field, []).extend(column)
 
 
 def _build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Params,
@@ -683,6 +745,7 @@ def _projects(rows, out: _Collector) -> dict[str, Project]:
 # -- 研发支出 ----------------------------------------------------------------------------
 
 _GRANT = "财政资金（不征税）"
+_ORDINAL_2016 = dt.date(2016, 1, 1).toordinal()
 _LINE_FIELDS = ("date", "voucher_kind", "voucher_no", "project_no", "code", "summary", "amount", "tax_amount",
                 "funding", "share", "hnte_category")
 
@@ -718,15 +781,16 @@ class _LineRows:
 
     def codes_by_row(self) -> list[str | None]:
         if self._codes is None:
-            self._codes = [self.resolve(raw) if raw else None for raw in self.raw_codes]
+            code_of = {raw: self.resolve(raw) for raw in set(self.raw_codes) if raw}
+            self._codes = list(map(code_of.get, self.raw_codes))
         return self._codes
 
     def quiet(self, problems: dict) -> list[bool]:
         """Per data row: True when :meth:`check` would add no finding and return a line — its cells parse, its code
-        and project are known, and none of the row checks applies.  (Computed from the columns; the rows that are
-        not quiet go through ``check``.)"""
+        and project are known, and none of the row checks applies.  (Computed from the columns, a distinct
+        value at a time; the rows that are not quiet go through ``check``.)"""
         projects, entrusting = self.projects, self.entrusting
-        pairs: dict = {}
+        nos, codes, n = self.nos, self.codes_by_row(), len(self.nos)
 
         def pair_quiet(no, code) -> bool:
             p = projects.get(no)
@@ -739,20 +803,24 @@ class _LineRows:
                     return False
             return True
 
-        periods = {no: (p.start, p.end) for no, p in projects.items()}
-        out: list[bool] = []
-        append = out.append
-        for k, (no, code, day, share, funding) in enumerate(zip(self.nos, self.codes_by_row(), self.dates,
-                                                                 self.shares, self.fundings)):
-            q = pairs.get((no, code))
-            if q is None:
-                q = pairs[(no, code)] = pair_quiet(no, code)
-            if not q or k in problems or (share is not None and share == 0) or funding == _GRANT or day.year < 2016:
-                append(False)
-                continue
-            start, end = periods[no]
-            append(not ((start and day < start) or (end and day > end)))
-        return out
+        pairs = {pair: pair_quiet(*pair) for pair in set(zip(nos, codes))}
+        ok = np.fromiter(map(pairs.__getitem__, zip(nos, codes)), dtype=bool, count=n)
+        if problems:
+            ok[np.fromiter(problems, dtype=np.int64, count=len(problems))] = False
+        zero = {s for s in set(self.shares) if s is not None and s == 0}
+        if zero:
+            ok &= ~np.fromiter(map(zero.__contains__, self.shares), dtype=bool, count=n)
+        ok &= ~np.fromiter(map(frozenset((_GRANT,)).__contains__, self.fundings), dtype=bool, count=n)
+        ordinal = {d: d.toordinal() for d in set(self.dates) if d is not None}
+        ordinal[None] = 0
+        day = np.fromiter(map(ordinal.__getitem__, self.dates), dtype=np.int64, count=n)
+        ok &= day >= _ORDINAL_2016
+        index = {no: i for i, no in enumerate(projects)}
+        bounds = np.array([(p.start.toordinal() if p.start else -1, p.end.toordinal() if p.end else 1 << 40)
+                           for p in projects.values()] + [(-1, 1 << 40)], dtype=np.int64).reshape(-1, 2)
+        proj = np.fromiter(map(index.get, nos, itertools.repeat(len(index))), dtype=np.int64, count=n)
+        ok &= (day >= bounds[proj, 0]) & (day <= bounds[proj, 1])
+        return ok.tolist()
 
     def check(self, k: int, excel_row: int, ok: bool, line_id: int, add) -> Line | None:
         sheet = self.sheet
@@ -853,33 +921,48 @@ def _lines(rows, projects: dict[str, Project], params: Params, out: _Collector,
     add, check = out.add, checker.check
     quiet = checker.quiet(problems)
     valid = list(quiet)
-    for k in itertools.compress(range(n), [not q for q in quiet]):
+    for k in itertools.compress(range(n), map(operator.not_, quiet)):
         start = len(findings)
         ok = True if k not in problems else table.emit_problems(k, out)
         valid[k] = check(k, table.rows[k] + 1, ok, 0, add) is not None
         if len(findings) != start:
             row_findings[k] = tuple(findings[start:])
-    line_of = build.line_of
-    count = 0
-    for v in valid:
-        line_of.append(count if v else -1)
-        count += v
+    kept_rows = np.array(valid, dtype=bool).reshape(-1)
+    ids = np.cumsum(kept_rows) - 1
+    build.line_of.extend(np.where(kept_rows, ids, -1).tolist())
+    count = int(kept_rows.sum())
     build.after_at = len(findings)
 
-    every = count == n
+    intake_lines = getattr(intake, "lines", None)
+    if intake_lines is not None and intake.made == valid:      # the lines the intake made as the rows came in
+        out.line_columns = intake.line_columns
+        return intake_lines
+    c = checker
+    lines, out.line_columns = _make_lines(sheet, c.dates, c.nos, c.codes_by_row(), c.amounts, c.taxes, c.shares,
+                                          c.fundings, c.kinds, c.vouchers, c.summaries, c.categories, table.rows,
+                                          valid, 0)
+    return lines
+
+
+def _make_lines(sheet, dates, nos, codes, amounts, taxes, shares, fundings, kinds, vouchers, summaries, categories,
+                rows, keep: list[bool], first_id: int) -> tuple[list[Line], dict[str, list]]:
+    """The :class:`Line` records of the data rows ``k`` with ``keep[k]`` (ids from ``first_id``, as
+    :meth:`_LineRows.check` makes them) and their columns by field name, for :class:`LineColumns`."""
+    every = all(keep)
 
     def kept(column):
-        return column if every else list(itertools.compress(column, valid))
+        return column if every else list(itertools.compress(column, keep))
 
-    c = checker
-    columns = {"date": kept(c.dates), "project_no": kept(c.nos), "code": kept(c.codes_by_row()),
-               "amount": kept(c.amounts), "tax_amount": kept(c.taxes), "share": kept(c.shares),
-               "funding": [f or "自有" for f in kept(c.fundings)], "hnte_category": kept(c.categories)}
-    out.line_columns = columns              # the lines' columns, for LineColumns (no pass over the lines)
-    srcs = map(_make_src, itertools.repeat(sheet), [i + 1 for i in kept(table.rows)])
-    return list(map(_make_line, range(count), columns["date"], columns["project_no"], columns["code"],
-                    columns["amount"], columns["tax_amount"], columns["share"], columns["funding"], kept(c.kinds),
-                    kept(c.vouchers), kept(c.summaries), srcs, columns["hnte_category"], itertools.repeat(None)))
+    columns = {"date": kept(dates), "project_no": kept(nos), "code": kept(codes), "amount": kept(amounts),
+               "tax_amount": kept(taxes), "share": kept(shares), "funding": [f or "自有" for f in kept(fundings)],
+               "hnte_category": kept(categories)}
+    count = len(columns["date"])
+    srcs = map(_make_src, itertools.repeat(sheet), map((1).__add__, kept(rows)))
+    lines = list(map(_make_line, range(first_id, first_id + count), columns["date"], columns["project_no"],
+                     columns["code"], columns["amount"], columns["tax_amount"], columns["share"], columns["funding"],
+                     kept(kinds), kept(vouchers), kept(summaries), srcs, columns["hnte_category"],
+                     itertools.repeat(None)))
+    return lines, columns
 
 
 def patch_lines(ledger: Ledger, edits: Mapping[int, Sequence[object]]) -> Ledger | None:

@@ -16,7 +16,7 @@ __all__ = ["load_ledger", "WorkbookError"]
 def load_ledger(path: str | Path, params: Params | None = None) -> Ledger:
     """Read a canonical workbook. Raises :class:`WorkbookError` for a file that is not a readable workbook."""
     with gc_paused():
-        intakes = line_intakes()           # 研发支出 is parsed while the reader reads it
+        intakes = line_intakes(params)     # 研发支出 is parsed while the reader reads it
         raw = read_workbook(path, consumers=intakes)
         ledger = build_ledger({name: sheet.rows for name, sheet in raw.sheets.items()}, params,
                               intakes={k: v for k, v in intakes.items() if k in raw.sheets and raw.sheets[k].consumed})

@@ -8,6 +8,11 @@ Everything a user hands us is treated as hostile until checked:
 * every member of the zip is decompressed once by us, streaming, with the real output
   size and CRC checked against the declared ones (so a member that lies about its size
   cannot smuggle data past the checks);
+* a big worksheet is parsed by calamine in chunks of whole rows on worker threads (see
+  "big worksheets, in parallel chunks" below): each chunk passes the same checks before
+  calamine sees it, the member's size is checked as it is decompressed and its CRC at the
+  end (a mismatch discards everything read), and anything unusual sends the sheet back to
+  the one-piece path;
 * the cell positions of every worksheet are bounded before calamine builds its dense
   grid.  This matters: calamine allocates ``height * width`` cells up front and a failed
   allocation *aborts the process* (it is not a Python exception).  A sheet with one cell
@@ -812,9 +817,17 @@ class _ChunkRows:
             for r in data:
                 while r and r[-1] == "":
                     r.pop()
-                if "" in r or has_td:
+                if has_td:
                     r = [(None if v == "" else v) if type(v) is str_t
                          else (_timedelta_value(v) if type(v) is td_t else v) for v in r]
+                elif "" in r:                   # the empty cells inside the row, in place
+                    i = r.index("")
+                    try:
+                        while True:
+                            r[i] = None
+                            i = r.index("", i + 1)
+                    except ValueError:
+                        pass
                 if r and pad:
                     r[0:0] = pad
                 append(r)
