@@ -347,6 +347,20 @@ def _clean_row(row: list, pad: int) -> list:
     return out
 
 
+def _shared_row(r: list, s_get, d_get, pad: list | None) -> list:
+    """One calamine row cleaned as :func:`_clean_row` cleans it, with equal strings and dates shared through
+    ``s_get``/``d_get`` (``dict.setdefault`` of the look-up tables), ``pad`` None cells in front."""
+    date_t, td_t, str_t = _dt.date, _dt.timedelta, str
+    out = [(None if v == "" else s_get(v, v)) if type(v) is str_t
+           else (d_get(v, v) if type(v) is date_t else (_timedelta_value(v) if type(v) is td_t else v))
+           for v in r]
+    while out and out[-1] is None:
+        out.pop()
+    if out and pad:
+        out[0:0] = pad
+    return out
+
+
 def _sheet_rows(sh, r0: int, c0: int, height: int, width: int) -> list[list] | None:
     """The rows of a calamine sheet as ``_clean_row`` makes them (``""`` → None, durations mapped,
     trailing None trimmed, ``r0`` empty rows and ``c0`` None cells in front), converted one row at a
@@ -358,7 +372,7 @@ def _sheet_rows(sh, r0: int, c0: int, height: int, width: int) -> list[list] | N
     dates: dict = {}
     s_get = strs.setdefault
     d_get = dates.setdefault
-    date_t, td_t, str_t = _dt.date, _dt.timedelta, str
+    td_t, str_t = _dt.timedelta, str
     pad = [None] * c0 if c0 else None
     rows: list[list] = [[] for _ in range(r0)]
     append = rows.append
@@ -369,19 +383,17 @@ def _sheet_rows(sh, r0: int, c0: int, height: int, width: int) -> list[list] | N
             return None
         n += 1
         if share:
-            out = [(None if v == "" else s_get(v, v)) if type(v) is str_t
-                   else (d_get(v, v) if type(v) is date_t else (_timedelta_value(v) if type(v) is td_t else v))
-                   for v in r]
-        else:
-            out = [(None if v == "" else v) if type(v) is str_t else (_timedelta_value(v) if type(v) is td_t else v)
-                   for v in r]
+            append(_shared_row(r, s_get, d_get, pad))
+            if len(strs) > 65_536:     # many distinct texts (摘要): start afresh, keep the look-ups cheap
+                strs.clear()
+            continue
+        out = [(None if v == "" else v) if type(v) is str_t else (_timedelta_value(v) if type(v) is td_t else v)
+               for v in r]
         while out and out[-1] is None:
             out.pop()
         if out and pad:
             out[0:0] = pad
         append(out)
-        if len(strs) > 65_536:         # many distinct texts (摘要): start afresh, keep the look-ups cheap
-            strs.clear()
     if n == height + r0 and r0 and not any(rows[r0:2 * r0]):
         del rows[r0:2 * r0]     # this calamine's iter_rows() also yields the empty rows above the data
     elif n != height:
@@ -569,10 +581,12 @@ def _stored_package(parts: list[tuple[str, list]]) -> bytes:
     return b"".join([*out, directory, end])
 
 
-def _unusual_markup(xml: bytes) -> bool:
-    """A comment, CDATA section, DTD or processing instruction.  (C-speed scans; "!" and "?" are rare in a
-    worksheet and found with memchr, the two-byte searches run only when one is there.)"""
-    return (b"!" in xml and b"<!" in xml) or (b"?" in xml and b"<?" in xml)
+def _unusual_markup(xml: bytes, start: int = 0, stop: int | None = None) -> bool:
+    """A comment, CDATA section, DTD or processing instruction in ``xml[start:stop]``.  (C-speed scans; "!" and
+    "?" are rare in a worksheet and found with memchr, the two-byte searches run only when one is there.)"""
+    stop = len(xml) if stop is None else stop
+    return ((xml.find(b"!", start, stop) >= 0 and xml.find(b"<!", start, stop) >= 0)
+            or (xml.find(b"?", start, stop) >= 0 and xml.find(b"<?", start, stop) >= 0))
 
 
 def _after_declaration(head: bytes) -> bytes:
@@ -738,9 +752,7 @@ class _ChunkChecker:
             self.pieces, self.size = [buf[start:stop]], stop - start
 
     def _checked(self, buf: bytes, start: int, stop: int) -> memoryview:
-        if ((buf.find(b"!", start, stop) >= 0 and buf.find(b"<!", start, stop) >= 0)
-                or (buf.find(b"?", start, stop) >= 0 and buf.find(b"<?", start, stop) >= 0)
-                or _PREFIXED_C.search(buf, start, stop)):
+        if _unusual_markup(buf, start, stop) or _PREFIXED_C.search(buf, start, stop):
             raise _NotPlain("comment, CDATA, processing instruction or prefixed cell in the rows")
         if self.coarse:
             if _COARSE_VIOLATION.search(buf, start, stop):
@@ -796,20 +808,13 @@ class _ChunkRows:
         if len(data) != height or (data and len(data[0]) != width):
             raise _NotPlain("unexpected layout")
         pad = [None] * c0 if c0 else None
-        date_t, td_t, str_t = _dt.date, _dt.timedelta, str
+        td_t, str_t = _dt.timedelta, str
         out: list[list] = []
         append = out.append
         if self.share:
             s_get, d_get = self.strs.setdefault, self.dates.setdefault
             for r in data:
-                row = [(None if v == "" else s_get(v, v)) if type(v) is str_t
-                       else (d_get(v, v) if type(v) is date_t else (_timedelta_value(v) if type(v) is td_t else v))
-                       for v in r]
-                while row and row[-1] is None:
-                    row.pop()
-                if row and pad:
-                    row[0:0] = pad
-                append(row)
+                append(_shared_row(r, s_get, d_get, pad))
             if len(self.strs) > 65_536:
                 self.strs.clear()
         else:
