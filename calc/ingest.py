@@ -29,8 +29,8 @@ from .model import (ERROR, INFO, WARNING, Adjustment, Finding, Ledger, Line, Pro
                     slot_maker)
 from .money import AmountError, fen_display, parse_amount, parse_ratio
 from .params import Params, load_params
-from .values import (ValueProblem, clean_text, is_blank, parse_choice, parse_date, parse_int, parse_year,
-                     parse_yesno)
+from .values import (DATE_MAX, DATE_MIN, ValueProblem, clean_text, clip_quoted, is_blank, parse_choice,
+                     parse_date, parse_int, parse_year, parse_yesno)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -75,7 +75,7 @@ class _Collector:
 
     def add(self, severity, code, message, sheet=None, row=None, column=None, col_index=None):
         cell = f"{column_letter(col_index)}{row}" if (col_index is not None and row) else None
-        self.findings.append(Finding(severity, code, message, sheet, row, column, cell))
+        self.findings.append(Finding(severity, code, clip_quoted(message), sheet, row, column, cell))
 
 
 _VALUE_CODES = {S.AMOUNT: "E_AMOUNT", S.DATE: "E_DATE", S.YESNO: "E_YESNO", S.INT: "E_INT",
@@ -146,7 +146,7 @@ def _parse_column(col: S.Column, raws: list) -> tuple[list, list[int], dict[int,
             return _text_column(list(map(str.strip, raws)))
         if types <= {str, _NONE}:
             return _distinct_column(raws, parse, fast_text)
-        if is_date and types == {dt.date}:
+        if is_date and types == {dt.date} and DATE_MIN <= min(raws) and max(raws) <= DATE_MAX:
             return list(raws), [], {}
         if is_amount and types == {float}:
             return _float_amounts(raws)
@@ -173,7 +173,7 @@ def _parse_column(col: S.Column, raws: list) -> tuple[list, list[int], dict[int,
             except (AmountError, ValueProblem) as exc:
                 errors[k] = str(exc)
             continue
-        elif is_date and t is dt.date:
+        elif is_date and t is dt.date and DATE_MIN <= raw <= DATE_MAX:
             values[k] = raw
             continue
         # one parse per distinct value (of one type: 1, 1.0 and True parse differently; -0.0 prints apart

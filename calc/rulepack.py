@@ -23,6 +23,8 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from . import yamlsafe
+
 PACKS_DIR = Path(__file__).resolve().parent.parent / "resources" / "packs"
 WAN = 1_000_000                       # 分 per 万元
 YEARLY = "yearly"                     # a parameter set by each year's notice
@@ -1259,7 +1261,7 @@ def read_pack(path: Path, facts: Mapping, *, origin: str = "shipped") -> RulePac
     except OSError as exc:
         raise RulePackError(file, "(文件)", f"无法读取（{exc.strerror or exc}）") from None
     try:
-        doc = yaml.safe_load(text)
+        doc = yamlsafe.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 1}行" if mark else "(文件)"

@@ -27,6 +27,18 @@ _DATE_PATTERNS = (
 )
 
 
+QUOTE_MAX = 40          # characters of a cell quoted in a message (as amounts are, KB2)
+_QUOTED = re.compile(r"“([^“”]{%d,})”" % (QUOTE_MAX + 1))
+
+
+def clip_quoted(message: str) -> str:
+    """``message`` with every quoted text longer than :data:`QUOTE_MAX` characters cut to its start and “…”:
+    a 5,000-character cell is named, not printed whole (hostile-input review M9)."""
+    if "“" not in message:
+        return message
+    return _QUOTED.sub(lambda m: f"“{m.group(1)[:QUOTE_MAX]}…（共{len(m.group(1)):,}字）”", message)
+
+
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -45,6 +57,16 @@ def clean_text(value: object) -> str | None:
 #: Dates outside these years are typing errors (or an ERP's 9999-12-31 "open end"): the rules span 2008–2100 and
 #: date arithmetic on the far end (a certificate's expiry, registration + 365 days) must stay in range.
 DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+_TIME_OF_DAY = re.compile(r"[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
+
+
+def check_date_range(day: dt.date) -> dt.date:
+    """``day`` when it lies within DATE_MIN…DATE_MAX, else the ValueProblem of :func:`parse_date`."""
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValueProblem(f"日期“{day.isoformat()}”超出可处理的范围（{DATE_MIN.year}—{DATE_MAX.year}年）")
+    return day
 
 
 def parse_date(value: object) -> dt.date | None:
@@ -75,7 +97,12 @@ def _parse_date(value: object) -> dt.date | None:
             return _parse_date(str(int(serial)))
         raise ValueProblem(f"日期“{value}”无法识别")
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    text = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", text)   # a trailing time of day
+    clock = _TIME_OF_DAY.search(text)                 # a trailing time of day: dropped when it is a real time
+    if clock:
+        h, m, sec = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)
+        if h > 23 or m > 59 or sec > 59:
+            raise ValueProblem(f"日期“{value}”中的时间无效（{clock.group(0).strip()}）")
+        text = text[:clock.start()]
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if m:
