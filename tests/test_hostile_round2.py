@@ -288,3 +288,212 @@ def test_M9_long_values_quoted_briefly(tmp_path):
         assert len(m) < 200, m
         for quoted in re.findall(r"“([^”]*)”", m):
             assert len(quoted) <= 60, m
+
+
+# --------------------------------------------------------------------------- workspace files (C5, D3, D4, D5, M1, M3, M12)
+
+@pytest.fixture
+def good_rdw(tmp_path):
+    from forms.workbook import load_ledger
+    from forms.workspace import Workspace
+    p = tmp_path / "企业.rdw"
+    Workspace.create(p, load_ledger(main.SAMPLE)).close()
+    return p
+
+
+def _fill_work_copy(ws):
+    """Make the working copy's database refuse to grow, as a full temp folder does (SQLITE_FULL)."""
+    pages = ws._conn.execute("PRAGMA page_count").fetchone()[0]
+    ws._conn.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def test_C5_full_temp_folder_edit_refused_in_chinese(good_rdw):
+    import sqlite3
+
+    from forms.workspace import Workspace, WorkspaceError
+    ws = Workspace.open(good_rdw, recover=False)
+    try:
+        row = ws.rows("lines")[0]
+        _fill_work_copy(ws)
+        with pytest.raises(WorkspaceError) as e:
+            for i in range(50):
+                ws.set_value("lines", row["id"], "summary", "很长的摘要" * 400 + str(i))
+        msg = str(e.value)
+        assert "空间已满" in msg and "已撤回" in msg and "disk" not in msg
+        assert isinstance(e.value, sqlite3.OperationalError)       # callers that caught the raw error still do
+        assert ws.row("lines", row["id"])["summary"] in (row["summary"],) or "很长的摘要" in ws.row("lines", row["id"])["summary"]
+        assert not ws.can_undo or ws.undo_label                  # undo stack consistent
+        # an import (many rows in one batch) gets the same Chinese message
+        with pytest.raises(WorkspaceError, match="空间已满"):
+            ws.insert_rows("lines", [{"summary": "摘要" * 500, "amount": "1"}] * 200)
+    finally:
+        ws.close(discard=True)
+
+
+def test_C5_model_setData_never_raises(good_rdw, qtbot):
+    from desktop.table_model import WorkspaceTableModel
+    from forms.workspace import Workspace
+    ws = Workspace.open(good_rdw, recover=False)
+    try:
+        model = WorkspaceTableModel(ws, "lines")
+        messages = []
+        model.edit_failed.connect(messages.append)
+        col = [c.field for c in model.columns].index("summary")
+        _fill_work_copy(ws)
+        ok = True
+        for i in range(50):
+            ok = model.setData(model.index(0, col), "很长的摘要" * 400 + str(i))
+            if not ok:
+                break
+        assert ok is False and messages and "空间已满" in messages[-1]
+    finally:
+        ws.close(discard=True)
+
+
+def test_D3_symlinked_workspace_saves_target(good_rdw, tmp_path):
+    from forms.workspace import Workspace
+    link = tmp_path / "链接" / "我的.rdw"
+    link.parent.mkdir()
+    os.symlink(good_rdw, link)
+    ws = Workspace.open(link, recover=False)
+    ws.set_profile("prepared_by", "张三")
+    ws.autosave()
+    ws.save()
+    ws.close()
+    assert link.is_symlink() and os.path.realpath(link) == str(good_rdw)
+    with Workspace.open(good_rdw, readonly=True) as again:
+        assert again.profile().get("prepared_by") == "张三"
+    assert not list(link.parent.glob("*-autosave")) and not list(link.parent.glob("*-lock"))
+    # save_as onto a link writes through it too
+    other = tmp_path / "另.rdw"
+    Workspace.create(other).close()
+    link2 = tmp_path / "链接" / "另一个.rdw"
+    os.symlink(other, link2)
+    with Workspace.open(good_rdw, recover=False) as ws2:
+        ws2.save_as(link2)
+    assert link2.is_symlink()
+    with Workspace.open(other, readonly=True) as again:
+        assert again.profile().get("prepared_by") == "张三"
+
+
+@pytest.mark.parametrize("n", [70, 74, 76, 78, 82])
+def test_D4_long_workspace_names(good_rdw, tmp_path, n):
+    import shutil
+
+    from forms.workspace import Workspace
+    d = tmp_path / "long"
+    d.mkdir()
+    p = d / ("长" * n + ".rdw")
+    shutil.copy(good_rdw, p)
+    ws = Workspace.open(p, recover=False)
+    ws.set_profile("prepared_by", "x")
+    assert ws.autosave() is True
+    assert Workspace.recovery_available(p) is not None
+    ws.save()
+    ws.close()
+    assert all(len(f.name.encode()) <= 255 for f in d.iterdir())
+    with Workspace.open(p, readonly=True) as again:
+        assert again.profile().get("prepared_by") == "x"
+    Workspace.create(d / ("新" * n + ".rdw")).close()
+
+
+def test_D4_name_too_long_is_refused_clearly(tmp_path):
+    from forms.workspace import Workspace, WorkspaceError
+    with pytest.raises(WorkspaceError, match="过长.*较短的文件名"):
+        Workspace.create(tmp_path / ("长" * 90 + ".rdw"))
+    with pytest.raises(WorkspaceError, match="过长"):
+        Workspace.open(tmp_path / ("长" * 90 + ".rdw"))
+
+
+def test_D5_lines_table_dropped_is_damaged(good_rdw):
+    import sqlite3
+
+    from forms.workspace import Workspace, WorkspaceError
+    c = sqlite3.connect(good_rdw)
+    c.execute("DROP TABLE lines")
+    c.commit()
+    c.close()
+    with pytest.raises(WorkspaceError, match="已损坏.*研发支出"):
+        Workspace.open(good_rdw, recover=False)
+
+
+def test_M1_corrupt_workspace_one_chinese_line(good_rdw):
+    from forms.workspace import Workspace, WorkspaceError
+    data = bytearray(good_rdw.read_bytes())
+    r = random.Random(7)
+    for _ in range(200):
+        data[r.randrange(4096, len(data))] ^= 0xFF
+    good_rdw.write_bytes(bytes(data))
+    with pytest.raises(WorkspaceError) as e:
+        Workspace.open(good_rdw, recover=False)
+    msg = str(e.value)
+    assert "\n" not in msg and "已损坏" in msg or "不是研发惠企工作区文件" in msg
+    assert "page" not in msg and "Rowid" not in msg and len(msg) < 200
+
+
+def test_M12_foreign_lock_take_over(good_rdw):
+    import json
+
+    from forms.workspace import Workspace, WorkspaceLocked
+    lock = good_rdw.with_name(good_rdw.name + "-lock")
+    lock.write_text(json.dumps({"app": "研发惠企测算", "pid": 4242, "host": "other-pc", "user": "李会计",
+                                "time": "2026-12-04T09:00:00+08:00", "token": "x"}), encoding="utf-8")
+    with pytest.raises(WorkspaceLocked) as e:
+        Workspace.open(good_rdw)
+    assert e.value.foreign and "接管编辑" in str(e.value) and lock.name in str(e.value)
+    Workspace.take_over_lock(e.value)
+    with Workspace.open(good_rdw) as ws:
+        ws.set_profile("prepared_by", "新")
+        ws.save()
+    # a lock that changed since it was shown is not taken over
+    lock.write_text(json.dumps({"host": "other-pc", "user": "甲", "pid": 1, "token": "a"}), encoding="utf-8")
+    with pytest.raises(WorkspaceLocked) as e2:
+        Workspace.open(good_rdw)
+    lock.write_text(json.dumps({"host": "other-pc", "user": "乙", "pid": 2, "token": "b"}), encoding="utf-8")
+    with pytest.raises(WorkspaceLocked, match="乙"):
+        Workspace.take_over_lock(e2.value)
+    lock.unlink()
+
+
+def test_M12_gui_offers_take_over(good_rdw, qtbot):
+    import json
+
+    from desktop.main_window import MainWindow
+    lock = good_rdw.with_name(good_rdw.name + "-lock")
+    lock.write_text(json.dumps({"app": "研发惠企测算", "pid": 4242, "host": "other-pc", "user": "李会计",
+                                "time": "2026-12-04T09:00:00+08:00", "token": "x"}), encoding="utf-8")
+    w = MainWindow()
+    qtbot.addWidget(w)
+    asked = []
+    w.ask = lambda title, text, buttons=(): asked.append(buttons) or list(buttons).index("接管编辑")
+    assert w.open_path(good_rdw)
+    assert "接管编辑" in asked[-1] and not w.doc.ws.readonly
+    w.doc.detach(discard=True)
+
+
+def test_M3_workbook_on_read_only_location(tmp_path, monkeypatch, qtbot):
+    import shutil
+
+    from desktop.main_window import MainWindow
+    from forms import workspace as W
+    ro = tmp_path / "U盘"
+    ro.mkdir()
+    src = ro / "台账.xlsx"
+    shutil.copy(main.SAMPLE, src)
+    home = tmp_path / "文档"
+    home.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(W.os, "access", lambda p, mode, **k: False if Path(p) == ro else real_access(p, mode, **k))
+    target, beside = W.workspace_next_to(src, [home])
+    assert target == home / "台账.rdw" and beside is False
+    w = MainWindow()
+    qtbot.addWidget(w)
+    monkeypatch.setattr(w.settings, "start_folder", lambda: str(home))
+    asked = []
+    w.ask = lambda title, text, buttons=(): asked.append(text) or 0
+    assert w.open_path(src)
+    assert "只读" in asked[-1] and w.doc.ws.path == home / "台账.rdw"
+    w.doc.detach(discard=True)
+    monkeypatch.setattr(W.os, "access", lambda p, mode, **k: False)
+    with pytest.raises(W.WorkspaceError, match="复制到可写的文件夹"):
+        W.workspace_next_to(src, [home])
