@@ -39,6 +39,30 @@ def clip_quoted(message: str) -> str:
     return _QUOTED.sub(lambda m: f"“{m.group(1)[:QUOTE_MAX]}…（共{len(m.group(1)):,}字）”", message)
 
 
+# Format characters a user never means as content.  Bidi controls (U+202A–202E, U+2066–2069, U+200E/F, U+061C)
+# make Excel show a name reversed while a PDF draws it in logical order — two documents, two names — and the
+# statement font has no glyph for them (review M13): they are removed from every text cell.  The zero-width
+# characters and the BOM also split or disguise identifiers (RD\u200b01 is not RD01, review M6/M14/U03): they are
+# removed from identifiers (project numbers, codes).
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+BIDI_RE = re.compile(f"[{_BIDI}]+")
+INVISIBLE_RE = re.compile(f"[{_BIDI}\u00ad\u180e\u200b-\u200d\u2060-\u2064\u206a-\u206f\ufeff]+")
+
+
+def strip_bidi(text: str) -> str:
+    return BIDI_RE.sub("", text) if BIDI_RE.search(text) else text
+
+
+def strip_invisible(text: str) -> str:
+    return INVISIBLE_RE.sub("", text) if INVISIBLE_RE.search(text) else text
+
+
+def lookalike_key(text: str) -> str:
+    """What a reader sees: the text without invisible characters, NFKC (full-width → half-width, NFD → NFC),
+    without spaces and case-folded.  Two project numbers with one key look like the same number (review M6)."""
+    return "".join(unicodedata.normalize("NFKC", strip_invisible(text)).casefold().split())
+
+
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -51,7 +75,10 @@ def clean_text(value: object) -> str | None:
         return str(int(value))
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()[:10]
-    return str(value).strip()
+    text = str(value).strip()
+    if BIDI_RE.search(text):
+        text = BIDI_RE.sub("", text).strip() or None
+    return text
 
 
 #: Dates outside these years are typing errors (or an ERP's 9999-12-31 "open end"): the rules span 2008–2100 and

@@ -38,7 +38,7 @@ from calc import schema as S
 from calc import yamlsafe
 from calc.model import ERROR, INFO, WARNING, Finding
 from calc.money import AmountError, fen_display, fen_to_decimal, parse_amount, parse_ratio, percent_text, to_fraction
-from calc.values import ValueProblem, clean_text, is_blank, parse_choice, parse_date
+from calc.values import ValueProblem, clean_text, is_blank, parse_choice, parse_date, strip_invisible
 
 from .xlsx_reader import RawSheet, WorkbookError, column_letter, read_csv, read_workbook
 
@@ -1218,6 +1218,7 @@ def _find_known(text: str, known: tuple[dict[str, str], list[tuple[str, str]]] |
 
 
 def _project_from_column(text: str, known, pattern: re.Pattern) -> str | None:
+    text = strip_invisible(text)            # "RD\u200b01" is RD01, not "01" (review M14)
     found = _find_known(text, known)
     if found:
         return found

@@ -631,7 +631,7 @@ _DAMAGED = ("工作区文件“{name}”已损坏（{what}），未打开：请�
             "（复制一份并把扩展名改为 .rdw 后打开）")
 # tables of every workspace since format 1: one missing means the file was damaged or tampered with, not an
 # older format (tables added to calc.schema later are created by _migrate)
-_CORE_TABLES = ("meta", "profile", "history", "import_presets", "years", "projects", "lines", "adjustments", "facts")
+_CORE_TABLES = ("meta", "profile", "history", "import_presets", "years", "projects", "lines", "adjustments")
 
 
 def _revision(meta: dict) -> int:

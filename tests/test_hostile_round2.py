@@ -497,3 +497,86 @@ def test_M3_workbook_on_read_only_location(tmp_path, monkeypatch, qtbot):
     monkeypatch.setattr(W.os, "access", lambda p, mode, **k: False)
     with pytest.raises(W.WorkspaceError, match="复制到可写的文件夹"):
         W.workspace_next_to(src, [home])
+
+
+# --------------------------------------------------------------------------- content: M4, M6, M7, M13, M14
+
+def _findings(path, code):
+    from forms.workbook import load_ledger
+    ledger = load_ledger(path)
+    return ledger, [f for f in ledger.findings if f.code == code]
+
+
+def test_M4_tax_amount_far_above_or_other_sign(tmp_path):
+    path = build(tmp_path, projects=[project("RD01")],
+                 lines=[line("2024-03-05", "RD01", "R04", 10000, tax_amount=99999999),
+                        line("2024-03-06", "RD01", "R04", 10000, tax_amount=-5000),
+                        line("2024-03-07", "RD01", "R04", 10000, tax_amount=12000),       # plausible: no warning
+                        line("2024-03-08", "RD01", "R04", 10000)])
+    ledger, found = _findings(path, "W_TAX_AMOUNT")
+    assert [f.row for f in found] == [2, 3]
+    assert "10倍" in found[0].message and "正负相反" in found[1].message
+    assert all(f.column == "税法金额" and f.cell and f.cell.endswith(str(f.row)) for f in found)
+    assert len(ledger.lines) == 4                       # a warning: the lines are kept
+
+
+def test_M4_tax_amount_checked_on_the_fast_path(tmp_path):
+    """More than 64 rows (the column-wise paths) and the quiet-row mask: the odd row still gets its warning."""
+    lines = [line("2024-03-05", "RD01", "R04", 100) for _ in range(100)]
+    lines[57] = line("2024-03-05", "RD01", "R04", 100, tax_amount=-1)
+    path = build(tmp_path, projects=[project("RD01")], lines=lines)
+    _, found = _findings(path, "W_TAX_AMOUNT")
+    assert [f.row for f in found] == [59]
+
+
+def test_M6_lookalike_project_numbers(tmp_path):
+    path = build(tmp_path, projects=[project("rd01"), project("RD01"), project("ＲＤ01"), project("RDé"),
+                                     project("RDe\u0301"), project("RD02")],
+                 lines=[line("2024-03-05", "RD01", "R04", 1), line("2024-03-05", "RD02", "R04", 1),
+                        line("2024-03-05", "Rd02", "R04", 1)])
+    ledger, found = _findings(path, "W_PROJECT_LOOKALIKE")
+    assert len(found) == 3 and "rd01" in found[0].message and "可能是同一项目" in found[0].message
+    unknown = [f for f in ledger.findings if f.code == "E_PROJECT_UNKNOWN"]
+    assert len(unknown) == 1 and "与已登记的“RD02”" in unknown[0].message
+
+
+def test_M6_zero_width_in_identifiers_removed(tmp_path):
+    path = build(tmp_path, projects=[project("RD\u200b01")],
+                 lines=[line("2024-03-05", "\ufeffRD01", "R\u200d04", 5), line("2024-03-05", "RD01", "R04", 7)])
+    ledger, dup = _findings(path, "E_PROJECT_UNKNOWN")
+    assert not dup and list(ledger.projects) == ["RD01"]
+    assert [(ln.project_no, ln.code) for ln in ledger.lines] == [("RD01", "R04"), ("RD01", "R04")]
+
+
+def test_M7_sheet_names_with_trailing_spaces(tmp_path):
+    import openpyxl
+    path = build(tmp_path, projects=[project("RD01")], lines=[line("2024-03-05", "RD01", "R04", 100)])
+    wb = openpyxl.load_workbook(path)
+    wb["研发支出"].title = "研发支出 "
+    wb["研发项目"].title = "研发项目\u3000"
+    wb.save(path)
+    ledger, notes = _findings(path, "I_SHEET_NAME_TRIMMED")
+    assert len(notes) == 2 and not [f for f in ledger.findings if f.severity == "error"]
+    assert [ln.amount for ln in ledger.lines] == [10000]
+
+
+def test_M13_bidi_controls_stripped_and_flagged(tmp_path):
+    from calc.evaluate import evaluate
+    from forms.statement import write_statement
+    path = build(tmp_path, prof=profile(name="\u202e司公限有技科\u202c\u200f测试"),
+                 projects=[project("RD01", name="\u202dabc\u202e项目\u2067x\u2069")],
+                 lines=[line("2024-03-05", "RD01", "R04", 100, summary="\u202e=1+1\u202c")])
+    ledger, flagged = _findings(path, "W_TEXT_DIRECTION")
+    assert len(flagged) == 1 and flagged[0].row is not None
+    assert ledger.profile.name == "司公限有技科测试"
+    assert ledger.projects["RD01"].name == "abc项目x"
+    assert ledger.lines[0].summary == "=1+1"
+    facts = write_statement(evaluate(ledger, 2024, "year"), tmp_path / "s.pdf")
+    assert not facts["missing_characters"]                 # no 〓 for the controls
+
+
+def test_M14_erp_project_with_zero_width(tmp_path):
+    from forms.erp_import import _DEFAULT_PROJECT_PATTERN, _project_from_column
+    pattern = re.compile(_DEFAULT_PROJECT_PATTERN)
+    assert _project_from_column("研发项目---RD\u200b01---x", None, pattern) == "RD01"
+    assert _project_from_column("研发项目:\u202eRD\u200d02", None, pattern) == "RD02"
