@@ -91,8 +91,8 @@ def test_statement_prints_the_versions(tmp_path):
     finally:
         pdf.close()
     flat = re.sub(r"\s+", " ", first.replace("\u00a0", " "))
-    assert f"研发惠企测算 {V.__version__} · 参数 super_deduction v1" in flat
-    assert "tech_sme v1" in flat and "规则包 ningxia-2022 v1" in flat
+    assert f"研发惠企测算 {V.__version__} · 参数 研发费用加计扣除参数第1版" in flat
+    assert "科技型中小企业评价参数第1版" in flat and "规则包 宁夏回族自治区企业研究开发费用财政后补助办法（2022年修订）第1版" in flat
     assert f"研发惠企测算 {V.__version__}" in last                      # the footer of every page
 
 
