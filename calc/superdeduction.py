@@ -14,7 +14,8 @@ import numpy as np
 from .columns import LineIds, ledger_memo, line_columns, project_order
 from .identifiers import tech_sme_covers
 from .model import ERROR, INFO, WARNING, Finding, Ledger, Line, Project
-from .money import fen_display, fen_str, integer_weights, ratio_str, round_fen, split_largest_remainder
+from .money import (fen_display, fen_str, integer_weights, rate_percent, rate_str, ratio_str, round_fen,
+                    split_largest_remainder)
 from .params import Params, RateEntry, Source, load_params
 
 PERIOD_ENDS = {"year": (12, 31), "H1": (6, 30), "Q1-Q3": (9, 30)}
@@ -73,7 +74,7 @@ class Trace:
 
 def _rate_text(entry, x) -> str:
     """A rate as the user reads it: the entry's text (制造业企业100%) or the percentage."""
-    return (entry.text if entry is not None and entry.text else f"{ratio_str(x * 100, 0)}%")
+    return entry.text if entry is not None and entry.text else rate_percent(x)
 
 
 @dataclass
@@ -477,13 +478,13 @@ class SuperDeductionEngine:
             traces["R51"] = Trace("R51", "九、本年研发费用加计扣除总额", rows["R51"],
                                   p.text("sd_r51_q4"),
                                   [("方法", q4["method_label"]), ("第四季度部分", q4["L1_Q4"]), ("前三季度部分", q4["L1_Q13"])],
-                                  [("加计扣除比例", s[3].text or f"{ratio_str(s[2] * 100, 0)}%", s[3].source.cite) for s in segs if s[3]],
+                                  [("加计扣除比例", s[3].text or rate_percent(s[2]), s[3].source.cite) for s in segs if s[3]],
                                   interpretations=("AI-SD-01", "AI-SD-02", "AI-SD-03"))
         else:
             rows["R51"] = round_fen(l1 * rate)
             traces["R51"] = Trace("R51", "九、本年研发费用加计扣除总额", rows["R51"], p.text("sd_r51"),
-                                  [(p.text("sd_l1_label"), l1), ("加计扣除比例", f"{ratio_str(rate * 100, 0)}%")],
-                                  [("加计扣除比例", (rate_entry.text or f"{ratio_str(rate * 100, 0)}%") if rate_entry else "—", rate_src)])
+                                  [(p.text("sd_l1_label"), l1), ("加计扣除比例", rate_percent(rate))],
+                                  [("加计扣除比例", (rate_entry.text or rate_percent(rate)) if rate_entry else "—", rate_src)])
         # 16. row 1 (AI-SD-14)
         counted = sorted({r.project_no for r in rows_out if r.cols["total"] != 0})
         rows["R01"] = len(counted)
