@@ -178,6 +178,9 @@ NASTY_TEXT = (
     "2024-13", "2024-00", "9999-12", "2024年3月", "202403", "非研发", " 非研发 ", "生产", "在职", "劳务派遣", "临时聘用",
     "仪器", "设备", "E0031", "SB-2019-017", "168.5", "-8",
     "𠀋", "😀", "<b>x</b>", "&amp;", "]]>", "<?xml", "\\", "'", '"', "项目" * 40,
+    # issue 17 (hostile-input review): padded 凭证号 (R1), disguised identifiers and bidi (M6, M13, M14), bad times (M5)
+    "记" + " " * 600 + "x", "记" + "\u3000" * 300 + "12号", "RD\u200b01", "\ufeffRD01", "R\u200d04", "ＲＤ01", "RDe\u0301",
+    "研发项目---RD\u200b01---x", "\u202e司公限有\u202c", "abc\u2067x\u2069", "2024-3-5 25:61", "2024-03-05 23:59:59",
 )
 HEADERS = tuple(c.header for cols in (S.PROFILE_FIELDS, S.YEAR_COLUMNS, S.PROJECT_COLUMNS, S.LINE_COLUMNS,
                                       S.ADJUSTMENT_COLUMNS, S.FACT_COLUMNS, S.TIMESHEET_COLUMNS, S.PAYROLL_COLUMNS,
