@@ -118,6 +118,8 @@ def _bad_output(output, inputs, suffix: str, what: str) -> str | None:
     destroy the user's data (review D2); an output whose extension is not the format written would be a
     PDF or workbook under a misleading name."""
     out = Path(output)
+    if out.is_dir():
+        return f"输出“{out.name or out}”是文件夹：请给出文件名，例如“{out / ('报告' + suffix)}”"
     for given in inputs:
         if given and _same_file(out, given):
             return f"输出文件“{out.name}”就是输入文件，写入会覆盖原数据：请另选输出文件名"

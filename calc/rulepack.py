@@ -1255,7 +1255,9 @@ def read_pack(path: Path, facts: Mapping, *, origin: str = "shipped") -> RulePac
     path = Path(path)
     file = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = yamlsafe.read_text(path)
+    except yamlsafe.TooLarge as exc:
+        raise RulePackError(file, "(文件)", exc.problem) from None
     except UnicodeDecodeError:
         raise RulePackError(file, "(文件)", "不是 UTF-8 编码的文本文件") from None
     except OSError as exc:

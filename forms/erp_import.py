@@ -749,7 +749,10 @@ def _parse_preset(doc: object, where: str, origin: str) -> Preset:
 
 
 def _read_preset_file(path: Path, origin: str) -> Preset:
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = yamlsafe.read_text(path, encoding="utf-8-sig")
+    except yamlsafe.TooLarge as exc:
+        raise PresetError(f"预设 {path.name}: {exc.problem}") from None
     try:
         doc = json.loads(text) if path.suffix.lower() == ".json" else yamlsafe.load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:

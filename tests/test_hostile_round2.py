@@ -580,3 +580,15 @@ def test_M14_erp_project_with_zero_width(tmp_path):
     pattern = re.compile(_DEFAULT_PROJECT_PATTERN)
     assert _project_from_column("研发项目---RD\u200b01---x", None, pattern) == "RD01"
     assert _project_from_column("研发项目:\u202eRD\u200d02", None, pattern) == "RD02"
+
+
+def test_R2_oversized_user_yaml_refused_before_reading(tmp_path):
+    from calc import yamlsafe
+    from calc.rulepack import RulePackError, read_pack
+    from forms.erp_import import PresetError, _read_preset_file
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"a: " + b"x" * (4 * yamlsafe.MAX_CHARS + 1))
+    with pytest.raises(RulePackError, match="文件过大"):
+        read_pack(big, {})
+    with pytest.raises(PresetError, match="文件过大"):
+        _read_preset_file(big, "user")
