@@ -24,9 +24,8 @@ import math
 import os
 import re
 import unicodedata
+from operator import attrgetter
 import zipfile
-from collections import OrderedDict
-from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -34,11 +33,9 @@ from pathlib import Path
 from typing import Callable
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
-from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.writer.excel import ExcelWriter
 
 from calc.columns import ledger_memo
@@ -49,6 +46,8 @@ from calc.params import Params, load_params
 from calc.superdeduction import GRANT, SDResult
 
 from .atomic import write_set
+from .xlsx_stream import Style as XStyle
+from .xlsx_stream import StreamBook
 from .xlsx_cells import FMT_AMOUNT, FMT_DATE, FMT_INT, put_fen, put_text, put_value
 from .xlsx_cells import XML_ILLEGAL as _XML_ILLEGAL
 
@@ -191,7 +190,8 @@ def _print_setup(ws, header_rows: str, landscape: bool, paper_a3: bool, footer_l
     ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
     ws.oddFooter.center.size = 9
     if footer_left:
-        ws.oddFooter.left.text = footer_left.replace("&", "&&")
+        text = _XML_ILLEGAL.sub("", footer_left)
+        ws.oddFooter.left.text = (text if len(text) <= 120 else text[:119] + "…").replace("&", "&&")
         ws.oddFooter.left.size = 9
 
 
@@ -390,29 +390,36 @@ def _strip_kind(kind: str, number: str) -> str:
     return number
 
 
-def _group(lines, params: Params, excluded: dict, counted: Callable[[Line], bool]) -> list[_VoucherRow]:
-    grouped: "OrderedDict[tuple, _VoucherRow]" = OrderedDict()
+_DATE_ID = attrgetter("date", "id")
+
+
+def _group(lines, params: Params, excluded: dict, counted: Callable[[Line], bool] | None = None) -> list[_VoucherRow]:
+    """One row per voucher (date, kind, number), in date order; ``counted(line)`` False → its 税法 amount is 0."""
+    grouped: dict[tuple, _VoucherRow] = {}
     codes = params.codes
-    for l in sorted(lines, key=lambda x: (x.date, x.id)):
+    columns = {k: (c.column_2021 if c.column_2021 and c.category else None) for k, c in codes.items()}
+    zero = dict.fromkeys(DETAIL_COLUMNS, 0)
+    for l in sorted(lines, key=_DATE_ID):
         kind = l.voucher_kind or ""
-        key = (l.date, kind, l.voucher_no or "")
+        number = l.voucher_no or ""
+        key = (l.date, kind, number)
         row = grouped.get(key)
         if row is None:
-            row = grouped[key] = _VoucherRow(l.date, kind, _strip_kind(kind, l.voucher_no or ""), [], 0, 0,
-                                             {c: 0 for c in DETAIL_COLUMNS})
-        if l.summary and l.summary not in row.summaries:
-            row.summaries.append(l.summary)
-        code = codes[l.code]
-        if counted(l):
-            amount, column = _eligible_detail(l, params, excluded)
-        else:
-            amount, column = 0, None
+            row = grouped[key] = _VoucherRow(l.date, kind, _strip_kind(kind, number), [], 0, 0, zero.copy())
+        summary = l.summary
+        if summary and summary not in row.summaries:
+            row.summaries.append(summary)
         row.accounting += l.amount
-        if column:
+        column = columns[l.code]
+        ok = counted is None or counted(l)
+        if column and ok and l.id not in excluded and l.funding != GRANT:
+            amount = l.base_amount if l.share is None else round_fen(l.base_amount * l.share)
             row.eligible += amount
             row.detail[column] += amount
-        if amount != l.amount:
-            note = _line_note(l, code, amount, excluded) if counted(l) else None
+        else:
+            amount = 0
+        if amount != l.amount and ok:
+            note = _line_note(l, codes[l.code], amount, excluded)
             if note and note not in row.notes:
                 row.notes.append(note)
     return list(grouped.values())
@@ -434,7 +441,8 @@ def ledger_sheet(ev: Evaluation, project_no: str, params: Params, _pool: dict | 
     proj = ev.ledger.projects[project_no]
     summary = (_summary_rows(sd) if _pool is None else _pool).get(project_no)
     lines = _lines_of(ev.ledger).get(project_no, ())
-    current = [l for l in lines if period.contains(l.date)]
+    start, end = period.start, period.end
+    current = [l for l in lines if start <= l.date <= end]
     status = STATUS_TEXT.get(summary.status if summary else "", None)
     if not proj.capitalised:
         if not current:
@@ -443,7 +451,7 @@ def ledger_sheet(ev: Evaluation, project_no: str, params: Params, _pool: dict | 
             ended = proj.status == "已结束" and (proj.end is None or proj.end <= period.end)
             status = "已完成" if ended else "未完成"
         return LedgerSheet(proj.project_no, proj.name, proj.ledger_type, status,
-                           _group(current, params, excluded, lambda l: True), counted=summary is not None)
+                           _group(current, params, excluded), counted=summary is not None)
     # 资本化: earlier years' costs are carried forward until the asset is formed (or the project ends without one)
     ia = proj.ia_date
     formed_before = ia is not None and ia < period.start
@@ -457,10 +465,10 @@ def ledger_sheet(ev: Evaluation, project_no: str, params: Params, _pool: dict | 
         return LedgerSheet(proj.project_no, proj.name, proj.ledger_type, "已完成", rows, None, False, note)
     if not current and not (summary is not None and earlier):
         return None
-    rows = _group(current, params, excluded, lambda l: True)
+    rows = _group(current, params, excluded)
     bf = None
     if earlier:
-        bf = _sum_rows(_group(earlier, params, excluded, lambda l: True))
+        bf = _sum_rows(_group(earlier, params, excluded))
         years = sorted({l.date.year for l in earlier})
         span = f"{years[0]}年" if len(years) == 1 else f"{years[0]}—{years[-1]}年"
         bf.summaries = [f"{BROUGHT_FORWARD}（{span}，{len(earlier)}笔支出，明细见{span}辅助账）"]
@@ -528,61 +536,38 @@ def _sheet_name(no: str, ltype: str, used: set) -> str:
     return name
 
 
+_HEAD_BLUE, _SUB_GREY, _LINE, _BOXC = "DDEBF7", "F2F2F2", "A6A6A6", "808080"
+
+
 class _Styles:
-    """Cell styles of the streamed 辅助账, made once and copied onto each cell (fast)."""
+    """The cell styles of the streamed 辅助账 (forms.xlsx_stream)."""
 
-    def __init__(self, wb: Workbook):
-        def make(font=BODY, border=None, alignment=None, fill=None, fmt=None):
-            proto = WriteOnlyCell(ws_proto)
-            proto.font = font
-            if border is not None:
-                proto.border = border
-            if alignment is not None:
-                proto.alignment = alignment
-            if fill is not None:
-                proto.fill = fill
-            if fmt is not None:
-                proto.number_format = fmt
-            return proto._style
-
-        ws_proto = _ProtoSheet(wb)
-        self.title = make(TITLE, alignment=CENTER)
-        self.text = make(alignment=LEFT)
-        self.text_right = make(alignment=RIGHT)
-        self.note = make(SMALL, alignment=LEFT_TOP)
-        self.head = make(BOLD, BOX, WRAP, HEAD_FILL)
-        self.date = make(border=LIGHT_BOX, alignment=Alignment(horizontal="center", vertical="top"), fmt=FMT_DATE)
-        self.cell = make(border=LIGHT_BOX, alignment=Alignment(horizontal="center", vertical="top"))
-        self.summary = make(border=LIGHT_BOX, alignment=LEFT_TOP)
-        self.amount = make(border=LIGHT_BOX, alignment=Alignment(horizontal="right", vertical="top"), fmt=FMT_AMOUNT)
-        self.small = make(SMALL, LIGHT_BOX, LEFT_TOP)
-        self.sub_text = make(BOLD, BOX, LEFT, SUB_FILL)
-        self.sub_amount = make(BOLD, BOX, RIGHT, SUB_FILL, FMT_AMOUNT)
-        self.bf_text = make(border=LIGHT_BOX, alignment=LEFT_TOP, fill=SUB_FILL)
-        self.bf_amount = make(border=LIGHT_BOX, alignment=Alignment(horizontal="right", vertical="top"),
-                              fill=SUB_FILL, fmt=FMT_AMOUNT)
-        self.sign = make(alignment=Alignment(vertical="bottom"))
+    def __init__(self, book: StreamBook):
+        def s(**kw):
+            return book.style(XStyle(font=FONT_NAME, **kw))
+        self.title = s(size=14, bold=True, horizontal="center")
+        self.text = s(wrap=True)
+        self.text_q = s(wrap=True, quote=True)
+        self.text_right = s(horizontal="right")
+        self.note = s(size=9, wrap=True, vertical="top")
+        self.head = s(bold=True, fill=_HEAD_BLUE, border=_BOXC, horizontal="center", wrap=True)
+        self.date = s(border=_LINE, horizontal="center", vertical="top", numfmt=FMT_DATE)
+        self.cell = s(border=_LINE, horizontal="center", vertical="top", wrap=True)
+        self.cell_q = s(border=_LINE, horizontal="center", vertical="top", wrap=True, quote=True)
+        self.summary = s(border=_LINE, vertical="top", wrap=True)
+        self.summary_q = s(border=_LINE, vertical="top", wrap=True, quote=True)
+        self.amount = s(border=_LINE, horizontal="right", vertical="top", numfmt=FMT_AMOUNT)
+        self.small = s(size=9, border=_LINE, vertical="top", wrap=True)
+        self.small_q = s(size=9, border=_LINE, vertical="top", wrap=True, quote=True)
+        self.sub_text = s(bold=True, fill=_SUB_GREY, border=_BOXC)
+        self.sub_amount = s(bold=True, fill=_SUB_GREY, border=_BOXC, horizontal="right", numfmt=FMT_AMOUNT)
+        self.bf_text = s(fill=_SUB_GREY, border=_LINE, vertical="top", wrap=True)
+        self.bf_amount = s(fill=_SUB_GREY, border=_LINE, horizontal="right", vertical="top", numfmt=FMT_AMOUNT)
+        self.sign = s(vertical="bottom")
 
 
-class _ProtoSheet:
-    """Just enough of a worksheet for a WriteOnlyCell to register its styles with the workbook."""
-
-    def __init__(self, wb):
-        self.parent = wb
-
-
-def _cell(ws, style, value=None, kind: str | None = None):
-    c = WriteOnlyCell(ws)
-    c._style = copy(style)
-    if value is not None:
-        if kind == "fen":
-            c.value = fen_to_decimal(value)
-            c._value = "0" if value == 0 else format(fen_to_decimal(value), "f")
-        elif kind == "text":
-            put_text(c, value)
-        else:
-            c.value = value
-    return c
+def _fen_text(fen: int) -> str:
+    return "0" if fen == 0 else format(fen_to_decimal(fen), "f")
 
 
 LEDGER_HEADS = ("日期", "种类", "号数", "摘要", "会计凭证记载金额", "税法规定的归集金额", *DETAIL_COLUMNS,
@@ -596,115 +581,99 @@ def write_ledgers(ev: Evaluation, path: str | Path, params: Params | None = None
     params = params or load_params()
     sheets = ledger_sheets(ev, params) if sheets is None else sheets
     check_ledger_size(sheets)
-    wb = _new_workbook(write_only=True)
-    st = _Styles(wb)
-    used: set = set()
+    book = StreamBook(path, creator=CREATOR, title="研发支出辅助账")
+    try:
+        st = _Styles(book)
+        used: set = set()
+        prof = ev.ledger.profile
+        for i, sheet in enumerate(sheets):
+            if progress is not None:
+                progress(i, len(sheets))
+            _write_ledger_sheet(book, st, ev, sheet, _sheet_name(sheet.project_no, sheet.ledger_type, used), prof)
+        if not sheets:
+            ws = book.sheet("无数据", widths=(40,))
+            ws.row([ws.text(f"{ev.sd.period.label}没有研发支出", st.text)])
+        book.close()
+    except BaseException:
+        book.abort()
+        raise
+
+
+def _write_ledger_sheet(book: StreamBook, st: _Styles, ev: Evaluation, sheet: LedgerSheet, title: str, prof) -> None:
     ncols = len(LEDGER_HEADS)
-    prof = ev.ledger.profile
-    for i, sheet in enumerate(sheets):
-        if progress is not None:
-            progress(i, len(sheets))
-        ws = wb.create_sheet(_sheet_name(sheet.project_no, sheet.ledger_type, used))
-        _write_ledger_sheet(ws, st, ev, sheet, ncols, prof)
-        ws.close()                                    # its rows go to a temporary file now, not at save time
-    if not sheets:
-        ws = wb.create_sheet("无数据")
-        ws.append([_cell(ws, st.text, f"{ev.sd.period.label}没有研发支出", "text")])
-    save_workbook(wb, path)
-
-
-def _write_ledger_sheet(ws, st: _Styles, ev: Evaluation, sheet: LedgerSheet, ncols: int, prof) -> None:
-    for c, w in enumerate(LEDGER_WIDTHS, 1):
-        ws.column_dimensions[get_column_letter(c)].width = w
-    ws.freeze_panes = "A7"
-    _print_setup(ws, "1:6", landscape=True, paper_a3=False,
-                 footer_left=f"{prof.name or ''} {ev.sd.period.label} {sheet.project_no}")
-    merges = [(1, 1, 1, ncols)]
-    blank = lambda: None                                   # noqa: E731
-    # row 1 title; rows 2–3 project and period; row 4 the note; rows 5–6 headers
-    rows: list[list] = []
-    rows.append([_cell(ws, st.title, "研发支出辅助账", "text")])
+    footer = _XML_ILLEGAL.sub("", f"{prof.name or ''} {ev.sd.period.label} {sheet.project_no}")
+    ws = book.sheet(title, widths=LEDGER_WIDTHS, freeze="A7", print_rows="1:6", landscape=True, paper=9,
+                    footer_left=footer if len(footer) <= 120 else footer[:119] + "…", footer_center="第 &P 页 / 共 &N 页")
+    T = ws.text
+    # row 1 title; rows 2–3 project and period; row 4 the note; rows 5–6 headers (rows 1–6 print on every page)
+    ws.row([T("研发支出辅助账", st.title)], 24)
+    ws.merge(1, 1, 1, ncols)
     name_lines = _lines_needed(f"项目名称：{sheet.name}", sum(LEDGER_WIDTHS[3:10]))
-    rows.append([_cell(ws, st.text, f"项目编号：{sheet.project_no}", "text"), blank(), blank(),
-                 _cell(ws, st.text, f"项目名称：{sheet.name}", "text"), *[blank()] * 6,
-                 _cell(ws, st.text, f"纳税人名称：{prof.name or ''}", "text")])
-    merges += [(2, 1, 2, 3), (2, 4, 2, 10), (2, 11, 2, ncols)]
-    rows.append([_cell(ws, st.text, f"完成情况：{sheet.status}", "text"), blank(), blank(),
-                 _cell(ws, st.text, f"支出类型：{sheet.ledger_type}", "text"), blank(), blank(),
-                 _cell(ws, st.text, f"属期：{period_text(ev.sd)}", "text"), *[blank()] * 3,
-                 _cell(ws, st.text_right, UNIT, "text")])
-    merges += [(3, 1, 3, 3), (3, 4, 3, 6), (3, 7, 3, 10), (3, 11, 3, ncols)]
-    rows.append([_cell(ws, st.note, sheet.note, "text")] if sheet.note else [])
+    ws.row([T(f"项目编号：{sheet.project_no}", st.text, st.text_q), None, None,
+            T(f"项目名称：{sheet.name}", st.text, st.text_q), *[None] * 6,
+            T(f"纳税人名称：{prof.name or ''}", st.text, st.text_q)], max(16, 14 * name_lines + 2))
+    ws.merge(2, 1, 2, 3), ws.merge(2, 4, 2, 10), ws.merge(2, 11, 2, ncols)
+    ws.row([T(f"完成情况：{sheet.status}", st.text), None, None, T(f"支出类型：{sheet.ledger_type}", st.text), None, None,
+            T(f"属期：{period_text(ev.sd)}", st.text), None, None, None, T(UNIT, st.text_right)], 16)
+    ws.merge(3, 1, 3, 3), ws.merge(3, 4, 3, 6), ws.merge(3, 7, 3, 10), ws.merge(3, 11, 3, ncols)
     if sheet.note:
-        merges.append((4, 1, 4, ncols))
+        ws.row([T(sheet.note, st.note)], 12 * _lines_needed(sheet.note, sum(LEDGER_WIDTHS) * 1.1) + 4)
+        ws.merge(4, 1, 4, ncols)
+    else:
+        ws.row([])
     groups = {1: "凭证信息", 5: "会计凭证记载金额", 6: "税法规定的归集金额", 7: "费用明细（税法规定）",
               13: "委托研发费用", 15: "会计与税法差异说明"}
-    rows.append([_cell(ws, st.head, groups.get(c, None), "text" if c in groups else None) for c in range(1, ncols + 1)])
-    rows.append([_cell(ws, st.head, h if c not in (5, 6, 15) else None, "text" if c not in (5, 6, 15) else None)
-                 for c, h in enumerate(LEDGER_HEADS, 1)])
-    merges += [(5, 1, 5, 4), (5, 5, 6, 5), (5, 6, 6, 6), (5, 7, 5, 12), (5, 13, 5, 14), (5, 15, 6, 15)]
-    ws.row_dimensions[2].height = max(16, 14 * name_lines + 2)
-    if sheet.note:
-        ws.row_dimensions[4].height = 13 * _lines_needed(sheet.note, sum(LEDGER_WIDTHS) * 1.05) + 4
-    ws.row_dimensions[5].height = 18
-    ws.row_dimensions[6].height = 68
+    ws.row([T(groups[c], st.head) if c in groups else ws.blank(st.head) for c in range(1, ncols + 1)], 18)
+    ws.row([T(h, st.head) if c not in (5, 6, 15) else ws.blank(st.head) for c, h in enumerate(LEDGER_HEADS, 1)], 68)
+    for m in ((5, 1, 5, 4), (5, 5, 6, 5), (5, 6, 6, 6), (5, 7, 5, 12), (5, 13, 5, 14), (5, 15, 6, 15)):
+        ws.merge(*m)
 
-    def amounts(row: _VoucherRow, text_style, amount_style, label=None, label_span=False):
-        cells = []
-        if label is not None:
-            cells += [_cell(ws, text_style, label, "text"), *[_cell(ws, text_style) for _ in range(3)]]
-        cells.append(_cell(ws, amount_style, row.accounting, "fen"))
-        cells.append(_cell(ws, amount_style, row.eligible, "fen"))
+    N = ws.number
+    blank_amount = ws.blank(st.amount)
+
+    def amounts(row: _VoucherRow, amount_style, every: bool = False) -> list:
+        cells = [N(_fen_text(row.accounting), amount_style), N(_fen_text(row.eligible), amount_style)]
+        detail = row.detail
         for c in DETAIL_COLUMNS:
-            cells.append(_cell(ws, amount_style, row.detail[c], "fen") if (row.detail[c] or label_span)
-                         else _cell(ws, amount_style))
+            v = detail[c]
+            cells.append(N(_fen_text(v), amount_style) if (v or every) else
+                         (blank_amount if amount_style == st.amount else ws.blank(amount_style)))
         return cells
 
-    r = 7
+    w_summary, w_note, w_no = LEDGER_WIDTHS[3], LEDGER_WIDTHS[14], LEDGER_WIDTHS[2]
     if sheet.brought_forward is not None:
         bf = sheet.brought_forward
         text = "；".join(bf.summaries)
-        cells = [_cell(ws, st.bf_text), _cell(ws, st.bf_text), _cell(ws, st.bf_text),
-                 _cell(ws, st.bf_text, text, "text")] + amounts(bf, st.bf_text, st.bf_amount)[0:]
-        cells.append(_cell(ws, st.bf_text, "以前年度已记入辅助账的资本化支出，本表不重复列示凭证", "text"))
-        lines = max(_lines_needed(text, LEDGER_WIDTHS[3]), 2)
-        ws.row_dimensions[r].height = 13.5 * lines + 3
-        rows.append(cells)
-        r += 1
+        ws.row([ws.blank(st.bf_text), ws.blank(st.bf_text), ws.blank(st.bf_text), T(text, st.bf_text),
+                *amounts(bf, st.bf_amount, True), T("以前年度已记入辅助账的资本化支出，本表不重复列示凭证", st.bf_text)],
+               13.5 * max(2, _lines_needed(text, w_summary)) + 3)
+    date, cell, cell_q, summ, summ_q, small, small_q = st.date, st.cell, st.cell_q, st.summary, st.summary_q, \
+        st.small, st.small_q
+    blank_small = ws.blank(small)
     for row in sheet.rows:
         text = "；".join(row.summaries)
         note = "；".join(row.notes)
-        cells = [_cell(ws, st.date, row.date), _cell(ws, st.cell, row.kind, "text"),
-                 _cell(ws, st.cell, row.number, "text"), _cell(ws, st.summary, text, "text")]
-        cells += amounts(row, st.summary, st.amount)
-        cells.append(_cell(ws, st.small, note, "text") if note else _cell(ws, st.small))
-        lines = max(_lines_needed(text, LEDGER_WIDTHS[3]) if text else 1,
-                    math.ceil(_lines_needed(note, LEDGER_WIDTHS[14]) * 0.9) if note else 1,
-                    _lines_needed(row.number, LEDGER_WIDTHS[2]) if row.number else 1)
-        if lines > 1:
-            ws.row_dimensions[r].height = 13.5 * lines + 3
-        rows.append(cells)
-        r += 1
+        lines = _lines_needed(text, w_summary) if len(text) > 12 else 1
+        if note:
+            lines = max(lines, math.ceil(_lines_needed(note, w_note) * 0.9))
+        if len(row.number) > 7:
+            lines = max(lines, _lines_needed(row.number, w_no))
+        ws.row([ws.date(row.date, date) if isinstance(row.date, dt.date) else ws.blank(date),
+                T(row.kind, cell, cell_q), T(row.number, cell, cell_q), T(text, summ, summ_q),
+                *amounts(row, st.amount), T(note, small, small_q) if note else blank_small],
+               13.5 * lines + 3 if lines > 1 else None)
     totals = []
     if sheet.brought_forward is not None:
         totals.append(("本年合计", sheet.year_total()))
     totals.append(("合计金额", sheet.total()))
     for label, row in totals:
-        cells = amounts(row, st.sub_text, st.sub_amount, label=label, label_span=True)
-        cells.append(_cell(ws, st.sub_text))
-        merges.append((r, 1, r, 4))
-        ws.row_dimensions[r].height = 18
-        rows.append(cells)
-        r += 1
-    rows.append([])
-    r += 1
-    ws.row_dimensions[r].height = 30
-    rows.append([_cell(ws, st.sign, "会计主管：", "text"), *[None] * 5, _cell(ws, st.sign, "录入人：", "text"),
-                 *[None] * 3, _cell(ws, st.sign, "日期：", "text")])
-    for a, b, c, d in merges:
-        ws.merged_cells.add(CellRange(min_row=a, min_col=b, max_row=c, max_col=d))
-    for cells in rows:
-        ws.append(cells)
+        r = ws.current_row + 1
+        ws.row([T(label, st.sub_text), ws.blank(st.sub_text), ws.blank(st.sub_text), ws.blank(st.sub_text),
+                *amounts(row, st.sub_amount, True), ws.blank(st.sub_text)], 18)
+        ws.merge(r, 1, r, 4)
+    ws.row([])
+    ws.row([T("会计主管：", st.sign), *[None] * 5, T("录入人：", st.sign), *[None] * 3, T("日期：", st.sign)], 30)
+    ws.close()
 
 
 def check_ledger_size(sheets) -> None:
@@ -722,13 +691,13 @@ def write_summary(ev: Evaluation, path: str | Path, sheets: list[LedgerSheet] | 
     sd = ev.sd
     if sheets is None:
         sheets = ledger_sheets(ev, params or load_params())
-    wb = _new_workbook(write_only=len(sd.summary) > 2000)
-    ws = wb.active if not wb.write_only else wb.create_sheet("汇总表")
+    if len(sd.summary) > 2000:
+        _summary_streamed(path, ev)
+        return
+    wb = _new_workbook()
+    ws = wb.active
     ws.title = "汇总表"
-    if wb.write_only:
-        _summary_streamed(ws, ev, sheets)
-    else:
-        _summary_sheet(ws, ev, sheets)
+    _summary_sheet(ws, ev, sheets)
     save_workbook(wb, path)
 
 
@@ -812,30 +781,41 @@ def _summary_sheet(ws, ev: Evaluation, sheets: list[LedgerSheet]) -> None:
                  footer_left=f"{ev.ledger.profile.name or ''} {sd.period.label}")
 
 
-def _summary_streamed(ws, ev: Evaluation, sheets) -> None:
-    """Very many projects: the same table, streamed, without the decorations that need random access."""
+def _summary_streamed(path, ev: Evaluation) -> None:
+    """Very many projects: the same table, streamed (forms.xlsx_stream), without the in-progress list."""
     sd = ev.sd
     prof = ev.ledger.profile
-    for c, w in enumerate(_summary_widths(), 1):
-        ws.column_dimensions[get_column_letter(c)].width = w
-    _print_setup(ws, "5:5", landscape=True, paper_a3=True, footer_left=f"{prof.name or ''} {sd.period.label}")
-    st = _Styles(ws.parent)
-    ws.append([_cell(ws, st.title, "研发支出辅助账汇总表", "text")])
-    ws.append([_cell(ws, st.text, f"纳税人识别号（统一社会信用代码）：{prof.credit_code or ''}", "text"), None, None,
-               None, None, None, None, None, _cell(ws, st.text, f"纳税人名称：{prof.name or ''}", "text")])
-    ws.append([_cell(ws, st.text, f"属期：{period_text(sd)}", "text"), *[None] * 7, _cell(ws, st.text, UNIT, "text")])
-    ws.append([])
-    ws.append([_cell(ws, st.head, h, "text") for h, _ in SUMMARY_HEADERS])
-    for row in sd.summary:
-        style, amount = (st.sub_text, st.sub_amount) if not row.ledger_type else (st.summary, st.amount)
-        cells = [_cell(ws, style, v, "text") for v in (row.project_no, row.name,
-                                                        STATUS_TEXT.get(row.status, row.status), row.ledger_type)]
-        cells += [_cell(ws, amount, row.cols.get(key, 0), "fen") for _, key in SUMMARY_HEADERS if key is not None]
-        ws.append(cells)
-    ws.append([])
-    ws.append([_cell(ws, st.sign, "法定代表人（签章）：", "text"), *[None] * 3, _cell(ws, st.sign, "财务负责人：", "text"),
-               *[None] * 3, _cell(ws, st.sign, "填表人：", "text"), *[None] * 3,
-               _cell(ws, st.sign, "填表日期：　　年　　月　　日", "text")])
+    book = StreamBook(path, creator=CREATOR, title="研发支出辅助账汇总表")
+    try:
+        st = _Styles(book)
+        ncols = len(SUMMARY_HEADERS)
+        ws = book.sheet("汇总表", widths=_summary_widths(), freeze="E6", print_rows="5:5", landscape=True, paper=8,
+                        footer_left=_XML_ILLEGAL.sub("", f"{prof.name or ''} {sd.period.label}")[:120],
+                        footer_center="第 &P 页 / 共 &N 页")
+        T = ws.text
+        ws.row([T("研发支出辅助账汇总表", st.title)], 24)
+        ws.merge(1, 1, 1, ncols)
+        ws.row([T(f"纳税人识别号（统一社会信用代码）：{prof.credit_code or ''}", st.text, st.text_q), *[None] * 7,
+                T(f"纳税人名称：{prof.name or ''}", st.text, st.text_q)])
+        ws.row([T(f"属期：{period_text(sd)}", st.text), *[None] * 7, T(UNIT, st.text_right)])
+        ws.merge(2, 1, 2, 8), ws.merge(2, 9, 2, ncols), ws.merge(3, 1, 3, 8), ws.merge(3, 9, 3, ncols)
+        ws.row([])
+        ws.row([T(h, st.head) for h, _ in SUMMARY_HEADERS], 96)
+        for row in sd.summary:
+            sub = not row.ledger_type
+            text, text_q, amount = (st.sub_text, st.sub_text, st.sub_amount) if sub else (st.summary, st.summary_q,
+                                                                                           st.amount)
+            ws.row([T(row.project_no, text, text_q), T(row.name, text, text_q),
+                    T(STATUS_TEXT.get(row.status, row.status), text), T(row.ledger_type, text),
+                    *[ws.number(_fen_text(row.cols.get(key, 0)), amount) for _, key in SUMMARY_HEADERS
+                      if key is not None]])
+        ws.row([])
+        ws.row([T("法定代表人（签章）：", st.sign), *[None] * 3, T("财务负责人：", st.sign), *[None] * 3,
+                T("填表人：", st.sign), *[None] * 3, T("填表日期：　　年　　月　　日", st.sign)], 30)
+        book.close()
+    except BaseException:
+        book.abort()
+        raise
 
 
 # -- the set -----------------------------------------------------------------------------------
