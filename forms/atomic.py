@@ -102,11 +102,19 @@ def _unlink_quiet(path: Path) -> None:
         os.unlink(path)
 
 
+def _final_target(path: str | os.PathLike) -> Path:
+    """The file to replace: a symbolic link is followed (the link stays a link and its file is replaced)."""
+    p = Path(os.path.abspath(path))
+    if p.is_symlink():
+        p = Path(os.path.realpath(p))
+    return p
+
+
 def write_set(jobs: Iterable[tuple[str | os.PathLike, Callable[[Path], object]]]) -> list[Path]:
     """Write several files as one set: each ``writer(tmp)`` writes a temporary file next to its target; when all
     have succeeded they are renamed over their targets.  On any failure nothing of the old set is touched, the
     temporary files are removed and :class:`OutputError` names the file that failed."""
-    jobs = [(Path(os.path.abspath(t)), w) for t, w in jobs]
+    jobs = [(_final_target(t), w) for t, w in jobs]
     written: list[tuple[Path, Path]] = []
     current: Path | None = None
     try:
@@ -114,6 +122,9 @@ def write_set(jobs: Iterable[tuple[str | os.PathLike, Callable[[Path], object]]]
             current = target
             if target.is_dir():
                 raise IsADirectoryError(errno.EISDIR, "Is a directory", str(target))
+            if target.exists() and not target.is_file():      # a device or pipe (/dev/full, a FIFO): write into it
+                writer(target)
+                continue
             tmp = tmp_path(target)
             written.append((tmp, target))
             writer(tmp)

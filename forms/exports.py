@@ -47,7 +47,7 @@ from calc.superdeduction import GRANT, SDResult
 
 from .atomic import write_set
 from .xlsx_stream import Style as XStyle
-from .xlsx_stream import StreamBook
+from .xlsx_stream import StreamBook, _abandon_zip
 from .xlsx_cells import FMT_AMOUNT, FMT_DATE, FMT_INT, put_fen, put_text, put_value
 from .xlsx_cells import XML_ILLEGAL as _XML_ILLEGAL
 
@@ -135,8 +135,7 @@ def save_workbook(wb: Workbook, path: str | os.PathLike) -> None:
     try:
         ExcelWriter(wb, archive).save()
     except BaseException:
-        with contextlib.suppress(Exception):
-            archive.close()
+        _abandon_zip(archive)
         for ws in getattr(wb, "_sheets", ()):
             writer = getattr(ws, "_writer", None)
             out = getattr(writer, "out", None)

@@ -22,6 +22,23 @@ _EPOCH = dt.date(1899, 12, 30)
 _COLS = [get_column_letter(i) for i in range(1, 200)]
 
 
+def _abandon_zip(z: zipfile.ZipFile, member=None) -> None:
+    """Close a zip being written after an error: every step may fail again (disk full); none may raise, and the
+    ZipFile must end closed so that its ``__del__`` has nothing left to do."""
+    import contextlib
+    if member is not None:
+        with contextlib.suppress(Exception):
+            member.close()
+    z._writing = False
+    with contextlib.suppress(Exception):
+        z.close()
+    fp = getattr(z, "fp", None)
+    if fp is not None:
+        with contextlib.suppress(Exception):
+            fp.close()
+        z.fp = None
+
+
 @dataclass(frozen=True)
 class Style:
     """One cell format: font (name, size, bold), fill colour, border colour, alignment and number format."""
@@ -137,16 +154,10 @@ class StreamBook:
         z.close()
 
     def abort(self) -> None:
-        """Close after a failure without raising (no ZipFile.__del__ complaint later)."""
-        try:
-            if self._open is not None:
-                self._open._fh.close()
-        except Exception:   # noqa: BLE001
-            pass
-        try:
-            self._zip.close()
-        except Exception:   # noqa: BLE001
-            pass
+        """Close after a failure without raising, and so that nothing complains later (ZipFile.__del__ on a full
+        disk: hostile-input C4)."""
+        _abandon_zip(self._zip, self._open._fh if self._open is not None else None)
+        self._open = None
 
     def _styles_xml(self) -> str:
         fonts, fills, borders, numfmts, xfs = {}, {None: 0}, {None: 0}, {}, []
