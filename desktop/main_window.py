@@ -227,7 +227,11 @@ class ProfilePage(QScrollArea):
         form = QFormLayout(inner)
         self.edits: dict[str, QLineEdit] = {}
         for col in S.PROFILE_FIELDS:
-            edit = QLineEdit()
+            if col.field == "hnte_cert_history":        # several certificates: a small table (desktop/cert_table.py)
+                from .cert_table import CertificateTable
+                edit = CertificateTable()
+            else:
+                edit = QLineEdit()
             edit.setToolTip(col.help or "")
             edit.setPlaceholderText((_t("必填 ") if col.required else "") + (col.help or "/".join(col.choices)))
             edit.editingFinished.connect(lambda f=col.field, e=edit: self.commit(f, e))
