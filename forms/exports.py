@@ -41,7 +41,7 @@ from openpyxl.writer.excel import ExcelWriter
 from calc.columns import ledger_memo
 from calc.evaluate import Evaluation
 from calc.model import Line
-from calc.money import fen_to_decimal, ratio_str, round_fen
+from calc.money import fen_to_decimal, rate_percent, ratio_str, round_fen
 from calc.params import Params, load_params
 from calc.superdeduction import GRANT, SDResult
 
@@ -268,10 +268,10 @@ def write_a107012(ev: Evaluation, path: str | Path, params: Params | None = None
             code = next((m for m in (sd.layout or {}).get("method_codes", ()) or ()
                          if Fraction(m["x"]) == sd.rate), None)
             if sd.q4:
-                put_text(cell, f"前三季度{_rate_percent(sd.q4['x_q13'])}% / 第四季度{_rate_percent(sd.q4['x_q4'])}%"
+                put_text(cell, f"前三季度{rate_percent(sd.q4['x_q13'])} / 第四季度{rate_percent(sd.q4['x_q4'])}"
                                f"（{sd.q4['method_label']}）")
             elif code:
-                put_text(cell, f"{code['code']} {code.get('label') or str(_rate_percent(value)) + '%'}")
+                put_text(cell, f"{code['code']} {code.get('label') or rate_percent(Fraction(value))}")
             elif value is not None:                      # 八、加计扣除比例（%）: the number, e.g. 100
                 pct = _rate_percent(value)
                 put_value(cell, pct, "0" if pct == pct.to_integral_value() else "0.##")
