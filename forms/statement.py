@@ -21,14 +21,15 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, PageBreak
 from reportlab.platypus.doctemplate import LayoutError
 from reportlab.platypus.tableofcontents import TableOfContents
 
+from calc.advice import hnte_forward, sme_forward
 from calc.evaluate import Evaluation
-from calc.money import fen_display, ratio_str, rmb_upper, round_fen, yuan_to_fen
+from calc.money import fen_display, rate_percent, ratio_str, rmb_upper, round_fen, yuan_to_fen
 from calc.quick import QUICK_INTERPRETATION
 from calc.params import Params, load_params
 from calc.version import __version__, versions_line
 
 from .pdftext import MAIN, TextGuard, register_fonts
-from .report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines
+from .report import SEVERITY_NAMES, a107012_lines, regime_text
 
 BLUE = colors.HexColor("#1F4E79")
 LIGHT = colors.HexColor("#DDEBF7")
@@ -299,7 +300,7 @@ class Statement:
             if te is not None:
                 items.append(dict(label="研发费用加计扣除节税", amount=te.tax_saved, counted=True,
                                   text=f"研发费用在据实扣除基础上再加计扣除 ¥{self.money(ev.sd.extra_deduction)}"
-                                       f"（比例{ratio_str(ev.sd.rate * 100, 0)}%），少缴企业所得税。"))
+                                       f"（比例{rate_percent(ev.sd.rate)}），少缴企业所得税。"))
             else:
                 items.append(dict(label="研发费用加计扣除节税", amount=None, counted=False,
                                   text=f"无法计算（缺应纳税所得额）。本期加计扣除额 ¥{self.money(ev.sd.extra_deduction)}"
@@ -534,8 +535,7 @@ class Statement:
             rows.append([f"纳税调整后所得（{ln['adj']}）", self.money(te.before), self.money(te.before - te.deduction)])
         rows += [[f"减：弥补以前年度亏损（{ln['loss']}）", self.money(a.losses_used), self.money(b.losses_used)],
                  [f"应纳税所得额（{ln['ti']}）", self.money(a.taxable_income), self.money(b.taxable_income)],
-                 [f"适用税率 / 优惠（{ln['rate']}）", REGIME_NAMES.get(a.choice.regime, a.choice.regime),
-                  REGIME_NAMES.get(b.choice.regime, b.choice.regime)],
+                 [f"适用税率 / 优惠（{ln['rate']}）", regime_text(a.choice), regime_text(b.choice)],
                  [f"应纳税额（{ln['tax']}）", self.money(a.tax), self.money(b.tax)]]
         self.story.append(self.table(rows, [78 * mm, 48 * mm, 48 * mm], num_cols=(1, 2)))
         parts = []
@@ -560,7 +560,7 @@ class Statement:
                                         if c.status == "fail"):
                 after = ratio_str(pend["ratio_after"] * 100, 2)
                 maybe = (f"分类后可能为{after}%，可能达标" if pend["would_pass"]
-                         else f"分类后可能为{after}%，仍低于{ratio_str(pend['threshold'] * 100, 0)}%")
+                         else f"分类后可能为{after}%，仍低于{rate_percent(pend['threshold'])}")
                 return f"暂不符合（待分类 ¥{self.money(pend['amount'])}，{maybe}）"
             return "不符合"
         if hn.unknown:
@@ -704,10 +704,10 @@ class Statement:
             self.story.append(self.p(f"本期不适用研发费用加计扣除：{sd.reason}"))
             return
         src = sd.rate_entry.source if sd.rate_entry else None
-        rate_text = (f"前三季度{ratio_str(sd.q4['x_q13'] * 100, 0)}%、第四季度{ratio_str(sd.q4['x_q4'] * 100, 0)}%"
-                     f"（{sd.q4['method_label']}）" if sd.q4 else f"{ratio_str(sd.rate * 100, 0)}%")
-        self.story.append(self.p(f"加计扣除比例：{rate_text}；依据：{src.citation + ' ' + src.ref if src else '—'}。"
-                                 "行次名称按申报年度的表样。"))
+        rate_text = (f"前三季度{rate_percent(sd.q4['x_q13'])}、第四季度{rate_percent(sd.q4['x_q4'])}"
+                     f"（{sd.q4['method_label']}）" if sd.q4 else f"{rate_percent(sd.rate)}")
+        self.story.append(self.p(f"加计扣除比例：{rate_text}；依据：{src.cite if src else '—'}。"
+                                 f"表样：{sd.layout.get('title') or 'A107012'}（行次名称按申报年度）。"))
         rows = [["行次", "项目", "金额（数量）"]]
         bold = []
         for number, label, value in a107012_lines(sd, self.params):
@@ -774,6 +774,11 @@ class Statement:
                 rows.append([f"{c.gate} {c.name}", self.STATUS.get(c.status, c.status),
                              c.text + (f"。{extra}" if extra else "") + (f"（{c.basis}）" if c.basis else "")])
             self.story.append(self.table(rows, [34 * mm, 14 * mm, 126 * mm]))
+            forward = hnte_forward(hn, self.issued)
+            if forward:
+                self.story.append(self.p("面向下次申请：" + forward[0], "small"))
+                for line in forward[1:]:
+                    self.story.append(self.p("→ " + line, "small"))
             sc = hn.score
             self.story.append(self.p(f"创新能力评价：综合得分 [{sc.composite[0]}, {sc.composite[1]}] 分"
                                      f"（须超过70分），结论：{ {'pass_likely': '很可能通过', 'fail_likely': '很可能不通过', 'uncertain': '不确定'}.get(sc.verdict, sc.verdict) }", "base"))
@@ -810,8 +815,11 @@ class Statement:
             for ind in sme.indicators.values():
                 rows.append([ind.name, "—" if ind.score is None else str(ind.score), ind.text])
             self.story.append(self.table(rows, [40 * mm, 16 * mm, 118 * mm], num_cols=(1,)))
-            for hint in sme.next_band:
-                self.story.append(self.p("→ " + (hint if isinstance(hint, str) else hint.get("text", str(hint))), "small"))
+            forward = sme_forward(sme, self.issued)
+            if forward:
+                self.story.append(self.p("面向下次评价：" + forward[0], "small"))
+                for line in forward[1:]:
+                    self.story.append(self.p("→ " + line, "small"))
 
     def subsidy_section(self):
         subs = self.ev.subsidies
@@ -819,7 +827,7 @@ class Statement:
             return
         self.appendix_heading("财政后补助测算过程")
         for est in subs:
-            conf = "正式规则" if est.confidence == "solid" else "暂定规则"
+            conf = "正式规则" if est.confidence == "solid" else "暂定规则（依据尚无正式文号，预估仅供参考）"
             self.add_heading(f"{est.title}（{conf}，政策期间 {est.period_text}）", "h2", numbered=False)
             lines = est.explain()
             self.story.append(self.p(lines[0]))
@@ -869,7 +877,7 @@ class Statement:
         self.story.extend(block)
         block = self.heading("引用的法律依据", "h2", numbered=False)
         for key in self.cited_sources():
-            block.append(self.p(f"{key}：{self.params.sources.get(key, key)}", "small"))
+            block.append(self.p(self.source_line(key), "small"))
         self.story.append(KeepTogether(block[:5]))
         self.story.extend(block[5:])
 
@@ -930,20 +938,54 @@ class Statement:
                 not_run.append(f.message)
         return ran, not_run
 
+    def _printed_texts(self) -> list[str]:
+        """Every text of the evaluation the statement prints that may cite a document."""
+        ev, out = self.ev, []
+        for t in ev.sd.traces.values():
+            out.append(t.formula)
+            out += [str(v) for _, v in t.inputs] + [str(x) for p in t.params for x in p]
+        out += [f.message for f in ev.findings]
+        for part in (ev.hnte, ev.tech_sme):
+            for c in (getattr(part, "conditions", None) or ()):
+                out += [c.text, getattr(c, "to_pass", "") or "", getattr(c, "basis", "") or ""]
+        if ev.tech_sme is not None:              # "115号 第七条": a source key and its article
+            for x in ev.tech_sme.sources:
+                key = max((k for k in self.params.sources if str(x).startswith(k)), key=len, default=None)
+                out.append(self.params.cite(key, str(x)[len(key):].strip()) if key else str(x))
+        out += [f"{r.basis} {r.why} {r.evidence}" for r in getattr(ev, "risks", ())]
+        for i in ev.interpretations:
+            it = self.params.interpretation(i)
+            out += [it.text, it.why]
+        if self.checklist is not None:
+            out += [e.item.citation for e in self.checklist.entries]
+        if ev.sd.rate_entry:
+            out.append(ev.sd.rate_entry.source.cite)
+        out.append(self.disclaimer_text())       # 2018年第23号, 2023年第11号 / 2021年第28号
+        return out
+
     def cited_sources(self) -> list[str]:
-        keys = []
-        sd = self.ev.sd
-        for t in sd.traces.values():
-            for _, _, src in t.params:
-                key = str(src).split(" ")[0]
-                if key in self.params.sources and key not in keys:
-                    keys.append(key)
-        if sd.rate_entry and sd.rate_entry.source.key not in keys:
-            keys.insert(0, sd.rate_entry.source.key)
-        for key in ("119号", "40号", "97号", "EIT Law"):
-            if key not in keys and key in self.params.sources:
+        """The keys of every source a printed figure or check relies on: those named (by 文号 or title) in the
+        printed texts, plus those every statement relies on (``cited_always``); national rules first."""
+        from calc.citation import document_number
+        corpus = "\n".join(self._printed_texts())
+        keys = list(self.params.cited_always)
+        for key, title in self.params.sources.items():
+            short = document_number(title)
+            by_name = not any(ch.isdigit() for ch in key) and len(key) >= 3 and key in corpus   # 劳动法, 民法典
+            if key not in keys and (short in corpus or title in corpus or by_name):
                 keys.append(key)
-        return keys
+        local = (self.ev.ledger.profile.credit_code or "")[2:4]
+        refs = [k for k in keys if k in self.params.reference_sources and self.params.reference_sources[k]["code"] != local]
+        return [k for k in keys if k not in refs] + refs
+
+    def source_line(self, key: str) -> str:
+        """One entry of 引用的法律依据: the full title with its 文号; non-local guidance marked as such."""
+        title = self.params.sources.get(key, key)
+        ref = self.params.reference_sources.get(key)
+        local = (self.ev.ledger.profile.credit_code or "")[2:4]
+        if ref and ref["code"] != local:
+            return f"{title}（参考（非本地规定）：{ref['region']}的规定，不作为本企业任何金额的唯一依据）"
+        return title
 
     def trace_appendix(self):
         sd, ev = self.ev.sd, self.ev
@@ -960,7 +1002,7 @@ class Statement:
                               for n, v in t.inputs)
             params = "；".join(f"{n} {v}（{s}）" if s else f"{n} {v}" for n, v, s in t.params)
             ai = f" [{', '.join(t.interpretations)}]" if t.interpretations else ""
-            label = f"第{int(key[1:])}行" if key.startswith("R") and key[1:].isdigit() else key
+            label = f"第{int(key[1:])}行" if key[1:].isdigit() else t.label
             text = f"{t.formula}{('：' + inputs) if inputs else ''}{ai}"
             if self.quick:                       # the synthetic projects of the quick estimate are not shown
                 text = re.sub(r"QE0\d", "汇总数", text)
