@@ -1066,8 +1066,10 @@ class Statement:
     def missing_chars_note(self):
         if self.t.missing:
             chars = "、".join(f"“{c}”(U+{ord(c):04X})" for c in list(self.t.missing)[:60])
-            self.story.append(self.pm(f'<font color="#C00000">字体提示：以下字符字体不支持，已显示为“〓”：</font>', "small"))
-            self.story.append(Paragraph(self.t(chars).replace("〓", "?"), self.s["small"]))
+            note = KeepTogether([
+                self.pm(f'<font color="#C00000">字体提示：以下字符字体不支持，已显示为“〓”：</font>', "small"),
+                Paragraph(self.t(chars).replace("〓", "?"), self.s["small"])])
+            self.story.insert(getattr(self, "_note_at", len(self.story)), note)   # closes the owner's version
 
     def build(self, path: str | Path) -> dict:
         ev = self.ev
@@ -1080,6 +1082,7 @@ class Statement:
         self.story.append(PageBreak())
         self.key_conditions()
         self.versions_block()
+        self._note_at = len(self.story)
         if self.appendix_on:
             self.contents()
             self.story.append(PageBreak())
