@@ -28,6 +28,12 @@ class Evaluation:
     risk_inputs: tuple | None = field(default=None, repr=False)    # (params, engine): the year's risk screening
     risks_screened: tuple | None = field(default=None, repr=False)
     allocation: dict | None = None    # 工时分配 of the year (calc.allocation.summary), None without those sheets
+    law_as_of: str = ""               # 「法规数据截至」 (calc.subsidy.law_data_as_of): "" = something used was never reviewed
+
+    @property
+    def law_as_of_text(self) -> str:
+        """The line every statement and the app show (issue 16)."""
+        return f"法规数据截至 {self.law_as_of}" if self.law_as_of else "法规数据截至：部分规则未注明核对日期"
 
     @property
     def risks(self) -> tuple:
@@ -64,7 +70,7 @@ class Evaluation:
     def subsidy_total(self) -> int:
         """Post-subsidies that have an amount: exact estimates and "up to" ceilings (marked as such)."""
         return sum(e.total for e in self.subsidies if e.eligible and e.total is not None
-                   and e.total_kind in ("exact", "up_to"))
+                   and e.total_kind in ("exact", "provisional", "up_to"))
 
     @property
     def subsidy_up_to(self) -> bool:
@@ -137,6 +143,8 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
             seen.update((f.code, f.sheet, f.row, f.column) for f in new)
         _subsidies(ev, params, engine, packs)
         ev.risk_inputs = (params, engine)
+    from .subsidy import law_data_as_of
+    ev.law_as_of = law_data_as_of(params, ev.subsidies)
     if te is not None:
         ev.interpretations |= set(te.interpretations)
         if ledger.profile.hnte_cert_date:

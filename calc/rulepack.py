@@ -372,7 +372,7 @@ class RulePack:
         if self.confidence == "provisional":
             reasons.append("规则包参数来自二手资料或存在矛盾")
         if not self.doc_number:
-            reasons.append("政策未注明文号（据新闻报道、政策问答等材料整理），以主管部门公布的原文为准")
+            reasons.append("规则包未注明政策文号，金额以主管部门公布的原文和核定结果为准")
         when = f"（{self.reviewed_on}核对）" if self.reviewed_on else "（规则包未注明核对日期）"
         if self.verified_from is None:
             reasons.append("规则包的参数未对照政策原文核实" + when)

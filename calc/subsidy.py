@@ -31,6 +31,7 @@ __all__ = [
     "FACTS", "FactDef", "FactValue", "Facts", "facts_from_values", "load_packs", "list_packs", "get_pack", "PackInfo",
     "estimate", "SubsidyEstimate", "ComponentResult", "GateResult", "RulePack", "RulePackError", "user_pack_dir",
     "APP_FLAGS", "run_examples", "KIND_LABELS", "STATUS_LABELS", "law_data_as_of", "offered_packs",
+    "PACK_TABLE_HEADS", "current_award_year",
 ]
 
 # --------------------------------------------------------------------------- the canonical facts
@@ -224,6 +225,10 @@ def facts_from_values(by_year: Mapping[int, Mapping[str, Any]], enterprise: Mapp
 # --------------------------------------------------------------------------- loading
 
 
+# the column heads of ``main.py packs`` (PackInfo.line)
+PACK_TABLE_HEADS = ("编号", "地区", "政策（文号）", "适用奖补年度", "可信度", "核实范围", "状态", "核对日期", "说明")
+
+
 @dataclass(frozen=True)
 class PackInfo:
     id: str
@@ -248,8 +253,9 @@ class PackInfo:
         conf = CONFIDENCE.get(self.confidence, self.confidence)
         doc = f"（{self.doc_number}）" if self.doc_number else ""
         user = "［自定义］" if self.origin == "user" else ""
+        note = self.status_text.split("：", 1)[1] if "：" in self.status_text else self.status_text
         return (f"{self.id}\t{self.region}\t{self.title}{doc}\t{self.period}\t{conf}{user}\t"
-                f"{self.verified}\t{STATUS_LABELS.get(self.status, self.status)}\t{self.reviewed_on or '未注明'}")
+                f"{self.verified}\t{STATUS_LABELS.get(self.status, self.status)}\t{self.reviewed_on or '未注明'}\t{note}")
 
 
 _SHIPPED: dict[Path, dict[str, RulePack]] = {}
@@ -1329,6 +1335,7 @@ def estimate(pack: RulePack, facts: Facts, award_year: int | None = None, *,
         est.reason = est.status_reason if est.status in ("retired", "outside") else \
             f"{award_year}年度不在本政策适用期（{pack.period_text}，按奖补年度）内"
         est.flags = _flag_texts(pack, flags_used)
+        est.formula_kind = est.total_kind
         return est
     # pack gates
     for g in pack.gates:

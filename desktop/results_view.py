@@ -521,7 +521,7 @@ class ResultsView(QWidget):
         if ev.slp_saving:
             parts.append(("小型微利企业优惠节税", ev.slp_saving, False))
         for est in ev.subsidies:
-            if est.eligible and est.total is not None and est.total_kind in ("exact", "up_to"):
+            if est.eligible and est.total is not None and est.total_kind in ("exact", "provisional", "up_to"):
                 parts.append((f"后补助：{est.region}", est.total, bool(est.up_to or est.total_kind == "up_to")))
         rows = "".join(
             f"<tr><td>{e(label)}</td><td align='right'>"

@@ -97,6 +97,7 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "post_subsidy_total": fen_str(ev.subsidy_total),
         "post_subsidy_up_to": ev.subsidy_up_to,
         "total_benefit": fen_str(ev.total_benefit),
+        "law_data_as_of": ev.law_as_of or None,       # issue 16: earliest reviewed_on of the law data used
         "interpretations": [{"id": i, "text": params.interpretation(i).text} for i in sorted(ev.interpretations)],
         "findings": [f.as_dict() for f in ev.findings],
         "risks": risks,

@@ -159,7 +159,7 @@ class Statement:
         if ev.slp_saving:
             items.append(("小型微利企业优惠节税", ev.slp_saving, "按小型微利企业优惠税率缴纳企业所得税。", False))
         for est in ev.subsidies:
-            if est.total is None or not est.eligible or est.total_kind not in ("exact", "up_to"):
+            if est.total is None or not est.eligible or est.total_kind not in ("exact", "provisional", "up_to"):
                 continue
             conf = "" if est.confidence == "solid" else "（暂定规则）"
             items.append((f"研发后补助：{est.region}{conf}", est.total,
