@@ -14,7 +14,8 @@ import numpy as np
 from .columns import LineIds, ledger_memo, line_columns, project_order
 from .identifiers import tech_sme_covers
 from .model import ERROR, INFO, WARNING, Finding, Ledger, Line, Project
-from .money import fen_display, fen_str, integer_weights, ratio_str, round_fen, split_largest_remainder
+from .money import (fen_display, fen_str, integer_weights, rate_percent, rate_str, ratio_str, round_fen,
+                    split_largest_remainder)
 from .params import Params, RateEntry, Source, load_params
 
 PERIOD_ENDS = {"year": (12, 31), "H1": (6, 30), "Q1-Q3": (9, 30)}
@@ -462,7 +463,7 @@ class SuperDeductionEngine:
         rate_src = str(rate_entry.source) if rate_entry else ""
         traces["R50"] = Trace("R50", "八、加计扣除比例", rate, "按纳税年度和企业类型确定（super_deduction.md §1.4）",
                               [(t, s) for t, s, _ in fl.notes],
-                              [(e[3].id if e[3] else "—", f"{ratio_str(e[2] * 100, 0)}%（{e[0]}至{e[1]}）", str(e[3].source) if e[3] else "") for e in segs],
+                              [(e[3].id if e[3] else "—", f"{rate_percent(e[2])}（{e[0]}至{e[1]}）", str(e[3].source) if e[3] else "") for e in segs],
                               interpretations=tuple(sorted({i for _, _, ii in fl.notes for i in ii} | set(rate_entry.interpretations if rate_entry else ()))))
         q4 = None
         if not period.prepayment and len(segs) > 1:
@@ -472,13 +473,13 @@ class SuperDeductionEngine:
             traces["R51"] = Trace("R51", "九、本年研发费用加计扣除总额", rows["R51"],
                                   "round_fen(L1_Q4 × 100%) + round_fen(L1_Q13 × 75%)",
                                   [("方法", q4["method_label"]), ("L1_Q4", q4["L1_Q4"]), ("L1_Q13", q4["L1_Q13"])],
-                                  [(s[3].id, ratio_str(s[2]), str(s[3].source)) for s in segs if s[3]],
+                                  [(s[3].id, rate_str(s[2]), str(s[3].source)) for s in segs if s[3]],
                                   interpretations=("AI-SD-01", "AI-SD-02", "AI-SD-03"))
         else:
             rows["R51"] = round_fen(l1 * rate)
             traces["R51"] = Trace("R51", "九、本年研发费用加计扣除总额", rows["R51"], "round_fen(L1 × 第50行)",
-                                  [("L1 (47−48−49)", l1), ("加计扣除比例", f"{ratio_str(rate * 100, 0)}%")],
-                                  [(rate_entry.id if rate_entry else "—", ratio_str(rate), rate_src)])
+                                  [("L1 (47−48−49)", l1), ("加计扣除比例", f"{rate_percent(rate)}")],
+                                  [(rate_entry.id if rate_entry else "—", rate_str(rate), rate_src)])
         # 16. row 1 (AI-SD-14)
         counted = sorted({r.project_no for r in rows_out if r.cols["total"] != 0})
         rows["R01"] = len(counted)

@@ -22,12 +22,12 @@ from reportlab.platypus import (CondPageBreak, KeepTogether, PageBreak, Paragrap
                                 TableStyle)
 
 from calc.evaluate import Evaluation
-from calc.money import fen_display, ratio_str, rmb_upper, round_fen
+from calc.money import fen_display, rate_percent, rmb_upper, round_fen
 from calc.params import Params, load_params
 from calc.version import __version__, versions_line
 
 from .pdftext import MAIN, TextGuard, register_fonts
-from .report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines
+from .report import SEVERITY_NAMES, a107012_lines, regime_text
 
 BLUE = colors.HexColor("#1F4E79")
 LIGHT = colors.HexColor("#DDEBF7")
@@ -149,7 +149,7 @@ class Statement:
             if te is not None:
                 items.append(("研发费用加计扣除节税", te.tax_saved,
                               f"研发费用在据实扣除基础上再加计扣除 ¥{self.money(ev.sd.extra_deduction)}"
-                              f"（比例{ratio_str(ev.sd.rate * 100, 0)}%），少缴企业所得税。", False))
+                              f"（比例{rate_percent(ev.sd.rate)}），少缴企业所得税。", False))
             else:
                 items.append(("研发费用加计扣除节税", 0, "未填应纳税所得额，节税额无法计算。", False))
         else:
@@ -189,8 +189,7 @@ class Statement:
             self.story.append(self.p("企业所得税测算", "h2"))
             rows = [["项目", "未享受加计扣除", "享受加计扣除"],
                     ["应纳税所得额", self.money(te.without.taxable_income), self.money(b.taxable_income)],
-                    ["适用税率 / 优惠", REGIME_NAMES.get(te.without.choice.regime, te.without.choice.regime),
-                     REGIME_NAMES.get(b.choice.regime, b.choice.regime)],
+                    ["适用税率 / 优惠", regime_text(te.without.choice), regime_text(b.choice)],
                     ["应纳税额", self.money(te.without.tax), self.money(b.tax)]]
             self.story.append(self.table(rows, [58 * mm, 58 * mm, 58 * mm], num_cols=(1, 2)))
             for note in te.notes:
@@ -234,8 +233,8 @@ class Statement:
             self.story.append(self.p(f"本期不适用研发费用加计扣除：{sd.reason}"))
             return
         src = sd.rate_entry.source if sd.rate_entry else None
-        rate_text = (f"前三季度{ratio_str(sd.q4['x_q13'] * 100, 0)}%、第四季度{ratio_str(sd.q4['x_q4'] * 100, 0)}%"
-                     f"（{sd.q4['method_label']}）" if sd.q4 else f"{ratio_str(sd.rate * 100, 0)}%")
+        rate_text = (f"前三季度{rate_percent(sd.q4['x_q13'])}、第四季度{rate_percent(sd.q4['x_q4'])}"
+                     f"（{sd.q4['method_label']}）" if sd.q4 else f"{rate_percent(sd.rate)}")
         self.story.append(self.p(f"加计扣除比例：{rate_text}；依据：{src.citation + ' ' + src.ref if src else '—'}。"
                                  f"报表版式：{sd.layout['id']}（行次名称按申报年度）。"))
         rows = [["行次", "项目", "金额（元）"]]
