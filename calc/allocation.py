@@ -471,7 +471,7 @@ def allocate(timesheets=(), payroll=(), equipment=(), equipment_hours=(), *, pro
         by = hours.get((pr.person_id, pr.month))
         if not by or not sum(by.values(), Fraction(0)):
             _add(findings, WARNING, "W_PAYROLL_NO_HOURS",
-                 f"人员“{pr.name or pr.person_id}”{pr.month}有薪酬但没有工时记录：未分摊的人员人工不得加计扣除（40号 一(三)），本行不生成研发支出",
+                 f"人员“{pr.name or pr.person_id}”{pr.month}有薪酬但没有工时记录：未分摊的人员人工不得加计扣除（国家税务总局公告2017年第40号第一条第（三）项），本行不生成研发支出",
                  pr.src, "人员编号")
             continue
         dispatched = pr.staff_type in ("临时聘用", "劳务派遣")
@@ -505,7 +505,7 @@ def allocate(timesheets=(), payroll=(), equipment=(), equipment_hours=(), *, pro
         by = usage.get((e.asset_id, e.month))
         if not by or not sum(by.values(), Fraction(0)):
             _add(findings, WARNING, "W_EQUIPMENT_NO_HOURS",
-                 f"设备“{e.name or e.asset_id}”{e.month}有折旧但没有使用工时记录：未分摊的折旧不得加计扣除（40号 三(一)），本行不生成研发支出",
+                 f"设备“{e.name or e.asset_id}”{e.month}有折旧但没有使用工时记录：未分摊的折旧不得加计扣除（国家税务总局公告2017年第40号第三条第（一）项），本行不生成研发支出",
                  e.src, "设备编号")
             continue
         code = "R17" if e.kind == "仪器" else "R18"

@@ -452,10 +452,10 @@ class _LineRows:
             add(WARNING, "W_BEFORE_2016", "2016年以前的支出不适用本办法（财税〔2015〕119号），仅作记录", sheet,
                 excel_row, "日期", self.c_date)
         if code == "R39":
-            add(WARNING, "W_R39", "委托境外个人进行研发活动的费用不得加计扣除（财税〔2018〕64号 六），仅列报于第39行",
+            add(WARNING, "W_R39", "委托境外个人进行研发活动的费用不得加计扣除（财税〔2018〕64号第六条），仅列报于第39行",
                 sheet, excel_row, "费用代码", self.c_code)
         if funding == _GRANT:
-            add(INFO, "I_GRANT", "财政资金（作不征税收入处理）形成的费用不得加计扣除（97号 二(五)），本行不计入",
+            add(INFO, "I_GRANT", "财政资金（作不征税收入处理）形成的费用不得加计扣除（国家税务总局公告2015年第97号第二条第（五）项），本行不计入",
                 sheet, excel_row, "资金来源", self.c_funding)
         if code in self.entrusting and code != "R39":
             if p.form not in ("委托研发",):
@@ -699,9 +699,9 @@ def _cross_checks(projects: dict[str, Project], cols: LineColumns, params: Param
                     f"委托研发项目“{no}”未填受托方名称或所在地（境内/境外），请补充受托方信息", sheet, p.src.row, "受托方名称")
         if not p.contract_no:
             out.add(WARNING, "W_ENTRUST_CONTRACT",
-                    f"委托研发项目“{no}”未填技术合同登记号：未经登记的技术开发合同不得加计扣除（63号 第六条），其委托研发费用不计入",
+                    f"委托研发项目“{no}”未填技术合同登记号：未经登记的技术开发合同不得加计扣除（国科发政字〔2000〕63号第六条），其委托研发费用不计入",
                     sheet, p.src.row, "技术合同登记号")
         if p.entrustee_related:
             out.add(WARNING, "W_ENTRUST_RELATED",
-                    f"受托方“{p.entrustee or no}”为关联方：须取得受托方研发项目费用支出明细（全部实际发生额）后方可申报（财税〔2015〕119号 二.1）",
+                    f"受托方“{p.entrustee or no}”为关联方：须取得受托方研发项目费用支出明细（全部实际发生额）后方可申报（财税〔2015〕119号第二条第1项）",
                     sheet, p.src.row, "受托方是否关联方")
