@@ -434,6 +434,8 @@ def _freshness(params: Params, name: str, doc: dict) -> None:
             raise ParamError(name, "reviewed_on", f"核对日期“{rv}”应写成 YYYY-MM-DD") from None
     params.reviewed_on[name] = rv or ""
     ver = doc.get("verified")
+    if isinstance(ver, str):        # a plain note: what was checked, no dated window
+        ver = {"tax_years": None, "checked": ver, "against": ""}
     if ver is not None:
         if not isinstance(ver, dict) or not {"tax_years", "checked", "against"} <= set(ver):
             raise ParamError(name, "verified", "应为 {tax_years: [起始年度, 截止年度] 或 null, checked: 核对了什么, "

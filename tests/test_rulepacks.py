@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 README = PACKS_DIR / "README.md"
 
 SOLID = {"ningxia-2022", "shandong-2022", "henan-2018", "hunan-2024", "shenzhen-2020", "shenzhen-longgang-2022",
-         "hebei-2022", "fujian-2025", "anhui-dangshan-2023"}
-PROVISIONAL = {"hunan-2018", "hunan-2021", "hunan-2023", "guangdong-2015", "foshan-nanhai", "sichuan-2021", "sichuan-2022", "chongqing-2021", "chongqing-banan",
+         "hebei-2022", "fujian-2025", "anhui-dangshan-2023", "guangzhou-huangpu-2020"}
+PROVISIONAL = {"hunan-2018", "hunan-2021", "hunan-2023", "shandong-2025", "qingdao-2024", "hainan-2021", "baoji-2022",
+               "xian-2019", "guangdong-2015", "foshan-nanhai", "sichuan-2021", "sichuan-2022", "chongqing-2021", "chongqing-banan",
                "chongqing-dadukou", "guangxi-2019", "hubei-2017", "wuhan-2017", "jiangsu-2017", "suzhou-wuzhong",
                "shaanxi-2021", "fujian-2016", "anhui-suzhou"}
 
