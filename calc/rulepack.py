@@ -379,8 +379,8 @@ class RulePack:
         elif award_year > self.verified_to or award_year < self.verified_from:
             reasons.append(f"规则包仅核实了{self.verified_text}{when}，{award_year}年度是否仍按此执行未经核实")
         if reasons:
-            return "provisional", "暂定：" + "；".join(reasons)
-        return "verified", f"已核实：{self.verified_text}{when}"
+            return "provisional", "暂定 — " + "；".join(reasons)
+        return "verified", f"已核实 — {self.verified_text}{when}"
 
     def component(self, cid: str) -> Component:
         for c in self.components:

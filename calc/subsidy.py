@@ -253,7 +253,7 @@ class PackInfo:
         conf = CONFIDENCE.get(self.confidence, self.confidence)
         doc = f"（{self.doc_number}）" if self.doc_number else ""
         user = "［自定义］" if self.origin == "user" else ""
-        note = self.status_text.split("：", 1)[1] if "：" in self.status_text else self.status_text
+        note = self.status_text.split(" — ", 1)[1] if " — " in self.status_text else self.status_text
         return (f"{self.id}\t{self.region}\t{self.title}{doc}\t{self.period}\t{conf}{user}\t"
                 f"{self.verified}\t{STATUS_LABELS.get(self.status, self.status)}\t{self.reviewed_on or '未注明'}\t{note}")
 
@@ -536,7 +536,8 @@ class SubsidyEstimate:
         """The estimate in readable Chinese lines: gates, each component's steps, total, assumptions."""
         lines = [self.headline(), f"奖补年度{self.award_year}年，数据年度{self.data_year}年；政策期间：{self.period_text}",
                  f"规则状态：{self.status_reason or STATUS_LABELS.get(self.status, self.status)}"
-                 f"（规则包核对日期：{self.reviewed_on or '未注明'}）"]
+                 + ("" if self.reviewed_on and self.reviewed_on in self.status_reason
+                    else f"（规则包核对日期：{self.reviewed_on or '未注明'}）")]
         for g in self.gates:
             lines.append(f"  条件［{_STATUS[g.status]}］{g.label}：{g.detail}")
         for c in self.components:
@@ -1387,7 +1388,6 @@ def estimate(pack: RulePack, facts: Facts, award_year: int | None = None, *,
     if est.status == "provisional":
         # issue 16: rules not verified for this award year never give an "exact" figure or a "solid" rule
         est.confidence = "provisional"
-        est.warnings.insert(0, est.status_reason + "；结果仅供参考")
         if est.total_kind == "exact":
             est.total_kind = "provisional"
         for c in est.components:

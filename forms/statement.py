@@ -134,6 +134,8 @@ class Statement:
         ]
         self.story.append(self.table(info, [24 * mm, 62 * mm, 32 * mm, 56 * mm], header_rows=0))
         self.story.append(self.p(self.versions_line(), "versions"))
+        self.story.append(self.p(self.ev.law_as_of_text + "（本报告所用参数和规则包中最早的核对日期；"
+                                 "各后补助规则包的状态见第五部分）", "versions"))
         self.story.append(Spacer(1, 3 * mm))
 
     def versions_line(self) -> str:
@@ -338,7 +340,8 @@ class Statement:
         self.story.append(self.p("后补助属于财政资金，最终金额由主管部门按预算、核查和排序确定，可能低于本预估；"
                                  "“最高可得”表示按上限计算。", "small"))
         for est in subs:
-            conf = "正式规则" if est.confidence == "solid" else "暂定规则（依据尚无正式文号，预估仅供参考）"
+            conf = (f"正式规则，已核实，核对日期 {est.reviewed_on}" if est.status == "verified"
+                    else "已停止" if est.status == "retired" else "暂定规则，预估仅供参考")
             self.story.append(self.p(f"{est.title}［{conf}，政策期间 {est.period_text}］", "h2"))
             lines = est.explain()
             self.story.append(self.p(lines[0]))
