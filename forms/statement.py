@@ -28,7 +28,7 @@ from calc.params import Params, load_params
 from calc.version import __version__, versions_line
 
 from .pdftext import MAIN, TextGuard, register_fonts
-from .report import SEVERITY_NAMES, a107012_lines, regime_text
+from .report import SEVERITY_NAMES, a107012_lines, loss_lines, regime_text
 
 BLUE = colors.HexColor("#1F4E79")
 LIGHT = colors.HexColor("#DDEBF7")
@@ -191,9 +191,12 @@ class Statement:
             rows = [["项目", "未享受加计扣除", "享受加计扣除"],
                     ["应纳税所得额", self.money(te.without.taxable_income), self.money(b.taxable_income)],
                     ["适用税率 / 优惠", regime_text(te.without.choice), regime_text(b.choice)],
-                    ["应纳税额", self.money(te.without.tax), self.money(b.tax)]]
+                    ["应纳税额", self.money(te.without.choice.tax), self.money(b.choice.tax)]]
+            if te.tax_credit:
+                rows += [["减：抵免所得税额", self.money(te.without.credit_used), self.money(b.credit_used)],
+                         ["应纳所得税额", self.money(te.without.tax), self.money(b.tax)]]
             self.story.append(self.table(rows, [58 * mm, 58 * mm, 58 * mm], num_cols=(1, 2)))
-            for note in te.notes:
+            for note in [*loss_lines(te), *te.notes]:
                 self.story.append(self.p(note, "small"))
             self.story.append(self.p(f"节税额为享受与未享受加计扣除两次计算的应纳税额之差：¥{self.money(te.tax_saved)}。"
                                      f"加计扣除前应纳税所得额 ¥{self.money(te.before)}，以前年度可弥补亏损 ¥{self.money(te.prior_losses)}。",
