@@ -566,6 +566,10 @@ def tax_effect(ledger: Ledger, year: int, deduction: int, params: Params | None 
             ais += [i for i in r.choice.slp.interpretations if i not in ais]
     if pool and schedule is None:
         ais.append("AI-APP-06")
+    if schedule is not None:
+        ais.append("AI-APP-41")
+        if mismatch:
+            ais.append("AI-APP-42")
     notes = list(loss_notes)
     if mismatch:
         notes.append(mismatch)
