@@ -169,7 +169,7 @@ def test_certificate_history_in_the_quick_estimate():
 
 def test_tax_credit_reduces_the_tax_payable(tmp_path, capsys):
     """专用设备投资抵免: 10% of the investment is credited against the year's tax, any excess carried forward up to 5
-    years (财税〔2008〕48号第一条; A100000第26行 “减：抵免所得税额”).  Derived figures: 2024, taxable income
+    years (财税〔2008〕48号第一条; A100000第27行 “减：抵免所得税额”).  Derived figures: 2024, taxable income
     10,000,000.00 at 25% = 2,500,000.00; equipment of 3,000,000.00 → credit 300,000.00 → payable 2,200,000.00."""
     path = build(tmp_path, years=[_y(2024, 10_000_000, tax_credit=Decimal(300_000))], projects=[project("RD01")])
     te = evaluate(load_ledger(path), 2024).tax
