@@ -419,6 +419,7 @@ class SubsidyEstimate:
     needs: list = field(default_factory=list)
     conditions: list = field(default_factory=list)
     reason: str = ""
+    category: str = "subsidy"                   # subsidy | voucher | loan (calc.rulepack.CATEGORIES)
 
     @property
     def kind(self) -> str:
