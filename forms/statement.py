@@ -29,7 +29,7 @@ from calc.params import Params, load_params
 from calc.version import __version__, versions_line
 
 from .pdftext import MAIN, TextGuard, register_fonts
-from .report import SEVERITY_NAMES, a107012_lines, regime_text
+from .report import SEVERITY_NAMES, a107012_lines, loss_lines, regime_text
 
 BLUE = colors.HexColor("#1F4E79")
 LIGHT = colors.HexColor("#DDEBF7")
@@ -536,7 +536,11 @@ class Statement:
         rows += [[f"减：弥补以前年度亏损（{ln['loss']}）", self.money(a.losses_used), self.money(b.losses_used)],
                  [f"应纳税所得额（{ln['ti']}）", self.money(a.taxable_income), self.money(b.taxable_income)],
                  [f"适用税率 / 优惠（{ln['rate']}）", regime_text(a.choice), regime_text(b.choice)],
-                 [f"应纳税额（{ln['tax']}）", self.money(a.tax), self.money(b.tax)]]
+                 [f"应纳税额（{ln['tax']}）", self.money(a.choice.tax), self.money(b.choice.tax)]]
+        if te.tax_credit:       # 抵免所得税额 (A100000 第27行), net tax 第28行
+            credit_ln, net_ln = ("（第27行）", "（第28行）") if not self.is_period else ("", "")
+            rows += [[f"减：抵免所得税额{credit_ln}", self.money(a.credit_used), self.money(b.credit_used)],
+                     [f"应纳税额{net_ln}", self.money(a.tax), self.money(b.tax)]]
         self.story.append(self.table(rows, [78 * mm, 48 * mm, 48 * mm], num_cols=(1, 2)))
         parts = []
         for opt in b.choice.comparison():
@@ -547,7 +551,7 @@ class Statement:
                 parts.append(f"{opt['label']}：不适用（{opt['reason']}）")
         self.story.append(self.p("税率从优（不得叠加）：" + "；".join(parts) + "。", "small"))
         self.story.append(self.p(f"节税额为有、无加计扣除两次计算的应纳税额之差：¥{self.money(te.tax_saved)}。", "small"))
-        for note in te.notes:
+        for note in [*loss_lines(te), *te.notes]:
             self.story.append(self.p(note, "small"))
         if te.cliff_warning:
             self.story.append(self.p("注意：" + te.cliff_warning, "small"))
