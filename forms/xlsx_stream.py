@@ -269,6 +269,19 @@ class StreamSheet:
         parts.append("</row>")
         self._write("".join(parts))
 
+    @staticmethod
+    def escape_text(value) -> str:
+        """Cell text as XML: control characters dropped, & < > escaped."""
+        return escape(XML_ILLEGAL.sub("", "" if value is None else str(value)))
+
+    def next_row(self) -> int:
+        """Claim the next row number for :meth:`raw` (the caller writes the whole ``<row>`` element)."""
+        self._r += 1
+        return self._r
+
+    def raw(self, xml: str) -> None:
+        self._write(xml)
+
     def merge(self, r1: int, c1: int, r2: int, c2: int) -> None:
         self._merges.append(f"{_COLS[c1 - 1]}{r1}:{_COLS[c2 - 1]}{r2}")
 
