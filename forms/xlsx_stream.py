@@ -81,7 +81,7 @@ class StreamBook:
             self._open.close()
         index = len(self._sheets) + 1
         self._sheets.append((name, print_rows))
-        sheet = StreamSheet(self, self._zip.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True),
+        sheet = StreamSheet(self, self._zip.open(f"xl/worksheets/sheet{index}.xml", "w"),
                             widths, freeze, landscape, paper, footer_left, footer_center, margins)
         self._open = sheet
         return sheet
