@@ -18,14 +18,11 @@ the ledger; the number of project sheets is bounded by :data:`MAX_LEDGER_SHEETS`
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
-import os
 import re
 import unicodedata
 from operator import attrgetter
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -36,7 +33,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
-from openpyxl.writer.excel import ExcelWriter
 
 from calc.columns import ledger_memo
 from calc.evaluate import Evaluation
@@ -47,8 +43,8 @@ from calc.superdeduction import GRANT, SDResult
 
 from .atomic import write_set
 from .xlsx_stream import Style as XStyle
-from .xlsx_stream import _EPOCH, StreamBook, _abandon_zip
-from .xlsx_cells import FMT_AMOUNT, FMT_DATE, FMT_INT, FORMULA_TRIGGERS, put_fen, put_text, put_value
+from .xlsx_stream import _EPOCH, StreamBook, save_workbook
+from .xlsx_cells import FMT_AMOUNT, FMT_DATE, FORMULA_TRIGGERS, put_fen, put_text, put_value
 from .xlsx_cells import XML_ILLEGAL as _XML_ILLEGAL
 
 # -- presentation ----------------------------------------------------------------------------
@@ -125,27 +121,6 @@ def _new_workbook(write_only: bool = False) -> Workbook:
     props = wb.properties
     props.creator = props.lastModifiedBy = CREATOR
     return wb
-
-
-def save_workbook(wb: Workbook, path: str | os.PathLike) -> None:
-    """Save ``wb`` to ``path``.  On a failure the zip is closed here (no ``ZipFile.__del__`` complaint on stderr
-    later: hostile-input C4) and the error propagates; a write-only workbook's sheet buffers are removed."""
-    now = dt.datetime.now().replace(microsecond=0)
-    wb.properties.created = wb.properties.modified = now
-    archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    try:
-        ExcelWriter(wb, archive).save()
-    except BaseException:
-        _abandon_zip(archive)
-        for ws in getattr(wb, "_sheets", ()):
-            writer = getattr(ws, "_writer", None)
-            out = getattr(writer, "out", None)
-            if isinstance(out, str):
-                with contextlib.suppress(Exception):
-                    writer.close()
-                with contextlib.suppress(OSError):
-                    os.unlink(out)
-        raise
 
 
 def _header_block(ws, ev: Evaluation, title: str, width: int, narrow: bool) -> int:

@@ -39,6 +39,31 @@ def _abandon_zip(z: zipfile.ZipFile, member=None) -> None:
         z.fp = None
 
 
+def save_workbook(wb, path) -> None:
+    """Save ``wb`` to ``path``.  On a failure the zip is closed here (no ``ZipFile.__del__`` complaint on stderr
+    later: hostile-input C4) and the error propagates; a write-only workbook's sheet buffers are removed."""
+    import contextlib
+    import os
+
+    from openpyxl.writer.excel import ExcelWriter
+    now = dt.datetime.now().replace(microsecond=0)
+    wb.properties.created = wb.properties.modified = now
+    archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    try:
+        ExcelWriter(wb, archive).save()
+    except BaseException:
+        _abandon_zip(archive)
+        for ws in getattr(wb, "_sheets", ()):
+            writer = getattr(ws, "_writer", None)
+            out = getattr(writer, "out", None)
+            if isinstance(out, str):
+                with contextlib.suppress(Exception):
+                    writer.close()
+                with contextlib.suppress(OSError):
+                    os.unlink(out)
+        raise
+
+
 @dataclass(frozen=True)
 class Style:
     """One cell format: font (name, size, bold), fill colour, border colour, alignment and number format."""
