@@ -243,6 +243,7 @@ class Statement:
             rows.append([number, label, value])
         bold = [i for i, r in enumerate(rows) if r[0] in ("2", "40", "45", "47", "51")]
         self.story.append(self.table(rows, [12 * mm, 128 * mm, 34 * mm], num_cols=(2,), bold_rows=bold))
+        self.story.append(self.p("注：" + self.params.text("sd_r01_note") + "（解释口径AI-SD-14，见“采用的解释口径”）。", "small"))
 
     def projects(self):
         sd = self.ev.sd
@@ -305,13 +306,17 @@ class Statement:
             if hn.bridge is not None:
                 b = hn.bridge
                 self.story.append(self.p(f"{b.year}年度研发费用三种口径衔接", "h2"))
-                rows = [["口径与调整", "金额（元）"], ["会计口径研发支出", self.money(b.accounting_total)]]
+                # two blocks, each starting from the 会计口径 and adding down to its caliber as printed (review S19)
+                rows, bold = [["口径与调整", "金额（元）"]], []
                 for caliber, label, total in (("super", "加计扣除口径（A107012第40行）", b.super_total),
                                               ("hnte", "高新技术企业口径", b.hnte_total)):
+                    bold.append(len(rows))
+                    rows.append([f"会计口径研发支出（→ {label}）", self.money(b.accounting_total)])
                     for g in b.groups(caliber):
                         rows.append([f"  {g.text}（{len(g.line_ids)}行）" if g.line_ids else f"  {g.text}", self.money(g.amount)])
-                    rows.append([label, self.money(total or 0)])
-                self.story.append(self.table(rows, [138 * mm, 36 * mm], num_cols=(1,)))
+                    bold.append(len(rows))
+                    rows.append([f"＝ {label}", self.money(total or 0)])
+                self.story.append(self.table(rows, [138 * mm, 36 * mm], num_cols=(1,), bold_rows=bold))
         if sme is not None:
             self.story.append(self.p(f"科技型中小企业（{sme.year}年评价，数据年度{sme.data_year}）", "h2"))
             self.story.append(self.p(sme.verdict_text))
@@ -583,7 +588,8 @@ def checklist_appendix(st: "Statement", cl) -> None:
     st.story.append(st.p(f"附录：留存备查资料清单（{cl.year}年度）", "h1"))
     missing_files = cl.missing_files
     st.story.append(st.p(
-        f"依据97号公告六、2018年第23号公告、《研发费用加计扣除政策执行指引（2.0版）》六(三)和财税〔2018〕64号第三条。"
+        f"依据{st.params.cite('97号', '六')}、{st.params.cite('2018年第23号')}、{st.params.cite('指引2.0', '六(三)')}"
+        f"和{st.params.cite('64号', '三')}。"
         f"应留存资料 {len(cl.required)} 项，已标记备齐 {cl.done} 项，尚缺或未标记 {len(cl.missing)} 项"
         + (f"，附件缺失 {len(missing_files)} 个" if missing_files else "")
         + f"。留存期限：自{cl.year}年度汇算清缴期结束次日起{cl.retention_years}年，至 {cl.retention_end.isoformat()}"
