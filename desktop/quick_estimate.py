@@ -59,6 +59,8 @@ class QuickEstimateDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, params: Params | None = None):
         super().__init__(parent)
         self.setWindowTitle("快速测算（按汇总数，无需明细账）")
+        from .ledger_view import install_wheel_guard
+        install_wheel_guard()                 # the wheel scrolls the form, never flips an unfocused combo box
         self.params = params or load_params()
         self.evaluation = None
         self.quick_input = None
@@ -444,8 +446,13 @@ class QuickEstimateDialog(QDialog):
                 self.extra_label.setText(f"不适用加计扣除：{ev.sd.reason}")
             saving = f"本年节税额：¥{fen_display(ev.tax.tax_saved)}" if ev.tax is not None else "节税额：未填应纳税所得额，无法计算"
             self.saving_label.setText(saving)
-            self.total_label.setText(f"合计惠企金额：¥{fen_display(ev.total_benefit)}"
-                                     + ("（含“最高可得”的后补助）" if ev.subsidy_up_to else ""))
+            from .figures import certain_total, subsidy_mark
+            total = certain_total(ev)
+            subs = [f"{est.region} {subsidy_mark(est)} ¥{fen_display(est.total)}" for est in ev.subsidies
+                    if est.eligible and est.total is not None]
+            self.total_label.setText(("合计节税：无法计算（未填应纳税所得额）" if total is None else
+                                      f"合计节税（税收优惠）：¥{fen_display(total)}")
+                                     + (f"；后补助另列，不计入合计：{'；'.join(subs)}" if subs else ""))
         self.problems_label.setText(problem)
         self.problems_label.setVisible(bool(problem))
         if self.results_view is not None:
