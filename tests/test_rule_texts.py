@@ -89,6 +89,13 @@ def test_trace_formulas_and_values_are_the_rules_words(ev2024):
     assert doc["super_deduction"]["layout"] == "from_2023" and doc["super_deduction"]["layout_title"] == "2023年度起适用的表样"
 
 
+def test_every_parameter_file_has_a_chinese_title():
+    """Users read the parameter files' titles (versions line), never their file names."""
+    params = load_params()
+    assert set(params.versions) == set(params.titles)
+    assert all(re.search(r"[\u4e00-\u9fff]", t) for t in params.titles.values())
+
+
 def test_every_text_key_used_exists():
     """The formula words the code asks for are all in the parameter files (and non-empty)."""
     import pathlib
