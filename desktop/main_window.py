@@ -1,6 +1,7 @@
 """The main window: workspace tables, ledger editor, findings, results, statement, tools."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer
@@ -207,19 +208,73 @@ class ProfilePage(QScrollArea):
         form = QFormLayout(inner)
         self.edits: dict[str, QLineEdit] = {}
         for col in S.PROFILE_FIELDS:
-            edit = QLineEdit()
+            if col.field == "hnte_cert_history":        # several certificates: a small table (desktop/cert_table.py)
+                from .cert_table import CertificateTable
+                edit = CertificateTable()
+            else:
+                edit = QLineEdit()
             edit.setToolTip(col.help or "")
+            if col.field == "packs":            # chosen by name from a list, never typed as ids (review #9)
+                edit.setReadOnly(True)
+                edit.setPlaceholderText(_t("未选择（点击“选择…”按省份选择所在地区的政策）"))
+                edit.setToolTip(_t("所在地区后补助政策：点击“选择…”按省、市/区选择"))
+                self.pack_button = QPushButton(_t("选择…"))
+                self.pack_button.clicked.connect(self.choose_packs)
+                host = QWidget()
+                row = QHBoxLayout(host)
+                row.setContentsMargins(0, 0, 0, 0)
+                row.addWidget(edit, 1)
+                row.addWidget(self.pack_button)
+                form.addRow(col.header, host)
+                self.edits[col.field] = edit
+                continue
             edit.setPlaceholderText((_t("必填 ") if col.required else "") + (col.help or "/".join(col.choices)))
             edit.editingFinished.connect(lambda f=col.field, e=edit: self.commit(f, e))
             form.addRow(col.header + ("*" if col.required else ""), edit)
             self.edits[col.field] = edit
         self.setWidget(inner)
 
+    def pack_ids(self) -> list[str]:
+        ws = self.window.doc.ws
+        stored = ws.profile().get("packs") if ws is not None else None
+        return [p.strip() for p in re.split(r"[,，、;；\s]+", str(stored or "")) if p.strip()]
+
+    def choose_packs(self, *, answer=None) -> bool:
+        """选择…: the province → city/district → policy picker; the choice is stored (undoable).
+        ``answer`` (tests): a list of ids to pick instead of showing the dialog."""
+        ws = self.window.doc.ws
+        if ws is None or ws.readonly:
+            return False
+        from .pack_picker import PackPickerDialog
+        dialog = PackPickerDialog(self.pack_ids(), self)
+        self.pack_dialog = dialog
+        if answer is not None:
+            dialog.picker.set_selected(answer)
+            ok = True
+        else:
+            ok = dialog.exec() == dialog.DialogCode.Accepted
+        if not ok:
+            return False
+        chosen = dialog.selected() + [p for p in dialog.missing]       # ids not installed here are kept
+        try:
+            ws.set_profile("packs", ",".join(chosen))
+        except (InvalidValue, WorkspaceError) as exc:
+            self.window.show_error(str(exc))
+            return False
+        return True
+
     def reload(self, ws: Workspace | None) -> None:
         values = ws.profile() if ws is not None else {}
         for field, edit in self.edits.items():
             stored = values.get(field)
             edit.blockSignals(True)
+            if field == "packs":
+                from .pack_picker import pack_names
+                ids = [p.strip() for p in re.split(r"[,，、;；\s]+", str(stored or "")) if p.strip()]
+                edit.setText("；".join(pack_names(ids)))
+                self.pack_button.setEnabled(ws is not None and not ws.readonly)
+                edit.blockSignals(False)
+                continue
             edit.setText("" if stored is None else display_value("profile", field, stored))
             edit.setReadOnly(ws is None or ws.readonly)
             edit.setStyleSheet("")
@@ -342,6 +397,14 @@ class MainWindow(QMainWindow):
         self.roster_view.show()
         return self.roster_view
 
+    def show_pipeline(self, source=None):
+        """培育库: many enterprises at once (a roster workbook or a folder of workspaces)."""
+        from .pipeline_view import PipelineView
+        self.pipeline_view = PipelineView(self, source=source)
+        self.pipeline_view.open_requested.connect(self.open_path)
+        self.pipeline_view.show()
+        return self.pipeline_view
+
     def _open_from_roster(self, path: str) -> None:
         if self.doc.ws is not None and Path(path) == self.doc.ws.path:
             self.raise_()
@@ -415,6 +478,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.act_roster = self._action(_t("工作区一览…"), lambda checked=False: self.show_roster())
         m.addAction(self.act_roster)
+        self.act_pipeline = self._action(_t("培育库（名册或文件夹）…"), lambda checked=False: self.show_pipeline())
+        m.addAction(self.act_pipeline)
         m.addSeparator()
         for a in (self.act_save, self.act_save_as):
             m.addAction(a)

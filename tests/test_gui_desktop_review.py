@@ -268,3 +268,50 @@ def test_quick_estimate_headline_is_the_certain_tax_effect_and_subsidy_is_apart(
     for est in subs:
         assert fen_display(est.total) in breakdown and "不计入合计" in breakdown
         assert fen_display(certain + est.total) not in head
+
+
+# -- #9: 所在地区后补助政策 by name --------------------------------------------------------------------------------
+def test_region_policy_chosen_by_name_in_the_enterprise_form(sample_window, qtbot):
+    from PySide6.QtCore import QTimer
+    win = sample_window
+    page = win.profile_page
+    win.tabs.setCurrentWidget(page)
+    edit = page.edits["packs"]
+    assert edit.isReadOnly(), "no internal ids to type"
+    assert "ningxia" not in edit.text() and "宁夏" in edit.text()
+    seen = {}
+
+    def in_dialog():
+        dlg = page.pack_dialog
+        tree = dlg.picker
+        QTest.keyClicks(dlg.search, "")
+        _type(dlg.search, "苏州")
+        shown = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount()) if not tree.topLevelItem(i).isHidden()]
+        seen["provinces"] = [t.text(0) for t in shown]
+        js = next(t for t in shown if t.text(0) == "江苏省")
+        leaf = next(js.child(j) for j in range(js.childCount()) if not js.child(j).isHidden())
+        seen["leaf"] = (leaf.text(0), leaf.text(1))
+        leaf.setCheckState(0, Qt.Checked)
+        # 宁夏 stays chosen: untick it, as the enterprise is in 苏州
+        tree.item_of("ningxia-2022").setCheckState(0, Qt.Unchecked)
+        dlg.accept()
+
+    QTimer.singleShot(50, in_dialog)
+    page.pack_button.setFocus()
+    QTest.mouseClick(page.pack_button, Qt.LeftButton)
+    assert seen["provinces"] == ["江苏省"]                        # 宿州 (安徽) is not 苏州
+    assert seen["leaf"][0].startswith("苏州市吴中区 · ") and seen["leaf"][1] in ("正式", "暂定")
+    assert win.doc.ws.profile()["packs"] == "suzhou-wuzhong"
+    assert edit.text().startswith("江苏省苏州市吴中区 · ") and "suzhou" not in edit.text()
+    qtbot.waitUntil(lambda: [e.pack_id for e in win.doc.evaluation.subsidies] == ["suzhou-wuzhong"], timeout=60000)
+    win.undo()
+    assert "宁夏" in edit.text()
+
+
+def test_an_unknown_policy_message_lists_no_internal_ids(sample_window, qtbot):
+    win = sample_window
+    win.doc.ws.set_profile("packs", "江苏省")
+    qtbot.waitUntil(lambda: any(f.code == "W_PACK_UNKNOWN" for f in win.doc.evaluation.findings), timeout=60000)
+    msg = next(f.message for f in win.doc.evaluation.findings if f.code == "W_PACK_UNKNOWN")
+    assert "江苏省" in msg and "选择" in msg
+    assert "ningxia" not in msg and "chongqing" not in msg and "'" not in msg
