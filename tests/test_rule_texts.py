@@ -175,8 +175,8 @@ def test_statement_prints_forward_hints_bridge_and_plain_formulas(ev2024, tmp_pa
     assert "面向下次评价：若2027年评价（数据年度2026年）" in text
     assert "2024年再增加" not in text and "转为科技人员" not in text
     # S19: the bridge restates the start for each caliber, so each block adds down as printed
-    assert text.count("会计口径研发支出（→") == 2
-    assert "＝加计扣除口径（A107012第40行）7,026,335.04" in text and "＝高新技术企业口径7,451,252.75" in text
+    assert text.count("会计口径研发支出（起点）8,107,447.48") == 2
+    assert "加计扣除口径（A107012第40行）7,026,335.04" in text and "高新技术企业口径7,451,252.75" in text
     # S20: the growth formula in plain notation with the three years' figures
     assert "净资产增长率=(X2/X1+X3/X2)/2−1" in text and "X1＝2022年末净资产¥155,968,457.27" in text
     # S9, S15, S16, S21, S29, S31
