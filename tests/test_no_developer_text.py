@@ -41,7 +41,7 @@ WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-/][A-Za-z0-9]+)*", re.ASCII)
 PAGE1_CODES = re.compile(r"\b(?:AI|PS)-[A-Z0-9-]+", re.ASCII)
 # identifiers users know: form and table names, project / code / gate / rule ids, units
 ID_LIKE = re.compile(r"^(?:[A-Z]{1,4}[0-9]+[A-Za-z]?[0-9]*(?:-[A-Z0-9]+)*|[A-Z]{1,4}-[0-9]+|[A-Z]{1,2}[0-9]?"
-                     r"|(?:AI|PS)(?:-[A-Z0-9]+)+)$", re.ASCII)        # interpretation codes: not on page 1 (below)
+                     r"|(?:AI|PS)(?:-[A-Z0-9]+)+|[A-Z]{2}(?:-[A-Z0-9]+)+)$", re.ASCII)   # AI-… codes: not on page 1; 报告编号
 ALLOWED_WORDS = {"A107012", "A100000", "A107010", "A101010", "A107041", "PDF", "GB/T", "GB", "RISK", "ID", "Excel",
                  "AI", "PS", "WPS"}
 
@@ -155,10 +155,11 @@ VARIANTS = {
 def test_statement_has_no_developer_text(sample, variant, tmp_path):
     ledger, allowed = sample
     ev, checklist = VARIANTS[variant](ledger)
-    out = tmp_path / "s.pdf"
-    write_statement(ev, out, issued=ISSUED, checklist=checklist)
-    assert problems(pdf_text(out), allowed) == []
-    assert problems(pdf_text(out, 1, 1), allowed, page1=True) == []
+    for appendix in (False, True):              # the owner's version and the one with the technical appendix
+        out = tmp_path / f"s{appendix}.pdf"
+        write_statement(ev, out, issued=ISSUED, checklist=checklist, appendix=appendix)
+        assert problems(pdf_text(out), allowed) == []
+        assert problems(pdf_text(out, 1, 1), allowed, page1=True) == []
 
 
 def test_exports_have_no_developer_text(sample, tmp_path):
