@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="2022年第四季度金额的计算方法：A 按实际发生数，B 按比例（默认取加计扣除额较大者）")
     c.add_argument("--json", action="store_true", help="输出 JSON 文档（interfaces.md §2）")
     c.add_argument("--pack", action="append", default=[], metavar="ID", help="另加的后补助规则包（可多次）")
-    sub.add_parser("packs", help="列出后补助规则包（政策、期间、可信度）")
+    pk = sub.add_parser("packs", help="列出后补助规则包（地区、政策、期间、核实范围、状态、核对日期）")
+    pk.add_argument("--year", type=int, default=None, metavar="奖补年度",
+                    help="按此奖补年度判断各规则包的状态（默认今年）")
     st = sub.add_parser("statement", help="生成惠企测算结果报告（PDF）")
     st.add_argument("workbook")
     st.add_argument("--year", type=int, required=True)
@@ -112,13 +114,18 @@ def _load(path):
 
 def cmd_export(args) -> int:
     from calc.evaluate import evaluate
-    from forms.exports import export_all
+    from forms.exports import ExportError, export_all
 
     ledger, status = _load(args.workbook)
     if ledger is None:
         return status
     ev = evaluate(ledger, args.year, args.period or "year")
-    for path in export_all(ev, args.out):
+    try:
+        paths = export_all(ev, args.out)
+    except ExportError as exc:
+        print(f"导出失败：{exc}", file=sys.stderr)
+        return 2
+    for path in paths:
         print(f"已导出：{path}")
     if ev.has_errors:
         _print_errors(ev.findings)
@@ -150,10 +157,11 @@ def cmd_statement(args) -> int:
             from calc.evidence import build_checklist
             checklist = build_checklist(ledger, args.year)
     ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method, packs=args.pack)
+    from forms.atomic import write_atomic
     from forms.statement import StatementError
     try:
-        facts = write_statement(ev, args.output, version=__version__, checklist=checklist,
-                                appendix=getattr(args, "appendix", False))
+        facts = write_atomic(args.output, lambda tmp: write_statement(
+            ev, tmp, version=__version__, checklist=checklist, appendix=getattr(args, "appendix", False)))
     except StatementError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -168,25 +176,34 @@ def cmd_statement(args) -> int:
 
 
 def cmd_packs(args) -> int:
-    from calc.subsidy import list_packs
+    from calc.params import load_params
+    from calc.subsidy import PACK_TABLE_HEADS, law_data_as_of, list_packs, load_packs
 
     errors: list = []
-    for info in list_packs(errors=errors):
+    infos = list_packs(errors=errors, award_year=getattr(args, "year", None))
+    year = infos[0].award_year if infos else None
+    print(f"后补助规则包（状态按{year}年度奖补判断）" if year else "后补助规则包")
+    print("\t".join(PACK_TABLE_HEADS))
+    for info in infos:
         print(info.line)
+    as_of = law_data_as_of(load_params(), load_packs(errors=[]).values())
+    print(f"法规数据截至 {as_of}（全部参数文件和规则包中最早的核对日期）" if as_of
+          else "法规数据截至：部分参数文件或规则包未注明核对日期")
     for err in errors:
         print(f"规则包错误：{err}", file=sys.stderr)
     return 2 if errors else 0
 
 
 def cmd_template(args) -> int:
+    from forms.atomic import write_atomic
     if getattr(args, "roster", False):
         from forms.pipeline import write_roster_template
-        write_roster_template(args.output)
+        write_atomic(args.output, write_roster_template)
         print(f"已生成培育库名册模板：{args.output}")
         return 0
     from forms.template import write_template
 
-    write_template(args.output)
+    write_atomic(args.output, write_template)
     print(f"已生成模板：{args.output}")
     return 0
 
@@ -334,7 +351,12 @@ def main(argv: list[str] | None = None) -> int:
             print(str(exc), file=sys.stderr)
             return 1
         if isinstance(exc, OSError):
-            print(f"文件操作失败：{exc.strerror or exc}（{getattr(exc, 'filename', '') or ''}）", file=sys.stderr)
+            from forms.atomic import OutputError, reason
+            if isinstance(exc, OutputError):          # names the file and says why (hostile-input M10)
+                print(str(exc), file=sys.stderr)
+            else:
+                name = getattr(exc, "filename", None)
+                print(f"文件操作失败：{reason(exc)}" + (f"（{name}）" if name else ""), file=sys.stderr)
             return 1
         import traceback
         log = Path.home() / ".rd-benefit-error.log"

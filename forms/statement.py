@@ -108,7 +108,7 @@ NAME_MAX = 120
 APPENDIX_ROWS_MAX = 400
 
 
-KIND_STATUS = {"exact": "预估", "up_to": "最高可得", "range": "预估区间", "conditional": "附条件",
+KIND_STATUS = {"exact": "预估", "provisional": "暂定预估", "up_to": "最高可得", "range": "预估区间", "conditional": "附条件",
                "not_computable": "无法计算"}
 
 
@@ -630,8 +630,9 @@ class Statement:
                 rows.append([clip(c.label, 60), clip(conds, 200), base, clip(c.rate_text or "—", 30), amount, status])
         self.story.append(self.table(rows, [34 * mm, 58 * mm, 24 * mm, 14 * mm, 26 * mm, 18 * mm], num_cols=(2, 4)))
         for est in self.ev.subsidies:
-            if est.confidence != "solid" or not est.doc_number:
-                self.story.append(self.p(f"{est.title}：未取得正式文号的政策依据，本预估为暂定。", "small"))
+            if est.status != "verified":          # issue 16: why the rule is provisional / retired, in Chinese
+                reason = est.status_reason or "未取得正式文号的政策依据"
+                self.story.append(self.p(f"{est.title}：{reason}。本预估为暂定。", "small"))
 
     def risk_summary(self):
         ev = self.ev
@@ -663,6 +664,7 @@ class Statement:
     def versions_block(self):
         self.story.append(Spacer(1, 2 * mm))
         self.story.append(self.p(f"版本信息（用于复现测算）：{self.versions_line()}", "versions"))
+        self.story.append(self.p(self.ev.law_as_of_text + "（本报告所用参数文件和规则包中最早的核对日期）", "versions"))
 
     def versions_line(self) -> str:
         """The app, parameter-file and (used) rule-pack versions: what is needed to reproduce the figures."""
@@ -832,7 +834,8 @@ class Statement:
             return
         self.appendix_heading("财政后补助测算过程")
         for est in subs:
-            conf = "正式规则" if est.confidence == "solid" else "暂定规则（依据尚无正式文号，预估仅供参考）"
+            conf = (f"正式规则，已核实，核对日期 {est.reviewed_on}" if est.status == "verified"
+                    else "暂定规则，预估仅供参考")
             self.add_heading(f"{est.title}（{conf}，政策期间 {est.period_text}）", "h2", numbered=False)
             lines = est.explain()
             self.story.append(self.p(lines[0]))
