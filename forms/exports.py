@@ -19,7 +19,7 @@ from calc.money import ratio_str, round_fen
 from calc.params import Params, load_params
 from calc.superdeduction import GRANT, SUMMARY_COLS, SDResult
 
-from .report import a107012_lines
+from .report import UNVERIFIED_MARK, a107012_lines, a107012_notes
 from .xlsx_cells import FMT_AMOUNT, put_fen, put_text, put_value
 from .xlsx_cells import XML_ILLEGAL as _XML_ILLEGAL
 
@@ -87,28 +87,34 @@ def write_a107012(ev: Evaluation, path: str | Path, params: Params | None = None
     if not sd.eligible:
         put_text(ws.cell(row=r, column=2), f"不适用研发费用加计扣除：{sd.reason}")
     tail = {t["key"]: t for t in sd.layout["tail"]} if sd.layout else {}
+    unverified = sd.unverified_rows()
+    code = sd.method_code()
     for key in sd.row_keys():
         number = str(int(key[1:])) if key not in tail else ("" if tail[key]["number"] is None else str(tail[key]["number"]))
         label = tail[key]["label"] if key in tail else params.row_labels[key]
+        if key == "R50" and code is not None:
+            label = f"{label}：{code['code']} {code['label']}"
         put_text(ws.cell(row=r, column=1), number)
-        put_text(ws.cell(row=r, column=2), label)
+        put_text(ws.cell(row=r, column=2), label + (UNVERIFIED_MARK if key in unverified else ""))
         value = sd.rows.get(key)
         cell = ws.cell(row=r, column=3)
         if key == "R01":
             put_value(cell, int(value))
         elif key == "R50":
-            code = next((m["code"] for m in (sd.layout or {}).get("method_codes", ()) or ()
-                         if Fraction(m["x"]) == sd.rate), None)
             pct = f"{ratio_str(Fraction(value) * 100, 0)}%"
             if sd.q4:
                 pct = f"前三季度{ratio_str(sd.q4['x_q13'] * 100, 0)}% / 第四季度{ratio_str(sd.q4['x_q4'] * 100, 0)}%（{sd.q4['method_label']}）"
-            put_text(cell, f"{code} {pct}" if code else pct)
+            put_text(cell, str(code["code"]) if code else pct)
         elif value is not None:
             put_fen(cell, int(value))
         for c in range(1, 4):
             ws.cell(row=r, column=c).border = BOX
         ws.cell(row=r, column=2).alignment = LEFT
         r += 1
+    for note in a107012_notes(sd, params):
+        r += 1
+        put_text(ws.cell(row=r, column=2), note)
+        ws.cell(row=r, column=2).alignment = LEFT
     ws.column_dimensions["A"].width = 8
     ws.column_dimensions["B"].width = 70
     ws.column_dimensions["C"].width = 20

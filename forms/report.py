@@ -36,12 +36,45 @@ def a107012_json(sd: SDResult) -> dict:
 
 
 def method_code(sd: SDResult) -> str | None:
+    m = sd.method_code()
+    return str(m["code"]) if m else None
+
+
+UNVERIFIED_MARK = "※"
+
+
+def a107012_notes(sd: SDResult, params: Params) -> list[str]:
+    """The lines printed under the form: the version and its announcement, what is not verified, and where
+    the amounts go in the return — all from the layout data."""
     if not sd.layout:
-        return None
-    for m in sd.layout.get("method_codes", ()) or ():
-        if Fraction(m["x"]) == sd.rate:
-            return m["code"]
-    return None
+        return []
+    lay = sd.layout
+    src = params.source(lay["source"])
+    out = [f"表样：{lay['title']}，依据{src.citation}。"]
+    if lay.get("unverified_all"):
+        out.append(f"{UNVERIFIED_MARK} {lay['unverified_all']}。")
+    tail = {t["key"]: t for t in lay["tail"]}
+    for key, text in sd.unverified_rows().items():
+        number = tail[key]["number"] if key in tail else str(int(key[1:]))
+        where = f"第{number}行" if number else f"“{tail[key]['label'] if key in tail else params.row_labels[key]}”"
+        out.append(f"{UNVERIFIED_MARK} {where}未核实：{text}。")
+    link = params.filing_link(sd.period.year, sd.period.end if sd.period.prepayment else None)
+    if link is not None:
+        lsrc = params.source(link["source"], link.get("ref", ""))
+        text = f"申报填写：{link['text']}（{lsrc.citation}{' ' + lsrc.ref if lsrc.ref else ''}"
+        for extra in link.get("sources_also") or ():
+            text += f"；{params.source(extra).citation}"
+        text += "）。"
+        if link.get("unverified"):
+            text += f"{UNVERIFIED_MARK} {link['unverified']}。"
+        out.append(text)
+    return out
+
+
+def a107012_code_text(sd: SDResult) -> str | None:
+    """Row 50 as the form asks for it: the code and its meaning (None where the layout has no code)."""
+    m = sd.method_code()
+    return f"{m['code']} {m['label']}" if m else None
 
 
 def summary_table_json(sd: SDResult) -> list:
@@ -61,6 +94,11 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "rate_source_key": str(sd.rate_entry.source) if sd.rate_entry else None,
         "layout": sd.layout["id"] if sd.layout else None,
         "method_code": method_code(sd),
+        "method_code_text": a107012_code_text(sd),
+        "layout_title": sd.layout["title"] if sd.layout else None,
+        "layout_source": params.source(sd.layout["source"]).citation if sd.layout else None,
+        "unverified_rows": {_row_json_key(k): v for k, v in sd.unverified_rows().items()},
+        "layout_unverified_all": (sd.layout or {}).get("unverified_all"),
         "a107012": a107012_json(sd),
         "extra_deduction": fen_str(sd.extra_deduction),
         "tax_saving": fen_str(te.tax_saved) if te else None,
@@ -169,6 +207,8 @@ def a107012_lines(sd: SDResult, params: Params) -> list[tuple[str, str, str]]:
     """(display number, label, amount) in the filing layout's order."""
     lines = []
     tail = {t["key"]: t for t in sd.layout["tail"]} if sd.layout else {}
+    unverified = sd.unverified_rows()
+    code = sd.method_code()
     for key in sd.row_keys():
         if key not in sd.rows:
             value = ""
@@ -179,6 +219,10 @@ def a107012_lines(sd: SDResult, params: Params) -> list[tuple[str, str, str]]:
             label = tail[key]["label"]
         else:
             number, label = str(int(key[1:])), params.row_labels[key]
+        if key == "R50" and code is not None:
+            label, value = f"{label}：{code['code']} {code['label']}", str(code["code"])
+        if key in unverified:
+            label += UNVERIFIED_MARK
         lines.append((number, label, value))
     return lines
 
@@ -207,9 +251,12 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
             for note in te.notes:
                 out.append(f"  {note}")
         out.append("")
-        out.append(f"  A107012《研发费用加计扣除优惠明细表》（{sd.layout['id']}）")
+        out.append(f"  A107012《研发费用加计扣除优惠明细表》（{sd.layout['title']}）")
         for number, label, value in a107012_lines(sd, params):
-            out.append(f"  {number:>4}  {label[:40]:<40}  {value:>18}")
+            short = label if len(label) <= 40 else label[:39] + ("…" + UNVERIFIED_MARK if label.endswith(UNVERIFIED_MARK) else "…")
+            out.append(f"  {number:>4}  {short:<40}  {value:>18}")
+        for note in a107012_notes(sd, params):
+            out.append(f"  {note}")
         out.append("")
         out.append("  研发支出辅助账汇总表（允许加计扣除金额合计，按项目）")
         for r in sd.summary:

@@ -27,7 +27,7 @@ from calc.params import Params, load_params
 from calc.version import __version__, versions_line
 
 from .pdftext import MAIN, TextGuard, register_fonts
-from .report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines
+from .report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines, a107012_notes
 
 BLUE = colors.HexColor("#1F4E79")
 LIGHT = colors.HexColor("#DDEBF7")
@@ -237,12 +237,14 @@ class Statement:
         rate_text = (f"前三季度{ratio_str(sd.q4['x_q13'] * 100, 0)}%、第四季度{ratio_str(sd.q4['x_q4'] * 100, 0)}%"
                      f"（{sd.q4['method_label']}）" if sd.q4 else f"{ratio_str(sd.rate * 100, 0)}%")
         self.story.append(self.p(f"加计扣除比例：{rate_text}；依据：{src.citation + ' ' + src.ref if src else '—'}。"
-                                 f"报表版式：{sd.layout['id']}（行次名称按申报年度）。"))
+                                 f"表样：{sd.layout['title']}（行次名称按申报年度）。"))
         rows = [["行次", "项目", "金额（元）"]]
         for number, label, value in a107012_lines(sd, self.params):
             rows.append([number, label, value])
         bold = [i for i, r in enumerate(rows) if r[0] in ("2", "40", "45", "47", "51")]
         self.story.append(self.table(rows, [12 * mm, 128 * mm, 34 * mm], num_cols=(2,), bold_rows=bold))
+        for note in a107012_notes(sd, self.params):
+            self.story.append(self.p(note, "base"))
 
     def projects(self):
         sd = self.ev.sd
