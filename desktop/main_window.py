@@ -22,6 +22,11 @@ from .table_model import SHEET_TABLES, TABLE_TITLES, WorkspaceTableModel, ledger
 APP_TITLE = "研发惠企测算"
 
 
+def tempfile_root() -> str:
+    import tempfile
+    return tempfile.gettempdir()
+
+
 def _t(text: str) -> str:
     """Translate a UI string (Qt translation files in resources/i18n; Chinese is the source language)."""
     return QCoreApplication.translate("MainWindow", text)
@@ -320,7 +325,23 @@ class MainWindow(QMainWindow):
         from .statement_view import StatementView
         view = StatementView()
         view.checklist_source = self._checklist_for
+        view.folder_source = self.default_folder
+        view.regenerate_requested.connect(self.regenerate_statement)
+        self.doc.changed.connect(view.mark_stale)          # any edit, import, undo: the statement is out of date
         return view
+
+    def regenerate_statement(self) -> None:
+        """A statement of the data as it is now (the computation is brought up to date first)."""
+        if self.doc.ws is None:
+            return
+        self.doc._recompute_timer.stop()                    # recompute_now covers the pending one
+        try:
+            ev = self.doc.recompute_now()
+        except Exception as exc:      # noqa: BLE001 — shown, never a crash
+            self.show_error(f"计算失败：{exc}")
+            return
+        self.tabs.setCurrentWidget(self.statement)
+        self.statement.show_evaluation(ev)
 
     def _checklist_for(self, ev):
         """The 留存备查 checklist of the open workspace for a statement's year (None without a workspace)."""
@@ -462,6 +483,7 @@ class MainWindow(QMainWindow):
             bar.addAction(a)
 
     def _period_changed(self) -> None:
+        self.statement.mark_stale()
         self.doc.set_period(self.year_box.value(), self.period_box.currentData())
 
     # -- documents ------------------------------------------------------------------------
@@ -614,7 +636,7 @@ class MainWindow(QMainWindow):
         ws = self.doc.ws
         if ws is None:
             return
-        path, _ = QFileDialog.getOpenFileName(self, _t("从工作簿导入"), self.settings.start_folder(), _t("Excel 工作簿 (*.xlsx *.xls)"))
+        path, _ = QFileDialog.getOpenFileName(self, _t("从工作簿导入"), self.default_folder(), _t("Excel 工作簿 (*.xlsx *.xls)"))
         if path:
             self.import_workbook_path(path)
 
@@ -704,13 +726,19 @@ class MainWindow(QMainWindow):
     def save_statement(self) -> None:
         self.tabs.setCurrentWidget(self.statement)
         if self.doc.evaluation is not None:
-            self.statement.show_evaluation(self.doc.evaluation)
+            self.regenerate_statement()
+
+    def default_folder(self) -> str:
+        """Where file dialogs start: the open workspace's folder, else the last folder used."""
+        if self.doc.ws is not None and not str(self.doc.ws.path.parent).startswith(tempfile_root()):
+            return str(self.doc.ws.path.parent)
+        return self.settings.start_folder()
 
     def export_forms(self) -> None:
         ev = self.doc.evaluation
         if ev is None:
             return
-        folder = QFileDialog.getExistingDirectory(self, _t("导出申报报表到文件夹"), self.settings.start_folder())
+        folder = QFileDialog.getExistingDirectory(self, _t("导出申报报表到文件夹"), self.default_folder())
         if folder:
             from forms.exports import export_all
             try:
@@ -745,6 +773,7 @@ class MainWindow(QMainWindow):
         if SettingsDialog(self.settings, self).exec():
             self.doc.autosave_timer.setInterval(self.settings.autosave_ms)
             self.doc.extra_packs = list(self.settings.default_packs)
+            self.statement.mark_stale()
             self.doc.recompute()
 
     def _remember(self, path) -> None:

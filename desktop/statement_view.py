@@ -113,6 +113,7 @@ class StatementView(QWidget):
     printed = Signal(int)
     saved = Signal(str)
     exported = Signal(list)
+    regenerate_requested = Signal()     # the user asks for a statement of the current data
 
     def __init__(self, parent: QWidget | None = None, *, version: str = "", params=None,
                  pool: QThreadPool | None = None):
@@ -152,6 +153,7 @@ class StatementView(QWidget):
         self.checklist_box = QCheckBox(QCoreApplication.translate("StatementView", "附加留存备查资料清单"))   # off by default; needs checklist_source
         self.checklist_box.toggled.connect(lambda _on: self.ev is not None and self.show_evaluation(self.ev))
         self.checklist_source = None          # ev → calc.evidence.Checklist (set by the main window)
+        self.folder_source = None             # () → the folder file dialogs start in (set by the main window)
         bar.addWidget(self.checklist_box)
         bar.addStretch(1)
         self.status_label = QLabel()
@@ -171,6 +173,21 @@ class StatementView(QWidget):
         self.error_label.setStyleSheet("background: #FDECEA; color: #B3261E; padding: 6px; border: 1px solid #F0B8B3;")
         self.error_label.hide()
         lay.addWidget(self.error_label)
+        # stale: the data changed after this statement was generated (review desktop-app #1)
+        self.stale = False
+        self.stale_bar = QWidget()
+        stale_lay = QHBoxLayout(self.stale_bar)
+        stale_lay.setContentsMargins(6, 4, 6, 4)
+        self.stale_label = QLabel(QCoreApplication.translate(
+            "StatementView", "数据已修改，此报告已过期（与当前数据不符），不能保存或打印。请重新生成。"))
+        self.stale_label.setWordWrap(True)
+        self.stale_bar.setStyleSheet("background: #FFF4CE; color: #7A4F01; border: 1px solid #E8C766;")
+        self.regenerate_button = QPushButton(QCoreApplication.translate("StatementView", "重新生成报告"))
+        self.regenerate_button.clicked.connect(lambda: emit(self.regenerate_requested))
+        stale_lay.addWidget(self.stale_label, 1)
+        stale_lay.addWidget(self.regenerate_button)
+        self.stale_bar.hide()
+        lay.addWidget(self.stale_bar)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)   # pages fit the width
@@ -201,6 +218,8 @@ class StatementView(QWidget):
         self._generation += 1
         gen = self._generation
         self.error_label.hide()
+        self.stale = False
+        self.stale_bar.hide()
         if ev is None:
             self._clear_pages("尚未生成报告")
             self.pdf_path, self.page_count, self.busy = None, 0, False
@@ -275,6 +294,18 @@ class StatementView(QWidget):
         self.show_error("生成报告失败：" + message.splitlines()[0], message)
         self._update_buttons()
         emit(self.failed, message.splitlines()[0])
+
+    def mark_stale(self) -> None:
+        """The data changed after the shown statement was made: say so at once and refuse to save or print it
+        (a saved or printed statement always matches the current data)."""
+        if self.ev is None and self.pdf_path is None and not self.busy:
+            return                                         # nothing generated yet: nothing can be stale
+        self._generation += 1                              # a build under way is for old data: drop its result
+        self.busy = False
+        self.stale = True
+        self.stale_bar.show()
+        self.status_label.setText(QCoreApplication.translate("StatementView", "报告已过期"))
+        self._update_buttons()
 
     def show_error(self, text: str, detail: str = "") -> None:
         self.error_label.setText(text)
@@ -356,10 +387,10 @@ class StatementView(QWidget):
         self.page_spin.blockSignals(False)
 
     def _update_buttons(self) -> None:
-        have = self.pdf_path is not None and not self.busy
+        have = self.pdf_path is not None and not self.busy and not self.stale
         self.save_button.setEnabled(have)
         self.print_button.setEnabled(have)
-        self.export_button.setEnabled(self.ev is not None)
+        self.export_button.setEnabled(self.ev is not None and not self.stale)
 
     # -- save ------------------------------------------------------------------------------------
     def default_file_name(self) -> str:
@@ -373,6 +404,8 @@ class StatementView(QWidget):
         """Copy the generated statement to ``path`` (atomically: a temporary file next to it, then renamed)."""
         if self.pdf_path is None or self.busy:
             raise RuntimeError("报告尚未生成")
+        if self.stale:
+            raise RuntimeError("数据已修改，报告已过期，请重新生成")
         target = Path(path)
         if target.suffix.lower() != ".pdf":
             target = target.with_name(target.name + ".pdf")
@@ -383,9 +416,9 @@ class StatementView(QWidget):
         return target
 
     def save_pdf_dialog(self) -> Path | None:
-        if self.pdf_path is None:
+        if self.pdf_path is None or self.stale or self.busy:
             return None
-        start = str(Path.home() / self.default_file_name())
+        start = str(Path(self._start_folder()) / self.default_file_name())
         path, _ = QFileDialog.getSaveFileName(self, "保存报告", start, "PDF 文件 (*.pdf)")
         if not path:
             return None
@@ -395,9 +428,15 @@ class StatementView(QWidget):
             QMessageBox.critical(self, "保存失败", f"无法保存到 {path}：\n{exc}")
             return None
 
+    def _start_folder(self) -> str:
+        try:
+            return str(self.folder_source()) if self.folder_source is not None else str(Path.home())
+        except Exception:             # noqa: BLE001 — a starting folder is only a convenience
+            return str(Path.home())
+
     # -- print -----------------------------------------------------------------------------------
     def print_dialog(self) -> int:
-        if self.pdf_path is None or self.busy:
+        if self.pdf_path is None or self.busy or self.stale:
             return 0
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.default_file_name()[:-4])
@@ -444,6 +483,8 @@ class StatementView(QWidget):
     def _print_pages(self, printer: QPrinter) -> int:
         if self.pdf_path is None:
             raise RuntimeError("报告尚未生成")
+        if self.stale:
+            raise RuntimeError("数据已修改，报告已过期，请重新生成")
         first, last = 1, self.page_count
         if printer.printRange() == QPrinter.PrintRange.PageRange and printer.fromPage() > 0:
             first, last = max(1, printer.fromPage()), min(self.page_count, printer.toPage() or self.page_count)
@@ -478,6 +519,8 @@ class StatementView(QWidget):
         """Export the official workbooks of the shown evaluation into ``folder`` in a worker (``exported``)."""
         if self.ev is None:
             raise RuntimeError("没有可导出的结果")
+        if self.stale:
+            raise RuntimeError("数据已修改，报告已过期，请重新生成")
         ev, params = self.ev, self.params
         self.status_label.setText("正在导出报表…")
         self.export_button.setEnabled(False)
@@ -503,6 +546,6 @@ class StatementView(QWidget):
     def export_dialog(self) -> None:
         if self.ev is None:
             return
-        folder = QFileDialog.getExistingDirectory(self, "选择导出文件夹", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, "选择导出文件夹", self._start_folder())
         if folder:
             self.export_reports(folder)
