@@ -107,6 +107,7 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "trace": {(_row_json_key(k)): t.as_dict() for k, t in sd.traces.items()},
         "excluded_lines": len(sd.excluded),
     }
+    basic_research = ev.basic_research.as_dict() if ev.basic_research is not None else None
     if sd.q4:
         super_ded["q4_split"] = {"method": sd.q4["method"],
                                  "methods": {m: {k: fen_str(v) for k, v in d.items() if isinstance(v, int)}
@@ -127,6 +128,7 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "year": ev.year,
         "period": ev.period,
         "super_deduction": super_ded,
+        "basic_research": basic_research,
         "income_tax": income,
         "hnte": hnte,
         "tech_sme": tech_sme,
@@ -246,8 +248,13 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
         else:
             out.append(f"  加计扣除比例：{ratio_str(sd.rate * 100, 0)}%（{src.citation if src else ''} {src.ref if src else ''}）")
         out.append(f"  加计扣除额（A107012 第51行）：¥{fen_display(sd.extra_deduction)}")
+        br = ev.basic_research
+        if br is not None:
+            out.append(f"  企业投入基础研究支出加计扣除额：¥{fen_display(br.amount)} × {ratio_str(br.rate * 100, 0)}% = "
+                       f"¥{fen_display(br.extra)}（{br.entry.source.citation} {br.entry.source.ref}；不填入A107012）")
         if te is not None:
-            out.append(f"  本年节税额：¥{fen_display(te.tax_saved)}（有/无加计扣除两次计算之差，AI-SD-15）")
+            out.append(f"  本年节税额：¥{fen_display(te.tax_saved)}（有/无加计扣除两次计算之差，AI-SD-15"
+                       f"{'；含企业投入基础研究支出加计扣除' if br is not None else ''}）")
             for note in te.notes:
                 out.append(f"  {note}")
         out.append("")

@@ -145,15 +145,21 @@ class Statement:
         ev = self.ev
         items = []
         te = ev.tax
+        br = ev.basic_research
+        br_text = (f"企业投入基础研究支出再加计扣除 ¥{self.money(br.extra)}（比例{ratio_str(br.rate * 100, 0)}%，"
+                   f"财政部 税务总局公告2022年第32号）" if br is not None else "")
         if ev.sd.eligible:
+            label = "研发费用加计扣除节税" if br is None else "加计扣除节税（研发费用、基础研究）"
             if te is not None:
-                items.append(("研发费用加计扣除节税", te.tax_saved,
+                items.append((label, te.tax_saved,
                               f"研发费用在据实扣除基础上再加计扣除 ¥{self.money(ev.sd.extra_deduction)}"
-                              f"（比例{ratio_str(ev.sd.rate * 100, 0)}%），少缴企业所得税。", False))
+                              f"（比例{ratio_str(ev.sd.rate * 100, 0)}%）{'；' + br_text if br_text else ''}，少缴企业所得税。", False))
             else:
-                items.append(("研发费用加计扣除节税", 0, "未填应纳税所得额，节税额无法计算。", False))
+                items.append((label, 0, "未填应纳税所得额，节税额无法计算。", False))
         else:
             items.append(("研发费用加计扣除节税", 0, f"不适用：{ev.sd.reason}", False))
+            if br is not None and te is not None:
+                items.append(("企业投入基础研究支出加计扣除节税", te.tax_saved, f"{br_text}，少缴企业所得税。", False))
         if ev.hnte_saving:
             items.append(("高新技术企业15%税率节税", ev.hnte_saving, "按15%而非25%税率缴纳企业所得税。", False))
         if ev.slp_saving:
@@ -245,6 +251,22 @@ class Statement:
         self.story.append(self.table(rows, [12 * mm, 128 * mm, 34 * mm], num_cols=(2,), bold_rows=bold))
         for note in a107012_notes(sd, self.params):
             self.story.append(self.p(note, "base"))
+
+    def basic_research(self):
+        """企业投入基础研究支出加计扣除 (2022年第32号): a preference of its own, not part of A107012."""
+        br = self.ev.basic_research
+        if br is None:
+            return
+        self.story.append(self.p("企业投入基础研究支出加计扣除", "h2"))
+        src = br.entry.source
+        self.story.append(self.p(
+            f"企业投入基础研究支出 ¥{self.money(br.amount)} × 加计扣除比例 {ratio_str(br.rate * 100, 0)}% = "
+            f"加计扣除额 ¥{self.money(br.extra)}（{src.citation} {src.ref}）。该项不填入A107012，与研发费用加计扣除一并减少"
+            f"应纳税所得额，节税额合并计算。"))
+        link = self.params.filing_link(self.ev.year)
+        if link is not None and link.get("basic_research"):
+            self.story.append(self.p(f"申报填写：{link['basic_research']}。"
+                                     + (f"※ {link['unverified']}。" if link.get("unverified") else ""), "base"))
 
     def projects(self):
         sd = self.ev.sd
@@ -511,6 +533,7 @@ class Statement:
         self.signature()
         self.story.append(PageBreak())
         self.a107012()
+        self.basic_research()
         self.projects()
         self.hnte_section()
         self.subsidy_section()
