@@ -15,8 +15,9 @@ from pathlib import Path
 
 from calc.version import __version__  # the one place it is written (re-exported: main.__version__)
 
+from forms.resources import SAMPLE_WORKBOOK as SAMPLE  # re-exported: main.SAMPLE
+
 ROOT = Path(__file__).resolve().parent
-SAMPLE = ROOT / "resources" / "sample" / "sample_enterprise.xlsx"
 
 
 class _Parser(argparse.ArgumentParser):

@@ -10,7 +10,7 @@ R17/R18) that carry their allocation basis (``Line.basis``); the non-R&D parts a
 Each person's R&D days per year (R&D hours ÷ 8, AI-ALLOC-02) feed the HNTE 183-day test (hnte_sme.md §1.4):
 the staff cost of a person below 183 R&D days in a year is left out of the HNTE view (AI-ALLOC-05).
 
-Pure computation: no Qt, no file formats.  Parsing reuses :mod:`calc.ingest`'s table reader.
+Pure computation: no Qt, no file formats.  Parsing uses the canonical table reader, :mod:`calc.tables`.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from . import schema as S
 from .model import ERROR, HNTE_BELOW_183, INFO, WARNING, Finding, Line, Src
 from .money import fen_display, split_largest_remainder
 from .params import load_params
+from .tables import read_table
 from .values import ValueProblem, clean_text, parse_date
 
 __all__ = ["TimeRow", "PayRow", "EquipmentRow", "EquipmentHoursRow", "AllocationPart", "PersonMonthLoad",
@@ -257,7 +258,6 @@ def _destination(raw: str | None) -> str | None:
 
 def _read(sheets, projects: dict, out) -> tuple[list, list, list, list]:
     """Parse the four optional sheets; every problem is a finding with its cell, valid rows are kept."""
-    from .ingest import _read_table          # the canonical table reader (lazy: ingest imports this module)
 
     def month_of(v, sheet, excel_row, cols):
         try:
@@ -290,7 +290,7 @@ def _read(sheets, projects: dict, out) -> tuple[list, list, list, list]:
     timesheets, payroll, equipment, equipment_hours = [], [], [], []
     sheet = S.SHEET_TIMESHEETS
     if sheet in sheets:
-        for excel_row, v, ok in _read_table(sheet, sheets[sheet], S.TIMESHEET_COLUMNS, out):
+        for excel_row, v, ok in read_table(sheet, sheets[sheet], S.TIMESHEET_COLUMNS, out):
             cols = v["_cols"]
             month = month_of(v, sheet, excel_row, cols) if v.get("month") is not None else None
             good, no = project_of(v, sheet, excel_row, cols)
@@ -299,7 +299,7 @@ def _read(sheets, projects: dict, out) -> tuple[list, list, list, list]:
                 timesheets.append(TimeRow(v["person_id"], v.get("name"), month, no, hours, Src(sheet, excel_row)))
     sheet = S.SHEET_PAYROLL
     if sheet in sheets:
-        for excel_row, v, ok in _read_table(sheet, sheets[sheet], S.PAYROLL_COLUMNS, out):
+        for excel_row, v, ok in read_table(sheet, sheets[sheet], S.PAYROLL_COLUMNS, out):
             cols = v["_cols"]
             month = month_of(v, sheet, excel_row, cols) if v.get("month") is not None else None
             if ok and month:
@@ -312,7 +312,7 @@ def _read(sheets, projects: dict, out) -> tuple[list, list, list, list]:
                                       Src(sheet, excel_row)))
     sheet = S.SHEET_EQUIPMENT
     if sheet in sheets:
-        for excel_row, v, ok in _read_table(sheet, sheets[sheet], S.EQUIPMENT_COLUMNS, out):
+        for excel_row, v, ok in read_table(sheet, sheets[sheet], S.EQUIPMENT_COLUMNS, out):
             cols = v["_cols"]
             month = month_of(v, sheet, excel_row, cols) if v.get("month") is not None else None
             if ok and month:
@@ -320,7 +320,7 @@ def _read(sheets, projects: dict, out) -> tuple[list, list, list, list]:
                                               v["depreciation"], v.get("voucher_no"), Src(sheet, excel_row)))
     sheet = S.SHEET_EQUIPMENT_HOURS
     if sheet in sheets:
-        for excel_row, v, ok in _read_table(sheet, sheets[sheet], S.EQUIPMENT_HOURS_COLUMNS, out):
+        for excel_row, v, ok in read_table(sheet, sheets[sheet], S.EQUIPMENT_HOURS_COLUMNS, out):
             cols = v["_cols"]
             month = month_of(v, sheet, excel_row, cols) if v.get("month") is not None else None
             good, no = project_of(v, sheet, excel_row, cols)
@@ -471,7 +471,7 @@ def allocate(timesheets=(), payroll=(), equipment=(), equipment_hours=(), *, pro
         by = hours.get((pr.person_id, pr.month))
         if not by or not sum(by.values(), Fraction(0)):
             _add(findings, WARNING, "W_PAYROLL_NO_HOURS",
-                 f"人员“{pr.name or pr.person_id}”{pr.month}有薪酬但没有工时记录：未分摊的人员人工不得加计扣除（40号 一(三)），本行不生成研发支出",
+                 f"人员“{pr.name or pr.person_id}”{pr.month}有薪酬但没有工时记录：未分摊的人员人工不得加计扣除（国家税务总局公告2017年第40号第一条第（三）项），本行不生成研发支出",
                  pr.src, "人员编号")
             continue
         dispatched = pr.staff_type in ("临时聘用", "劳务派遣")
@@ -505,7 +505,7 @@ def allocate(timesheets=(), payroll=(), equipment=(), equipment_hours=(), *, pro
         by = usage.get((e.asset_id, e.month))
         if not by or not sum(by.values(), Fraction(0)):
             _add(findings, WARNING, "W_EQUIPMENT_NO_HOURS",
-                 f"设备“{e.name or e.asset_id}”{e.month}有折旧但没有使用工时记录：未分摊的折旧不得加计扣除（40号 三(一)），本行不生成研发支出",
+                 f"设备“{e.name or e.asset_id}”{e.month}有折旧但没有使用工时记录：未分摊的折旧不得加计扣除（国家税务总局公告2017年第40号第三条第（一）项），本行不生成研发支出",
                  e.src, "设备编号")
             continue
         code = "R17" if e.kind == "仪器" else "R18"

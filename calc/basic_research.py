@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .model import WARNING, Finding, Ledger
-from .money import fen_display, fen_str, ratio_str, round_fen
+from .money import fen_display, fen_str, rate_percent, rate_str, round_fen
 from .params import Dated, Params
 from .superdeduction import Trace
 
@@ -29,8 +29,8 @@ class BasicResearch:
     findings: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"amount": fen_str(self.amount), "rate": ratio_str(self.rate), "extra_deduction": fen_str(self.extra),
-                "source": f"{self.entry.source.citation} {self.entry.source.ref}".strip(),
+        return {"amount": fen_str(self.amount), "rate": rate_str(self.rate), "extra_deduction": fen_str(self.extra),
+                "source": self.entry.source.cite,
                 "trace": self.trace.as_dict()}
 
 
@@ -60,10 +60,10 @@ def basic_research(ledger: Ledger, year: int, period: str, params: Params) -> tu
         return None, findings
     rate = entry.fraction
     extra = round_fen(amount * rate)
-    pct = f"{ratio_str(rate * 100, 0)}%"
+    pct = rate_percent(rate)
     trace = Trace("basic_research", f"{year}年度{LABEL}额", extra,
                   f"企业投入基础研究支出 × 加计扣除比例{pct}，四舍五入至分",
                   [("企业投入基础研究支出（年度数据）", amount), ("加计扣除比例", pct)],
-                  [("加计扣除比例", pct, f"{entry.source.citation} {entry.source.ref}".strip())],
+                  [("加计扣除比例", pct, entry.source.cite)],
                   interpretations=tuple(entry.interpretations))
     return BasicResearch(year, amount, rate, extra, entry, trace, findings), findings

@@ -22,6 +22,10 @@ GRANT = "财政资金（不征税）"
 _LIMIT = 2 ** 62          # |Σ amounts| must stay below this for int64 arithmetic
 
 
+#: the line fields an import hands to :class:`LineColumns` as columns (``given``)
+LINE_COLUMN_FIELDS = ("date", "project_no", "code", "amount", "tax_amount", "share", "funding", "hnte_category")
+
+
 class LineColumns:
     """Columns of ``ledger.lines`` (row i = ``ledger.lines[i]``)."""
 
@@ -31,6 +35,8 @@ class LineColumns:
         and the line ids are 0, 1, 2, …; otherwise they are taken from the lines."""
         n = len(lines)
         self.n = n
+        if given is not None and any(len(given.get(f, ())) != n for f in LINE_COLUMN_FIELDS):
+            given = None            # incomplete or stale columns (e.g. a sheet with no data row): take the lines'
 
         def column(name: str) -> list:
             return given[name] if given is not None else list(map(attrgetter(name), lines))

@@ -869,7 +869,7 @@ def _window(ledger: Ledger, year: int, params: Params, day: dt.date) -> tuple[tu
 def _rd_ratio_condition(ledger, year, window, calibers, inputs: _Inputs, params, day, window_notes, recheck=False):
     cid = "rd_ratio_recheck" if recheck else "rd_ratio"
     name = "研究开发费用占销售收入比例" + ("（有效期内复核）" if recheck else "")
-    basis = "国科发火〔2016〕32号 第十一条(五)；195号 三(六)" + ("；195号 五(三)" if recheck else "")
+    basis = "国科发火〔2016〕32号第十一条第（五）项；国科发火〔2016〕195号第三条第（六）项" + ("；国科发火〔2016〕195号第五条第（三）项" if recheck else "")
     flags = {"AI-01"} | ({"AI-03"} if any("AI-03" in n for n in window_notes) else set())
     missing: list[str] = []
     sales = {y: inputs.sales(y, missing) for y in window}
@@ -912,14 +912,14 @@ def _rd_ratio_condition(ledger, year, window, calibers, inputs: _Inputs, params,
         return Condition(cid, "H5", name, PASS, ratio, threshold, ">=", ratio - threshold, head, "", None, (),
                          tuple(sorted(flags)), [trace], basis=basis)
     need = _ceil(threshold * s_sum - r_sum)
-    fix = f"{year}年再增加高企口径研发费用{_yuan(need)}即可达标（销售收入不变）"
+    fix = f"{years_text}年度合计距{_pct_t(threshold)}尚差高企口径研发费用{_yuan(need)}（已结束年度不得追溯调整）"
     return Condition(cid, "H5", name, FAIL, ratio, threshold, ">=", ratio - threshold, f"{head}：{fix}", fix, need, (),
                      tuple(sorted(flags)), [trace], basis=basis)
 
 
 def _domestic_condition(window, calibers, params, day) -> Condition:
     name = "境内研究开发费用占全部研究开发费用比例"
-    basis = "国科发火〔2016〕32号 第十一条(五)；195号 三(六)3"
+    basis = "国科发火〔2016〕32号第十一条第（五）项；国科发火〔2016〕195号第三条第（六）项第3目"
     th = params.at("hnte_domestic_rd_ratio", day)
     t = th.fraction
     flags = {"AI-04"}
@@ -951,14 +951,14 @@ def _domestic_condition(window, calibers, params, day) -> Condition:
         return Condition("domestic_rd_ratio", "H5b", name, PASS, ratio, t, ">=", ratio - t, head, "", None, (),
                          tuple(sorted(flags)), [trace], basis=basis)
     need = _ceil((t * total - dom) / (1 - t))
-    fix = f"再增加境内研发费用{_yuan(need)}即可达标（新增费用同时计入研发费用总额）"
+    fix = f"计算期合计距{_pct_t(t)}尚差境内研发费用{_yuan(need)}（新增费用同时计入研发费用总额）"
     return Condition("domestic_rd_ratio", "H5b", name, FAIL, ratio, t, ">=", ratio - t, f"{head}：{fix}", fix, need, (),
                      tuple(sorted(flags)), [trace], basis=basis)
 
 
 def _staff_condition(year, inputs: _Inputs, params, day) -> Condition:
     name = "科技人员占职工总数比例"
-    basis = "国科发火〔2016〕32号 第十一条(四)；195号 三(五)"
+    basis = "国科发火〔2016〕32号第十一条第（四）项；国科发火〔2016〕195号第三条第（五）项"
     th = params.at("hnte_staff_ratio", day)
     t = th.fraction
     missing: list[str] = []
@@ -977,15 +977,14 @@ def _staff_condition(year, inputs: _Inputs, params, day) -> Condition:
     if ratio >= t:
         return Condition("staff_ratio", "H4", name, PASS, ratio, t, ">=", ratio - t, head, "", None, traces=[trace], basis=basis)
     new = _ceil((t * total - rd) / (1 - t))
-    reclass = _ceil(t * total - rd)
-    fix = f"再增加{new}名科技人员（新增人员同时计入职工总数）即可达标；或将现有职工中{reclass}名认定为科技人员"
+    fix = f"{year}年度距{_pct_t(t)}尚差{new}名科技人员（新增人员同时计入职工总数）"
     return Condition("staff_ratio", "H4", name, FAIL, ratio, t, ">=", ratio - t, f"{head}：{fix}", fix, new,
                      traces=[trace], basis=basis)
 
 
 def _hitech_condition(year, inputs: _Inputs, params, day) -> Condition:
     name = "高新技术产品（服务）收入占同期总收入比例"
-    basis = "国科发火〔2016〕32号 第十一条(六)；195号 三(三)(四)"
+    basis = "国科发火〔2016〕32号第十一条第（六）项；国科发火〔2016〕195号第三条第（三）、（四）项"
     th = params.at("hnte_hitech_income_ratio", day)
     t = th.fraction
     missing: list[str] = []
@@ -1007,16 +1006,14 @@ def _hitech_condition(year, inputs: _Inputs, params, day) -> Condition:
         return Condition("hitech_income_ratio", "H6", name, PASS, ratio, t, ">=", ratio - t, head, "", None,
                          traces=[trace], basis=basis)
     new = _ceil((t * total - hitech) / (1 - t))
-    reclass = _ceil(t * total - hitech)
-    fix = (f"再增加高新技术产品（服务）收入{_yuan(new)}即可达标（新增收入同时计入总收入）；"
-           f"或现有收入中再有{_yuan(reclass)}认定为高新技术产品（服务）收入")
+    fix = f"{year}年度距{_pct_t(t)}尚差高新技术产品（服务）收入{_yuan(new)}（新增收入同时计入总收入）"
     return Condition("hitech_income_ratio", "H6", name, FAIL, ratio, t, ">=", ratio - t, f"{head}：{fix}", fix, new,
                      traces=[trace], basis=basis)
 
 
 def _registered_condition(ledger: Ledger, app: dt.date, params) -> Condition:
     name = "注册成立一年以上"
-    basis = "国科发火〔2016〕32号 第十一条(一)；195号 三(一)"
+    basis = "国科发火〔2016〕32号第十一条第（一）项；国科发火〔2016〕195号第三条第（一）项"
     d = params.at("hnte_registration_days", app)
     need = int(d.value)
     founded = ledger.profile.founded
@@ -1043,7 +1040,7 @@ def _ip_counts(other: dict) -> tuple[int | None, int | None]:
 
 def _ip_condition(ledger: Ledger) -> Condition:
     name = "拥有对主要产品（服务）发挥核心支持作用的知识产权"
-    basis = "国科发火〔2016〕32号 第十一条(二)；195号 三(二)"
+    basis = "国科发火〔2016〕32号第十一条第（二）项；国科发火〔2016〕195号第三条第（二）项"
     c1, c2 = _ip_counts(ledger.profile.other)
     flags = ("AI-APP-27",)
     count = (c1 or 0) + (c2 or 0)
@@ -1064,7 +1061,7 @@ def _ip_condition(ledger: Ledger) -> Condition:
 
 def _field_condition(ledger: Ledger, params: Params) -> Condition:
     name = "核心技术属于《国家重点支持的高新技术领域》"
-    basis = "国科发火〔2016〕32号 第十一条(三)及附件"
+    basis = "国科发火〔2016〕32号第十一条第（三）项及附件"
     value = ledger.profile.other.get("hnte_field")
     fields = _tables(params)["fields"]["items"]
     if not value or not str(value).strip():
@@ -1393,7 +1390,7 @@ def _score_condition(score: InnovationScore) -> Condition:
                + f"下限需超过{score.threshold}分才能判断为很可能通过")
     return Condition("score", "H7", name, status, [score.min, score.max], score.threshold, ">", None,
                      score.text + (f"：{fix}" if fix and status != PASS else ""), fix, None, (), score.flags,
-                     basis="国科发火〔2016〕195号 三(七)")
+                     basis="国科发火〔2016〕195号第三条第（七）项")
 
 
 # =====================================================================================
@@ -1439,7 +1436,7 @@ class HnteEvaluation:
     findings: list = field(default_factory=list)
     interpretations: set = field(default_factory=set)
     pack: str = PACK
-    rules: str = "rules per 国科发火〔2016〕32号/195号"
+    rules: str = "依据国科发火〔2016〕32号、国科发火〔2016〕195号"
 
     def condition(self, cid: str) -> Condition:
         return next(c for c in self.conditions if c.id == cid)
@@ -1528,7 +1525,7 @@ def hnte_evaluation(ledger: Ledger, year: int, params: Params | None = None,
 
     conds: list[Condition] = []
     conds.append(_bool_condition("resident", "H0", "在中国境内（不含港、澳、台地区）注册的居民企业", other.get("resident"),
-                                 "是", "否：非居民企业不能认定为高新技术企业", "居民企业", "国科发火〔2016〕32号 第二条",
+                                 "是", "否：非居民企业不能认定为高新技术企业", "居民企业", "国科发火〔2016〕32号第二条",
                                  "仅在中国境内（不含港澳台）注册的居民企业可以申请"))
     conds.append(_registered_condition(ledger, app, params))
     conds.append(_ip_condition(ledger))
@@ -1542,7 +1539,7 @@ def hnte_evaluation(ledger: Ledger, year: int, params: Params | None = None,
     conds.append(_score_condition(score))
     conds.append(_bool_condition("no_major_incident", "H8", "申请认定前一年内未发生重大安全、重大质量事故或严重环境违法行为",
                                  other.get("no_major_incident"), "未发生", "发生过：申请认定前一年内不得申请",
-                                 "近一年无重大安全质量事故和严重环境违法", "国科发火〔2016〕32号 第十一条(八)",
+                                 "近一年无重大安全质量事故和严重环境违法", "国科发火〔2016〕32号第十一条第（八）项",
                                  "自事故或违法行为发生之日起满一年后申请"))
     for c in conds:
         ais |= {f for f in c.flags if f.startswith("AI-")}

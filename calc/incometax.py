@@ -16,7 +16,7 @@ from typing import Mapping
 
 from .identifiers import tech_sme_year
 from .model import Ledger
-from .money import fen_display, fen_str, ratio_str, round_fen
+from .money import fen_display, fen_str, rate_percent, rate_str, ratio_str, round_fen
 from .params import Params, load_params
 
 # the order in which equal taxes are elected (hnte_sme.md §5.6)
@@ -189,13 +189,15 @@ class RegimeChoice:
         for key in ("standard", "hnte", "small_low_profit"):
             row = {"regime": key, "label": REGIME_LABELS[key], "available": key in self.options,
                    "tax": fen_str(self.options[key]) if key in self.options else None,
-                   "rate": ratio_str(self.rates[key], 4) if key in self.rates else None,
+                   "rate": rate_str(self.rates[key]) if key in self.rates else None,
+                   "rate_percent": rate_percent(self.rates[key]) if key in self.rates else None,
                    "elected": key == self.regime, "reason": self.unavailable.get(key)}
             out.append(row)
         return out
 
     def as_dict(self) -> dict:
-        return {"elected": self.regime, "rate": ratio_str(self.rate), "tax": fen_str(self.tax),
+        return {"elected": self.regime, "rate": rate_str(self.rate), "rate_percent": rate_percent(self.rate),
+                "tax": fen_str(self.tax),
                 "options": self.comparison(), "return_line": RETURN_LINES.get(self.regime),
                 "small_low_profit": self.slp.as_dict() if self.slp else None}
 
@@ -406,7 +408,7 @@ class TaxEffect:
     def as_dict(self) -> dict:
         b = self.with_
         return {"taxable_income_before": fen_str(self.before), "taxable_income_after": fen_str(b.taxable_income),
-                "regime": b.choice.regime, "rate": ratio_str(b.choice.rate),
+                "regime": b.choice.regime, "rate": rate_str(b.choice.rate), "rate_percent": rate_percent(b.choice.rate),
                 "tax_without_benefits": fen_str(self.standard_tax_without), "tax_payable": fen_str(b.tax),
                 "saving": fen_str(self.standard_tax_without - b.tax),
                 "tax_saved_by_deduction": fen_str(self.tax_saved),

@@ -201,6 +201,40 @@ def ratio_str(x: Fraction, places: int = 2) -> str:
     return f"{sign}{q}.{r:0{places}d}" if places else f"{sign}{q}"
 
 
+def _decimal_places(x: Fraction, limit: int) -> int | None:
+    """The number of decimal places that write ``x`` exactly, or None when more than ``limit`` are needed."""
+    den, places = Fraction(x).denominator, 0
+    while den != 1 and places <= limit:
+        if den % 10 == 0:
+            den //= 10
+        elif den % 2 == 0:
+            den //= 2
+        elif den % 5 == 0:
+            den //= 5
+        else:
+            return None
+        places += 1
+    return places if places <= limit else None
+
+
+def rate_str(x: Fraction, places: int = 4) -> str:
+    """A rate as a decimal string, exact: 1/40 → ``"0.025"`` (never ``"0.03"``), 1/4 → ``"0.25"``, 3/20 → ``"0.15"``
+    (at least two places).  A rate that is not exact in ``places`` decimals (a blended effective rate) is rounded
+    to ``places``."""
+    exact = _decimal_places(Fraction(x), places)
+    return ratio_str(x, max(2, exact) if exact is not None else places)
+
+
+def rate_percent(x: Fraction, places: int = 2) -> str:
+    """A rate as a percentage, exact and without trailing zeros: 1/40 → ``"2.5%"``, 1/4 → ``"25%"``, 1 → ``"100%"``.
+    A rate not exact in ``places`` decimals of a percent is rounded and marked ``约``: ``"约8.33%"``."""
+    pct = Fraction(x) * 100
+    exact = _decimal_places(pct, places)
+    if exact is not None:
+        return f"{ratio_str(pct, exact)}%"
+    return f"约{ratio_str(pct, places)}%"
+
+
 def percent_text(share: Fraction | None) -> str | None:
     """A share as the text a user types: ``Fraction(2, 5)`` → ``"40%"``, ``Fraction(1, 8)`` → ``"12.5%"``; a share
     whose percentage is not a terminating decimal stays exact as ``"1/3"`` (``parse_ratio`` reads both back)."""

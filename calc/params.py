@@ -30,6 +30,9 @@ class ParamError(Exception):
         self.file, self.key, self.problem = file, key, problem
 
 
+SOURCE_TITLES: dict[str, str] = {}        # every source key → its title, as loaded (for refs naming a second source)
+
+
 @dataclass(frozen=True)
 class Source:
     key: str
@@ -42,6 +45,12 @@ class Source:
     @property
     def full(self) -> str:
         return f"{self.citation} {self.ref}".strip()
+
+    @property
+    def cite(self) -> str:
+        """As a bureau cites it: 文号 + 条款 (财税〔2015〕119号第二条第1项); see calc/citation.py."""
+        from .citation import cite
+        return cite(self.citation, self.ref, SOURCE_TITLES.get)
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,7 @@ class RateEntry:
     requires_user_confirmation: bool = False
     split: str | None = None
     interpretations: tuple[str, ...] = ()
+    text: str = ""                       # what the user reads for this rate (e.g. 制造业企业100%)
 
     def overlaps(self, start: dt.date, end: dt.date) -> bool:
         return self.start <= end and (self.end is None or self.end >= start)
@@ -144,6 +154,10 @@ class Params:
         self.filing_links: list[dict] = []             # where the A107012 amounts go in the return
         self.interpretations: dict[str, Interpretation] = {}
         self.versions: dict[str, Any] = {}
+        self.titles: dict[str, str] = {}               # file name → its Chinese title (``title:``), shown to users
+        self.texts: dict[str, str] = {}                # ``texts:`` of every file: a rule's formula and label words
+        self.reference_sources: dict[str, dict] = {}   # provincial / industry guidance: key → {region, code}
+        self.cited_always: list[str] = []              # sources every statement relies on (``cited_always:``)
         self.tables: dict[str, dict] = {}              # file stem → free-form tables (generic files)
         self.parsed: dict[str, Any] = {}               # file stem → tables validated at load (_TABLE_PARSERS)
 
@@ -169,6 +183,19 @@ class Params:
 
     def source(self, key: str, ref: str = "") -> Source:
         return Source(key, self.sources.get(key, key), ref)
+
+    def text(self, key: str, **values) -> str:
+        """The Chinese words kept with a rule (``texts:`` of the parameter files), with ``{name}`` filled in."""
+        return self.texts[key].format(**values) if values else self.texts[key]
+
+    def value_text(self, entry: "Dated") -> str:
+        """A dated entry's value as the user reads it: its ``text`` when the entry has one (e.g. 全部项目合并计算
+        for ``pooled``), else the value."""
+        return str(entry.extra.get("text") or entry.value)
+
+    def cite(self, key: str, ref: str = "") -> str:
+        """The bureau-style citation of source ``key`` at article ``ref`` (财税〔2015〕119号第二条第1项)."""
+        return self.source(key, ref).cite
 
     def code(self, code: str) -> Code | None:
         return self.codes.get(code)
@@ -283,6 +310,7 @@ class _Loader:
             if str(k) in self.p.sources and self.p.sources[str(k)] != v:     # one key, one title in every file
                 raise ParamError(file, f"sources.{k}", f"与其他参数文件中同一文件键的名称不一致：“{self.p.sources[str(k)]}”")
             self.p.sources[str(k)] = v
+            SOURCE_TITLES[str(k)] = v
 
     def super_deduction(self, file: str, doc: dict) -> None:
         for name, entries in (_need(file, "", doc, "parameters") or {}).items():
@@ -302,7 +330,8 @@ class _Loader:
                 raise ParamError(file, key, "to 早于 from")
             self.p.extra_rates.append(RateEntry(str(_need(file, key, e, "id")), start, end, who, x,
                                                 self.src(file, key, e), bool(e.get("requires_user_confirmation")),
-                                                e.get("split"), tuple(e.get("interpretations", ()) or ())))
+                                                e.get("split"), tuple(e.get("interpretations", ()) or ()),
+                                                str(e.get("text") or "")))
         neg = _need(file, "", doc, "negative_list")
         self.p.negative_list_source = self.src(file, "negative_list", neg)
         for i, ind in enumerate(_need(file, "negative_list", neg, "industries")):
@@ -457,8 +486,25 @@ def load_params(directory: str | Path | None = None) -> Params:
         if "version" not in doc:
             raise ParamError(name, "version", "缺少此项")
         params.versions[name] = doc["version"]
+        if doc.get("title"):
+            params.titles[name] = str(doc["title"])
+        for k, v in (doc.get("texts") or {}).items():
+            if not isinstance(v, str) or not v.strip():
+                raise ParamError(name, f"texts.{k}", "应为非空的中文文字")
+            if k in params.texts:
+                raise ParamError(name, f"texts.{k}", "与其他参数文件中的同名文字重复")
+            params.texts[str(k)] = v
         docs[name] = doc
         loader.load_sources(name, doc)
+    for name in [n for n in names if n in docs]:       # after every file's sources are known
+        for k, v in (docs[name].get("reference_sources") or {}).items():
+            if str(k) not in params.sources or not isinstance(v, dict) or not v.get("region"):
+                raise ParamError(name, f"reference_sources.{k}", "应为已登记来源的 {region, code} 映射")
+            params.reference_sources[str(k)] = {"region": str(v["region"]), "code": str(v.get("code") or "")}
+        for k in docs[name].get("cited_always") or ():
+            if str(k) not in params.sources:
+                raise ParamError(name, "cited_always", f"来源“{k}”未在 sources 中登记")
+            params.cited_always.append(str(k))
     for name in [n for n in names if n in docs]:
         try:
             getattr(loader, _HANDLERS.get(name, "generic"))(name, docs[name])

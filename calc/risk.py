@@ -417,7 +417,9 @@ class _Context:
 
 
 def _fire(rule: RiskRule, message: str, locations=(), column: str | None = None) -> RiskFinding:
-    basis = f"{rule.citation or rule.source} {rule.ref}".strip()
+    from .citation import cite
+    from .params import SOURCE_TITLES
+    basis = cite(rule.citation or rule.source, rule.ref, SOURCE_TITLES.get) if rule.citation else f"{rule.source} {rule.ref}".strip()
     return RiskFinding(rule.id, rule.severity, rule.title, message, rule.why, rule.evidence, basis,
                        tuple(locations), column, rule.interpretations)
 

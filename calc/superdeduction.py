@@ -14,7 +14,8 @@ import numpy as np
 from .columns import LineIds, ledger_memo, line_columns, project_order
 from .identifiers import tech_sme_covers
 from .model import ERROR, INFO, WARNING, Finding, Ledger, Line, Project
-from .money import fen_display, fen_str, integer_weights, ratio_str, round_fen, split_largest_remainder
+from .money import (fen_display, fen_str, integer_weights, rate_percent, rate_str, ratio_str, round_fen,
+                    split_largest_remainder)
 from .params import Params, RateEntry, Source, load_params
 
 PERIOD_ENDS = {"year": (12, 31), "H1": (6, 30), "Q1-Q3": (9, 30)}
@@ -69,6 +70,11 @@ class Trace:
         return {"key": self.key, "label": self.label, "formula": self.formula,
                 "inputs": inputs, "params": [[str(x) for x in p] for p in self.params],
                 "line_count": len(self.lines), "interpretations": list(self.interpretations)}
+
+
+def _rate_text(entry, x) -> str:
+    """A rate as the user reads it: the entry's text (制造业企业100%) or the percentage."""
+    return entry.text if entry is not None and entry.text else rate_percent(x)
 
 
 @dataclass
@@ -233,7 +239,7 @@ class SuperDeductionEngine:
         fl = Flags()
         day = period.end
         if prof.collection == "核定征收":
-            fl.gate_ok, fl.gate_reason = False, "企业所得税核定征收企业不适用研发费用加计扣除（财税〔2015〕119号 五.1；指引2.0 四(一)2）"
+            fl.gate_ok, fl.gate_reason = False, "企业所得税核定征收企业不适用研发费用加计扣除（财税〔2015〕119号第五条第1项；《研发费用加计扣除政策执行指引（2.0版）》第四条第（一）项第2目）"
         row = self.year_figures(period)
         if period.prepayment and row is not None and row.period == "year":
             findings.append(Finding(INFO, "I_PERIOD_FIGURES", f"{period.label}未填年初至期末的年度数据，负面清单和制造业测试使用全年数据（AI-SD-05）", "年度数据", row.src.row if row.src else None))
@@ -248,7 +254,7 @@ class SuperDeductionEngine:
             fl.negative_list = neg_industry is not None
             ais.add("AI-APP-03")
             fl.notes.append((f"负面清单行业收入未填：按行业代码{industry or '（未填）'}判定为{'负面清单行业' if fl.negative_list else '非负面清单行业'}",
-                             str(p.negative_list_source), ("AI-APP-03",)))
+                             p.negative_list_source.cite, ("AI-APP-03",)))
         else:
             denom_parts = [vals.get("total_income"), vals.get("nontaxable_income") or 0, vals.get("investment_income") or 0]
             if denom_parts[0] is None:
@@ -261,10 +267,10 @@ class SuperDeductionEngine:
                     fl.negative_share = Fraction(neg_rev, denominator)
                     fl.negative_list = fl.negative_share > threshold.fraction
                     fl.notes.append((f"负面清单行业收入占比 {ratio_str(fl.negative_share * 100)}% {'>' if fl.negative_list else '≤'} 50%",
-                                     str(threshold.source), ()))
+                                     threshold.source.cite, ()))
         if fl.negative_list:
             fl.gate_ok = False
-            fl.gate_reason = fl.gate_reason or f"属于负面清单行业（{neg_industry['name'] if neg_industry and neg_rev is None else '负面清单行业收入占比超过50%'}），不适用研发费用加计扣除（财税〔2015〕119号 四）"
+            fl.gate_reason = fl.gate_reason or f"属于负面清单行业（{neg_industry['name'] if neg_industry and neg_rev is None else '负面清单行业收入占比超过50%'}），不适用研发费用加计扣除（财税〔2015〕119号第四条）"
         mfg = p.maybe_at("manufacturing_threshold", day)
         if mfg is not None:
             mfg_rev, total = vals.get("manufacturing_revenue"), vals.get("total_income")
@@ -273,12 +279,12 @@ class SuperDeductionEngine:
                 fl.manufacturing = is_c
                 ais.add("AI-APP-03")
                 fl.notes.append((f"制造业业务收入或收入总额未填：按行业代码{industry or '（未填）'}判定为{'制造业企业' if is_c else '非制造业企业'}",
-                                 str(p.manufacturing_source), ("AI-APP-03",)))
+                                 p.manufacturing_source.cite, ("AI-APP-03",)))
             else:
                 fl.manufacturing_share = Fraction(mfg_rev, total)
                 fl.manufacturing = fl.manufacturing_share >= mfg.fraction
                 fl.notes.append((f"制造业业务收入占收入总额 {ratio_str(fl.manufacturing_share * 100)}% {'≥' if fl.manufacturing else '<'} 50%",
-                                 str(mfg.source), ()))
+                                 mfg.source.cite, ()))
         fl.tech_sme = any(tech_sme_covers(n, period.year) for n in prof.tech_sme_nos)
         fl.ic_or_machine_tool = bool(prof.ic_or_machine_tool)
         return fl
@@ -359,13 +365,13 @@ class SuperDeductionEngine:
         if mode.value == "pooled":
             tot["7.2"] = max(0, round_fen(min(Fraction(tot["7.1"]), tot["6"] * cap_factor)))
             _share_out(tot["7.2"], cap_rows, exp_rows, "7.2", {id(r): r.cols["7.1"] for r in rows_out})
-            other_formula = "round_fen(min(第28行, (3+7+16+19+23) × 10% ÷ (1 − 10%)))，全部项目合并计算"
+            other_formula = p.text("sd_r34_pooled")
         else:
             ais.add("AI-SD-11")
             allowed = {id(r): max(Fraction(0), min(Fraction(r.cols["7.1"]), r.cols["6"] * cap_factor)) for r in rows_out}
             tot["7.2"] = round_fen(sum(allowed.values(), Fraction(0)))
             _share_out(tot["7.2"], cap_rows, exp_rows, "7.2", allowed, per_row=True)
-            other_formula = "逐项目 min(其他相关费用, 前五项 × 10% ÷ (1 − 10%)) 之和（2016—2020年度按项目计算）"
+            other_formula = p.text("sd_r34_per_project")
         if exp_rows:
             ais.add("AI-APP-02")
         ef = entrusted_factor.fraction
@@ -395,8 +401,8 @@ class SuperDeductionEngine:
             if c.row is not None:
                 rows[f"R{c.row:02d}"] = code_rows.get(code, 0)
                 traces[f"R{c.row:02d}"] = Trace(f"R{c.row:02d}", p.row_labels.get(f"R{c.row:02d}", c.label), rows[f"R{c.row:02d}"],
-                                                f"Σ 费用代码 {code} 的税法金额（{len(code_lines.get(code, []))}行）",
-                                                params=[("费用代码", code, str(c.source))], lines=code_lines.get(code, ()))
+                                                p.text("sd_row_code_sum", code=code, n=len(code_lines.get(code, []))),
+                                                params=[("费用代码", code, c.source.cite)], lines=code_lines.get(code, ()))
         groups = {"R03": (4, 5, 6), "R07": tuple(range(8, 16)), "R16": (17, 18), "R19": (20, 21, 22),
                   "R23": tuple(range(24, 28)), "R28": tuple(range(29, 34))}
         for key, parts_ in groups.items():
@@ -407,7 +413,7 @@ class SuperDeductionEngine:
         rows["R34"] = tot["7.2"]
         traces["R34"] = Trace("R34", p.row_labels["R34"], rows["R34"], other_formula,
                               [("前五项合计 (3+7+16+19+23)", tot["6"]), ("其他相关费用 第28行", tot["7.1"])],
-                              [("其他相关费用比例", ratio.value, str(ratio.source)), ("计算口径", mode.value, str(mode.source))],
+                              [("其他相关费用比例", p.value_text(ratio), ratio.source.cite), ("计算口径", p.value_text(mode), mode.source.cite)],
                               interpretations=mode.interpretations)
         rows["R02"] = sum(rows[k] for k in ("R03", "R07", "R16", "R19", "R23", "R34"))
         traces["R02"] = Trace("R02", p.row_labels["R02"], rows["R02"], "3+7+16+19+23+34",
@@ -418,24 +424,24 @@ class SuperDeductionEngine:
         e36 = tot["8.2"]
         rows["R38"] = tot["8.4"]
         if two_thirds is not None:
-            traces["R38"] = Trace("R38", p.row_labels["R38"], rows["R38"], "round_fen(min(第37行 × 80%, (第2行 + 第36行×80%) × 2/3))",
+            traces["R38"] = Trace("R38", p.row_labels["R38"], rows["R38"], p.text("sd_r38"),
                                   [("第37行 × 80%", round_fen(rows["R37"] * ef)), ("第2行", rows["R02"]),
                                    ("第36行 × 80%", e36)],
-                                  [("委托比例", entrusted_factor.value, str(entrusted_factor.source)),
-                                   ("境外上限", two_thirds.value, str(two_thirds.source))], interpretations=("AI-SD-06",))
+                                  [("委托比例", p.value_text(entrusted_factor), entrusted_factor.source.cite),
+                                   ("境外上限", p.value_text(two_thirds), two_thirds.source.cite)], interpretations=("AI-SD-06",))
         else:
-            traces["R38"] = Trace("R38", p.row_labels["R38"], 0, "2018年以前委托境外研发不得加计扣除",
-                                  params=[("委托境外机构", "不适用", str(overseas_ok.source))])
+            traces["R38"] = Trace("R38", p.row_labels["R38"], 0, p.text("sd_r38_none"),
+                                  params=[("委托境外机构", "不适用", overseas_ok.source.cite)])
         rows["R40"] = rows["R02"] + e36 + rows["R38"]
-        traces["R40"] = Trace("R40", p.row_labels["R40"], rows["R40"], "2 + round_fen(36 × 80%) + 38",
+        traces["R40"] = Trace("R40", p.row_labels["R40"], rows["R40"], p.text("sd_r40"),
                               [("第2行", rows["R02"]), ("第36行 × 80%", e36), ("第38行", rows["R38"])],
-                              [("委托比例", entrusted_factor.value, str(entrusted_factor.source))])
+                              [("委托比例", p.value_text(entrusted_factor), entrusted_factor.source.cite)])
         assert rows["R40"] == tot_row.cols["total"], "汇总表金额合计与A107012第40行不一致"
         rows["R42"] = cap_sub.cols["total"]
-        traces["R42"] = Trace("R42", p.row_labels["R42"], rows["R42"], "汇总表 资本化金额小计 · 允许加计扣除金额合计",
+        traces["R42"] = Trace("R42", p.row_labels["R42"], rows["R42"], p.text("sd_r42"),
                               [(r.project_no, r.cols["total"]) for r in cap_rows])
         rows["R41"] = rows["R40"] - rows["R42"]
-        traces["R41"] = Trace("R41", p.row_labels["R41"], rows["R41"], "40 − 42", [("第40行", rows["R40"]), ("第42行", rows["R42"])])
+        traces["R41"] = Trace("R41", p.row_labels["R41"], rows["R41"], p.text("sd_r41"), [("第40行", rows["R40"]), ("第42行", rows["R42"])])
 
         # 10. intangible assets formed by R&D: rows 43/44
         intangibles = self._intangibles(period, {r.project_no: r for r in cap_rows}, findings, ais)
@@ -445,28 +451,28 @@ class SuperDeductionEngine:
         rows["R43"] = r43
         rows["R44"] = r44_assets + sum(a.amount for a in adj44)
         start_param = p.at("ia_start_month", end)
-        traces["R43"] = Trace("R43", p.row_labels["R43"], r43, "round_fen(Σ 计税基础 × 本期摊销月数 ÷ 摊销月数)，本年形成",
+        traces["R43"] = Trace("R43", p.row_labels["R43"], r43, p.text("sd_r43"),
                               [(f"{a.project_no}（{a.formed}形成）", f"{fen_display(a.base)} × {a.months_in_period}/{a.months_total}") for a in intangibles if a.current_year],
-                              [("起摊月份", start_param.value, str(start_param.source))], interpretations=start_param.interpretations)
-        traces["R44"] = Trace("R44", p.row_labels["R44"], rows["R44"], "round_fen(Σ 计税基础 × 本期摊销月数 ÷ 摊销月数)，以前年度形成 + 调整事项",
+                              [("起摊月份", p.value_text(start_param), start_param.source.cite)], interpretations=start_param.interpretations)
+        traces["R44"] = Trace("R44", p.row_labels["R44"], rows["R44"], p.text("sd_r44"),
                               [(f"{a.project_no}（{a.formed}形成）", f"{fen_display(a.base)} × {a.months_in_period}/{a.months_total}") for a in intangibles if not a.current_year]
                               + [(f"调整事项 第{a.src.row if a.src else '?'}行", a.amount) for a in adj44],
-                              [("起摊月份", start_param.value, str(start_param.source))], interpretations=start_param.interpretations)
+                              [("起摊月份", p.value_text(start_param), start_param.source.cite)], interpretations=start_param.interpretations)
         rows["R45"] = rows["R41"] + rows["R43"] + rows["R44"]
-        traces["R45"] = Trace("R45", p.row_labels["R45"], rows["R45"], "41 + 43 + 44",
+        traces["R45"] = Trace("R45", p.row_labels["R45"], rows["R45"], p.text("sd_r45"),
                               [("第41行", rows["R41"]), ("第43行", rows["R43"]), ("第44行", rows["R44"])])
         adj46 = self._adjustments(period, "特殊收入", findings, ais)
         rows["R46"] = sum(a.amount for a in adj46)
-        traces["R46"] = Trace("R46", p.row_labels["R46"], rows["R46"], "Σ 调整事项“特殊收入”（收入确认年度冲减，不结转）",
-                              [(f"调整事项 第{a.src.row if a.src else '?'}行", a.amount) for a in adj46], [("特殊收入", "冲减", str(p.source("40号", "七(二)")))])
+        traces["R46"] = Trace("R46", p.row_labels["R46"], rows["R46"], p.text("sd_r46"),
+                              [(f"调整事项 第{a.src.row if a.src else '?'}行", a.amount) for a in adj46], [("特殊收入", "冲减", p.cite("40号", "七(二)"))])
         rows["R47"] = max(0, rows["R45"] - rows["R46"])
         ais.add("AI-SD-07")
-        traces["R47"] = Trace("R47", p.row_labels["R47"], rows["R47"], "max(0, 45 − 46)",
+        traces["R47"] = Trace("R47", p.row_labels["R47"], rows["R47"], p.text("sd_r47"),
                               [("第45行", rows["R45"]), ("第46行", rows["R46"])], interpretations=("AI-SD-07",))
         adj48 = self._adjustments(period, "当年销售研发产品对应材料", findings, ais)
         rows["R48"] = sum(a.amount for a in adj48)
-        traces["R48"] = Trace("R48", p.row_labels["R48"], rows["R48"], "Σ 调整事项“当年销售研发产品对应材料”",
-                              [(f"调整事项 第{a.src.row if a.src else '?'}行", a.amount) for a in adj48], [("材料冲减", "销售年度", str(p.source("40号", "二(二)")))])
+        traces["R48"] = Trace("R48", p.row_labels["R48"], rows["R48"], p.text("sd_r48"),
+                              [(f"调整事项 第{a.src.row if a.src else '?'}行", a.amount) for a in adj48], [("材料冲减", "销售年度", p.cite("40号", "二(二)"))])
         prev = year - 1
         if self.first_year is not None and prev >= max(self.first_year, first):
             prev_result = self.compute(prev)
@@ -475,21 +481,21 @@ class SuperDeductionEngine:
         else:
             rows["R49"] = 0
             prev_note = f"{prev}年度无账簿数据"
-        traces["R49"] = Trace("R49", p.row_labels["R49"], rows["R49"], "上年度年度申报第52行", [(prev_note, rows["R49"])])
+        traces["R49"] = Trace("R49", p.row_labels["R49"], rows["R49"], p.text("sd_r49"), [(prev_note, rows["R49"])])
         l1 = max(0, rows["R47"] - rows["R48"] - rows["R49"])
         rows["L1"] = l1
-        traces["L1"] = Trace("L1", "本年允许加计扣除的研发费用总额（47-48-49）", l1, "max(0, 47 − 48 − 49)",
+        traces["L1"] = Trace("L1", p.text("sd_l1_label"), l1, p.text("sd_l1"),
                              [("第47行", rows["R47"]), ("第48行", rows["R48"]), ("第49行", rows["R49"])], interpretations=("AI-SD-07",))
         rows["R52"] = max(0, rows["R48"] + rows["R49"] - rows["R47"])
-        traces["R52"] = Trace("R52", "十、结转以后年度扣减金额", rows["R52"], "max(0, 48 + 49 − 47)",
+        traces["R52"] = Trace("R52", "十、结转以后年度扣减金额", rows["R52"], p.text("sd_r52"),
                               [("第48行", rows["R48"]), ("第49行", rows["R49"]), ("第47行", rows["R47"])])
 
         # 15. rate and row 51
         rows["R50"] = rate
-        rate_src = str(rate_entry.source) if rate_entry else ""
-        traces["R50"] = Trace("R50", "八、加计扣除比例", rate, "按纳税年度和企业类型确定（super_deduction.md §1.4）",
+        rate_src = rate_entry.source.cite if rate_entry else ""
+        traces["R50"] = Trace("R50", "八、加计扣除比例", rate, p.text("sd_r50"),
                               [(t, s) for t, s, _ in fl.notes],
-                              [(e[3].id if e[3] else "—", f"{ratio_str(e[2] * 100, 0)}%（{e[0]}至{e[1]}）", str(e[3].source) if e[3] else "") for e in segs],
+                              [("加计扣除比例", f"{_rate_text(e[3], e[2])}（{e[0]}至{e[1]}）", e[3].source.cite if e[3] else "") for e in segs],
                               interpretations=tuple(sorted({i for _, _, ii in fl.notes for i in ii} | set(rate_entry.interpretations if rate_entry else ()))))
         q4 = None
         if not period.prepayment and len(segs) > 1:
@@ -497,20 +503,20 @@ class SuperDeductionEngine:
             rows.update({k: q4[k] for k in ("L1_Q4", "L1_Q13", "R51_Q4", "R51_Q13")})
             rows["R51"] = q4["R51"]
             traces["R51"] = Trace("R51", "九、本年研发费用加计扣除总额", rows["R51"],
-                                  "round_fen(L1_Q4 × 100%) + round_fen(L1_Q13 × 75%)",
-                                  [("方法", q4["method_label"]), ("L1_Q4", q4["L1_Q4"]), ("L1_Q13", q4["L1_Q13"])],
-                                  [(s[3].id, ratio_str(s[2]), str(s[3].source)) for s in segs if s[3]],
+                                  p.text("sd_r51_q4"),
+                                  [("方法", q4["method_label"]), ("第四季度部分", q4["L1_Q4"]), ("前三季度部分", q4["L1_Q13"])],
+                                  [("加计扣除比例", s[3].text or rate_percent(s[2]), s[3].source.cite) for s in segs if s[3]],
                                   interpretations=("AI-SD-01", "AI-SD-02", "AI-SD-03"))
         else:
             rows["R51"] = round_fen(l1 * rate)
-            traces["R51"] = Trace("R51", "九、本年研发费用加计扣除总额", rows["R51"], "round_fen(L1 × 第50行)",
-                                  [("L1 (47−48−49)", l1), ("加计扣除比例", f"{ratio_str(rate * 100, 0)}%")],
-                                  [(rate_entry.id if rate_entry else "—", ratio_str(rate), rate_src)])
+            traces["R51"] = Trace("R51", "九、本年研发费用加计扣除总额", rows["R51"], p.text("sd_r51"),
+                                  [(p.text("sd_l1_label"), l1), ("加计扣除比例", rate_percent(rate))],
+                                  [("加计扣除比例", (rate_entry.text or rate_percent(rate)) if rate_entry else "—", rate_src)])
         # 16. row 1 (AI-SD-14)
         counted = sorted({r.project_no for r in rows_out if r.cols["total"] != 0})
         rows["R01"] = len(counted)
         ais.add("AI-SD-14")
-        traces["R01"] = Trace("R01", p.row_labels["R01"], len(counted), "汇总表中允许加计扣除金额合计不为零的项目编号个数",
+        traces["R01"] = Trace("R01", p.row_labels["R01"], len(counted), p.text("sd_r01"),
                               [("项目", "、".join(counted) or "—")], interpretations=("AI-SD-14",))
         for key, t in traces.items():
             t.value = rows.get(key, t.value)

@@ -242,7 +242,7 @@ def _anniversary(day: dt.date, years: int) -> dt.date:
 
 
 def _rd_figure(ledger: Ledger, data_year: int, engine: SuperDeductionEngine, notes: list, ais: set):
-    """(R&D 分 | None, basis text, SDResult | None) — the super-deduction view (115号 第九条(三); AI-APP-08)."""
+    """(R&D 分 | None, basis text, SDResult | None) — the super-deduction view (国科发政〔2017〕115号第九条第（三）项; AI-APP-08)."""
     row = ledger.year_row(data_year)
     rd_super = row.get("rd_super") if row else None
     has_lines = data_year in line_columns(ledger).years
@@ -329,7 +329,7 @@ def tech_sme_evaluation(ledger: Ledger, year: int, params: Params | None = None,
     t2 = Condition("T2", "职工总数、年销售收入、资产总额", _status(t2_ok), None, None,
                    "；".join(p["text"] for p in parts) + f"（{dy}年度，AI-24）", f"{staff_max.source}", ("AI-24",), parts)
 
-    # ---- indicators (115号 第七条)
+    # ---- indicators (国科发政〔2017〕115号第七条)
     staff_t, sales_t, cost_t = band_table(params, "staff_bands", day), band_table(params, "rd_sales_bands", day), band_table(params, "rd_cost_bands", day)
     ais.add("AI-25")
     if staff_total is None or staff_rd is None or staff_total <= 0:
@@ -425,7 +425,7 @@ def tech_sme_evaluation(ledger: Ledger, year: int, params: Params | None = None,
     t5 = Condition("T5", "综合评价得分", _status(t5_ok), score if all_known else [lo, hi], need,
                    t5_text, str(pass_e.source), ())
 
-    # ---- direct routes (115号 第八条)
+    # ---- direct routes (国科发政〔2017〕115号第八条)
     rv = _version(params, "direct_routes", day)
     routes: list[Route] = []
     cert = prof.hnte_cert_date
@@ -548,8 +548,8 @@ def _hints(staff_ind, staff_t, ind_a, sales_t, ind_b, cost_t, ip_ind, ip_t, c1, 
             hints.append({"indicator": "staff", "option": None, "current": _pct(staff_ind.value), "target": _pct(t),
                           "gain": gain, "gain_by_transfer": gain_t, "persons": hires, "persons_by_transfer": moves,
                           "amount": None, "items": None,
-                          "text": f"科技人员占比{_pct(staff_ind.value)}：再增加{hires}名科技人员（职工总数相应增加）可达{_pct(t)}档（+{gain}分）；"
-                                  f"或将现有{moves}名职工转为科技人员"})
+                          "text": f"科技人员占比{_pct(staff_ind.value)}：达到{_pct(t)}档（+{gain}分）需增加{hires}名科技人员"
+                                  "（职工总数相应增加）"})
     if rd is not None and rd_score is not None:
         for ind, table, option, label in ((ind_a, sales_t, "sales", "研发费用/销售收入"), (ind_b, cost_t, "cost", "研发费用/成本费用支出总额")):
             if ind.score is None:
@@ -571,7 +571,7 @@ def _hints(staff_ind, staff_t, ind_a, sales_t, ind_b, cost_t, ip_ind, ip_t, c1, 
             gain = max(after) - rd_score
             hints.append({"indicator": "rd", "option": option, "current": _pct(ind.value), "target": _pct(t),
                           "gain": gain, "persons": None, "persons_by_transfer": None, "amount": fen_str(extra), "items": None,
-                          "text": f"研发投入占比（{label}）{_pct(ind.value)}：再增加研发费用¥{fen_display(extra)}可达{_pct(t)}档"
+                          "text": f"研发投入占比（{label}）{_pct(ind.value)}：达到{_pct(t)}档需增加研发费用¥{fen_display(extra)}"
                                   f"（研发投入指标{rd_score + gain}分，+{gain}分）"})
     if ip_ind.score is not None and ip_ind.score < c1_score:
         band = ip_t.next_above(ip_ind.score)
@@ -580,7 +580,7 @@ def _hints(staff_ind, staff_t, ind_a, sales_t, ind_b, cost_t, ip_ind, ip_t, c1, 
             gain = band.score - ip_ind.score
             hints.append({"indicator": "ip", "option": "class2", "current": str(c2), "target": str(int(band.min)),
                           "gain": gain, "persons": None, "persons_by_transfer": None, "amount": None, "items": more,
-                          "text": f"Ⅱ类知识产权{c2}项：再获得{more}项可达{int(band.min)}项档（+{gain}分）"})
+                          "text": f"Ⅱ类知识产权{c2}项：达到{int(band.min)}项档（+{gain}分）需再获得{more}项"})
         hints.append({"indicator": "ip", "option": "class1", "current": str(c1 or 0), "target": "1",
                       "gain": c1_score - ip_ind.score, "persons": None, "persons_by_transfer": None, "amount": None, "items": 1,
                       "text": f"获得1项Ⅰ类知识产权可得{c1_score}分（+{c1_score - ip_ind.score}分）"})

@@ -55,12 +55,26 @@ def versions_line(params=None, pack_ids=None, app_version: str | None = None) ->
     ``pack_ids``: the packs actually used (none: the part is left out).
     """
     parts = [f"{APP_NAME} {app_version or __version__}"]
-    pv = param_versions(params)
+    if params is None:
+        from .params import load_params
+        params = load_params()
+    pv = {params.titles.get(f, _param_name(f)): v for f, v in params.versions.items()}
     if pv:
-        parts.append("参数 " + ", ".join(f"{k}\u00a0v{v}" for k, v in pv.items()))
+        parts.append("参数 " + "、".join(f"{k}第{v}版" for k, v in pv.items()))
     if pack_ids:
-        parts.append("规则包 " + ", ".join(f"{k}\u00a0v{v}" for k, v in pack_versions(pack_ids).items()))
+        titles = _pack_titles(pack_ids)
+        parts.append("规则包 " + "、".join(f"{titles.get(k, k)}第{v}版" for k, v in pack_versions(pack_ids).items()))
     return " · ".join(parts)
+
+
+def _pack_titles(ids) -> dict:
+    """Pack id → the policy's title, for what users read (never raises)."""
+    try:
+        from .subsidy import load_packs
+        packs = load_packs(errors=[])
+        return {pid: packs[pid].title for pid in ids if pid in packs}
+    except Exception:  # noqa: BLE001 — a version line must never stop a statement
+        return {}
 
 
 def about_text(params=None) -> str:

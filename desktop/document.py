@@ -139,11 +139,11 @@ class Document(QObject):
     def open_sample(self) -> Path:
         """The bundled sample enterprise, as a fresh workspace in a temporary folder (earlier, untouched demo
         folders are swept first: :func:`sweep_demo_folders`)."""
-        import main
+        from forms.resources import SAMPLE_WORKBOOK
         sweep_demo_folders()
         folder = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))
         path = folder / "示例企业.rdw"
-        ws = Workspace.create(path, load_ledger(main.SAMPLE))
+        ws = Workspace.create(path, load_ledger(SAMPLE_WORKBOOK))
         self.attach(ws)
         return path
 

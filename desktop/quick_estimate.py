@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QScrollArea, QSplitter, QTextBrowser, QVBoxLayout, QWidget)
 
 from calc.identifiers import industry_name, normalize_industry_code
-from calc.money import fen_display, ratio_str
+from calc.money import fen_display, rate_percent
 from calc.params import Params, load_params
 from calc.quick import (FIELD_BY_KEY, QUICK_FACTS, QUICK_FIELDS, QUICK_INTERPRETATION, check_field, evaluate_quick,
                         fact_label, parse_quick)
@@ -437,7 +437,7 @@ class QuickEstimateDialog(QDialog):
             self.total_label.setText("填写数据后点击“计算”" if not problem else "")
         else:
             rate = ev.sd.rows.get("R50") if ev.sd.eligible else None
-            rate_text = f"（加计扣除比例 {ratio_str(rate * 100, 0)}%）" if rate is not None and not ev.sd.q4 else ""
+            rate_text = f"（加计扣除比例 {rate_percent(rate)}）" if rate is not None and not ev.sd.q4 else ""
             if ev.sd.eligible:
                 self.extra_label.setText(f"加计扣除额（A107012第51行）：¥{fen_display(ev.sd.extra_deduction)}{rate_text}")
             else:

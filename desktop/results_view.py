@@ -26,7 +26,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemMod
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableView,
                                QTabWidget, QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from calc.money import fen_display, ratio_str, round_fen, rmb_upper, yuan_to_fen
+from calc.money import fen_display, rate_percent, ratio_str, round_fen, rmb_upper, yuan_to_fen
 from calc.params import Params, load_params
 from forms.report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines
 
@@ -92,11 +92,8 @@ def pct(x) -> str:
 
 
 def rate_pct(x) -> str:
-    """A rate such as 100% or 75% (no trailing zeros): 1 → "100%", 7/40 → "17.5%"."""
-    text = ratio_str(Fraction(x) * 100, 2)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text}%"
+    """A rate such as 100% or 75% (no trailing zeros, exact): 1 → "100%", 7/40 → "17.5%", 1/40 → "2.5%"."""
+    return rate_percent(Fraction(x))
 
 
 def show_value(v, *, money_ints: bool = True) -> str:
@@ -964,7 +961,7 @@ class ResultsView(QWidget):
         if opt is not None:
             out.append(f"<h4>方案：{e(opt['label'])}</h4>")
             if opt["available"]:
-                out.append(f"<p>应纳税额 ¥{money(yuan_to_fen(opt['tax']))}（税率 {e(opt['rate'])}）"
+                out.append(f"<p>应纳税额 ¥{money(yuan_to_fen(opt['tax']))}（税率 {e(opt.get('rate_percent') or opt['rate'])}）"
                            f"{'，税负最低，选用' if opt['elected'] else ''}</p>")
             else:
                 out.append(f"<p>不适用：{e(opt['reason'])}</p>")

@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from calc.columns import ledger_memo
 from calc.evaluate import Evaluation
 from calc.model import Line
-from calc.money import ratio_str, round_fen
+from calc.money import rate_percent, round_fen
 from calc.params import Params, load_params
 from calc.superdeduction import GRANT, SUMMARY_COLS, SDResult
 
@@ -101,9 +101,9 @@ def write_a107012(ev: Evaluation, path: str | Path, params: Params | None = None
         if key == "R01":
             put_value(cell, int(value))
         elif key == "R50":
-            pct = f"{ratio_str(Fraction(value) * 100, 0)}%"
+            pct = f"{rate_percent(Fraction(value))}"
             if sd.q4:
-                pct = f"前三季度{ratio_str(sd.q4['x_q13'] * 100, 0)}% / 第四季度{ratio_str(sd.q4['x_q4'] * 100, 0)}%（{sd.q4['method_label']}）"
+                pct = f"前三季度{rate_percent(sd.q4['x_q13'])} / 第四季度{rate_percent(sd.q4['x_q4'])}（{sd.q4['method_label']}）"
             put_text(cell, str(code["code"]) if code else pct)
         elif value is not None:
             put_fen(cell, int(value))

@@ -4,13 +4,21 @@ from __future__ import annotations
 from fractions import Fraction
 
 from calc.evaluate import Evaluation, slp_status
-from calc.money import fen_display, fen_str, ratio_str, yuan_to_fen
+from calc.money import fen_display, fen_str, rate_percent, rate_str, yuan_to_fen
 from calc.params import Params, load_params
 from calc.superdeduction import PERIOD_NAMES, SDResult
 
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 REGIME_NAMES = {"standard": "一般企业 25%", "hnte": "高新技术企业 15%", "small_low_profit": "小型微利企业",
                 "none": "无应纳税所得额"}
+
+
+def regime_text(choice) -> str:
+    """The elected regime with its rate, exact (2.5%, never 3%): the 小型微利企业 effective rate is shown too."""
+    name = REGIME_NAMES.get(choice.regime, choice.regime)
+    if choice.regime == "small_low_profit" and choice.rate is not None:
+        return f"{name}（实际税负率 {rate_percent(choice.rate)}）"
+    return name
 
 
 def _row_json_key(key: str) -> str:
@@ -21,7 +29,7 @@ def _value_json(key: str, value) -> object:
     if key == "R01":
         return int(value)
     if key == "R50" or isinstance(value, Fraction):
-        return ratio_str(Fraction(value))
+        return rate_str(Fraction(value))
     return fen_str(int(value))
 
 
@@ -61,7 +69,7 @@ def a107012_notes(sd: SDResult, params: Params) -> list[str]:
     link = params.filing_link(sd.period.year, sd.period.end if sd.period.prepayment else None)
     if link is not None:
         lsrc = params.source(link["source"], link.get("ref", ""))
-        text = f"申报填写：{link['text']}（{lsrc.citation}{' ' + lsrc.ref if lsrc.ref else ''}"
+        text = f"申报填写：{link['text']}（{lsrc.cite}"
         for extra in link.get("sources_also") or ():
             text += f"；{params.source(extra).citation}"
         text += "）。"
@@ -89,7 +97,7 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
     super_ded = {
         "eligible": sd.eligible,
         "reason": sd.reason or None,
-        "rate": ratio_str(sd.rate),
+        "rate": rate_str(sd.rate),
         "rate_source": sd.rate_entry.source.citation if sd.rate_entry else None,
         "rate_source_key": str(sd.rate_entry.source) if sd.rate_entry else None,
         "layout": sd.layout["id"] if sd.layout else None,
@@ -201,7 +209,7 @@ def _amount_cell(key: str, value) -> str:
     if key == "R01":
         return str(value)
     if key == "R50":
-        return f"{ratio_str(Fraction(value) * 100, 0)}%"
+        return f"{rate_percent(Fraction(value))}"
     return fen_display(int(value))
 
 
@@ -243,15 +251,15 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
     else:
         src = sd.rate_entry.source if sd.rate_entry else None
         if sd.q4:
-            out.append(f"  加计扣除比例：前三季度 {ratio_str(sd.q4['x_q13'] * 100, 0)}%，第四季度 {ratio_str(sd.q4['x_q4'] * 100, 0)}%"
+            out.append(f"  加计扣除比例：前三季度 {rate_percent(sd.q4['x_q13'])}，第四季度 {rate_percent(sd.q4['x_q4'])}"
                        f"（{sd.q4['method_label']}，2022年第28号）")
         else:
-            out.append(f"  加计扣除比例：{ratio_str(sd.rate * 100, 0)}%（{src.citation if src else ''} {src.ref if src else ''}）")
+            out.append(f"  加计扣除比例：{rate_percent(sd.rate)}（{src.citation if src else ''} {src.ref if src else ''}）")
         out.append(f"  加计扣除额（A107012 第51行）：¥{fen_display(sd.extra_deduction)}")
         br = ev.basic_research
         if br is not None:
-            out.append(f"  企业投入基础研究支出加计扣除额：¥{fen_display(br.amount)} × {ratio_str(br.rate * 100, 0)}% = "
-                       f"¥{fen_display(br.extra)}（{br.entry.source.citation} {br.entry.source.ref}；不填入A107012）")
+            out.append(f"  企业投入基础研究支出加计扣除额：¥{fen_display(br.amount)} × {rate_percent(br.rate)} = "
+                       f"¥{fen_display(br.extra)}（{br.entry.source.cite}；不填入A107012）")
         if te is not None:
             out.append(f"  本年节税额：¥{fen_display(te.tax_saved)}（有/无加计扣除两次计算之差，AI-SD-15"
                        f"{'；含企业投入基础研究支出加计扣除' if br is not None else ''}）")
@@ -276,7 +284,7 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
     else:
         b = te.with_
         out.append(f"  加计扣除前应纳税所得额 ¥{fen_display(te.before)}；扣除后 ¥{fen_display(b.taxable_income)}")
-        out.append(f"  适用：{REGIME_NAMES.get(b.choice.regime, b.choice.regime)}；应纳税额 ¥{fen_display(b.tax)}")
+        out.append(f"  适用：{regime_text(b.choice)}；应纳税额 ¥{fen_display(b.tax)}")
         if ev.hnte_saving:
             out.append(f"  高新技术企业15%税率节税 ¥{fen_display(ev.hnte_saving)}")
         if ev.slp_saving:
@@ -284,7 +292,8 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
         out.append("  税率方案比较（不得叠加，从优选择）：")
         for opt in b.choice.comparison():
             if opt["available"]:
-                state = f"应纳税额 ¥{fen_display(yuan_to_fen(opt['tax']))}" + ("  ← 选用" if opt["elected"] else "")
+                state = (f"应纳税额 ¥{fen_display(yuan_to_fen(opt['tax']))}（税率 {opt['rate_percent']}）"
+                         + ("  ← 选用" if opt["elected"] else ""))
             else:
                 state = f"不适用：{opt['reason']}"
             out.append(f"    {opt['label']}：{state}")

@@ -21,13 +21,14 @@ from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (CondPageBreak, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table,
                                 TableStyle)
 
+from calc.advice import hnte_forward, sme_forward
 from calc.evaluate import Evaluation
-from calc.money import fen_display, ratio_str, rmb_upper, round_fen
+from calc.money import fen_display, rate_percent, rmb_upper, round_fen
 from calc.params import Params, load_params
 from calc.version import __version__, versions_line
 
 from .pdftext import MAIN, TextGuard, register_fonts
-from .report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines, a107012_notes
+from .report import SEVERITY_NAMES, a107012_lines, a107012_notes, regime_text
 
 BLUE = colors.HexColor("#1F4E79")
 LIGHT = colors.HexColor("#DDEBF7")
@@ -146,14 +147,14 @@ class Statement:
         items = []
         te = ev.tax
         br = ev.basic_research
-        br_text = (f"企业投入基础研究支出再加计扣除 ¥{self.money(br.extra)}（比例{ratio_str(br.rate * 100, 0)}%，"
+        br_text = (f"企业投入基础研究支出再加计扣除 ¥{self.money(br.extra)}（比例{rate_percent(br.rate)}，"
                    f"财政部 税务总局公告2022年第32号）" if br is not None else "")
         if ev.sd.eligible:
             label = "研发费用加计扣除节税" if br is None else "加计扣除节税（研发费用、基础研究）"
             if te is not None:
                 items.append((label, te.tax_saved,
                               f"研发费用在据实扣除基础上再加计扣除 ¥{self.money(ev.sd.extra_deduction)}"
-                              f"（比例{ratio_str(ev.sd.rate * 100, 0)}%）{'；' + br_text if br_text else ''}，少缴企业所得税。", False))
+                              f"（比例{rate_percent(ev.sd.rate)}）{'；' + br_text if br_text else ''}，少缴企业所得税。", False))
             else:
                 items.append((label, 0, "未填应纳税所得额，节税额无法计算。", False))
         else:
@@ -195,13 +196,12 @@ class Statement:
             self.story.append(self.p("企业所得税测算", "h2"))
             rows = [["项目", "未享受加计扣除", "享受加计扣除"],
                     ["应纳税所得额", self.money(te.without.taxable_income), self.money(b.taxable_income)],
-                    ["适用税率 / 优惠", REGIME_NAMES.get(te.without.choice.regime, te.without.choice.regime),
-                     REGIME_NAMES.get(b.choice.regime, b.choice.regime)],
+                    ["适用税率 / 优惠", regime_text(te.without.choice), regime_text(b.choice)],
                     ["应纳税额", self.money(te.without.tax), self.money(b.tax)]]
             self.story.append(self.table(rows, [58 * mm, 58 * mm, 58 * mm], num_cols=(1, 2)))
             for note in te.notes:
                 self.story.append(self.p(note, "small"))
-            self.story.append(self.p(f"节税额为两次计算的应纳税额之差（AI-SD-15、AI-APP-07）：¥{self.money(te.tax_saved)}。"
+            self.story.append(self.p(f"节税额为享受与未享受加计扣除两次计算的应纳税额之差：¥{self.money(te.tax_saved)}。"
                                      f"加计扣除前应纳税所得额 ¥{self.money(te.before)}，以前年度可弥补亏损 ¥{self.money(te.prior_losses)}。",
                                      "small"))
 
@@ -240,11 +240,11 @@ class Statement:
             self.story.append(self.p(f"本期不适用研发费用加计扣除：{sd.reason}"))
             return
         src = sd.rate_entry.source if sd.rate_entry else None
-        rate_text = (f"前三季度{ratio_str(sd.q4['x_q13'] * 100, 0)}%、第四季度{ratio_str(sd.q4['x_q4'] * 100, 0)}%"
-                     f"（{sd.q4['method_label']}）" if sd.q4 else f"{ratio_str(sd.rate * 100, 0)}%")
-        self.story.append(self.p(f"加计扣除比例：{rate_text}；依据：{src.citation + ' ' + src.ref if src else '—'}。"
-                                 f"表样：{sd.layout['title']}（行次名称按申报年度）。"))
-        rows = [["行次", "项目", "金额（元）"]]
+        rate_text = (f"前三季度{rate_percent(sd.q4['x_q13'])}、第四季度{rate_percent(sd.q4['x_q4'])}"
+                     f"（{sd.q4['method_label']}）" if sd.q4 else f"{rate_percent(sd.rate)}")
+        self.story.append(self.p(f"加计扣除比例：{rate_text}；依据：{src.cite if src else '—'}。"
+                                 f"表样：{sd.layout.get('title') or 'A107012'}（行次名称按申报年度）。"))
+        rows = [["行次", "项目", "金额（数量）"]]
         for number, label, value in a107012_lines(sd, self.params):
             rows.append([number, label, value])
         bold = [i for i, r in enumerate(rows) if r[0] in ("2", "40", "45", "47", "51")]
@@ -260,8 +260,8 @@ class Statement:
         self.story.append(self.p("企业投入基础研究支出加计扣除", "h2"))
         src = br.entry.source
         self.story.append(self.p(
-            f"企业投入基础研究支出 ¥{self.money(br.amount)} × 加计扣除比例 {ratio_str(br.rate * 100, 0)}% = "
-            f"加计扣除额 ¥{self.money(br.extra)}（{src.citation} {src.ref}）。该项不填入A107012，与研发费用加计扣除一并减少"
+            f"企业投入基础研究支出 ¥{self.money(br.amount)} × 加计扣除比例 {rate_percent(br.rate)} = "
+            f"加计扣除额 ¥{self.money(br.extra)}（{src.cite}）。该项不填入A107012，与研发费用加计扣除一并减少"
             f"应纳税所得额，节税额合并计算。"))
         link = self.params.filing_link(self.ev.year)
         if link is not None and link.get("basic_research"):
@@ -285,7 +285,7 @@ class Statement:
                                      num_cols=(3, 4, 5, 6, 7), bold_rows=bold))
         if sd.intangibles:
             self.story.append(self.p("研发形成的无形资产摊销", "h2"))
-            rows = [["项目", "形成日期", "计税基础", "摊销月数", "本期月数", "本期摊销额"]]
+            rows = [["项目", "形成日期", "无形资产成本（资本化金额）", "摊销月数", "本期月数", "本期摊销额"]]
             for a in sd.intangibles:
                 rows.append([a.project_no, a.formed.isoformat(), self.money(a.base), str(a.months_total),
                              str(a.months_in_period), self.money(round_fen(a.amount_exact))])
@@ -312,6 +312,11 @@ class Statement:
                 rows.append([f"{c.gate} {c.name}", self.STATUS.get(c.status, c.status),
                              c.text + (f"。{extra}" if extra else "") + (f"（{c.basis}）" if c.basis else "")])
             self.story.append(self.table(rows, [34 * mm, 14 * mm, 126 * mm]))
+            forward = hnte_forward(hn, self.issued)
+            if forward:
+                self.story.append(self.p("面向下次申请：" + forward[0], "small"))
+                for line in forward[1:]:
+                    self.story.append(self.p("→ " + line, "small"))
             sc = hn.score
             self.story.append(self.p(f"创新能力评价：综合得分 [{sc.composite[0]}, {sc.composite[1]}] 分"
                                      f"（须超过70分），结论：{ {'pass_likely': '很可能通过', 'fail_likely': '很可能不通过', 'uncertain': '不确定'}.get(sc.verdict, sc.verdict) }", "base"))
@@ -342,8 +347,11 @@ class Statement:
             for ind in sme.indicators.values():
                 rows.append([ind.name, "—" if ind.score is None else str(ind.score), ind.text])
             self.story.append(self.table(rows, [40 * mm, 16 * mm, 118 * mm], num_cols=(1,)))
-            for hint in sme.next_band:
-                self.story.append(self.p("→ " + (hint if isinstance(hint, str) else hint.get("text", str(hint))), "small"))
+            forward = sme_forward(sme, self.issued)
+            if forward:
+                self.story.append(self.p("面向下次评价：" + forward[0], "small"))
+                for line in forward[1:]:
+                    self.story.append(self.p("→ " + line, "small"))
 
     def subsidy_section(self):
         subs = self.ev.subsidies
@@ -354,8 +362,8 @@ class Statement:
         self.story.append(self.p("后补助属于财政资金，最终金额由主管部门按预算、核查和排序确定，可能低于本预估；"
                                  "“最高可得”表示按上限计算。", "small"))
         for est in subs:
-            conf = "正式规则（solid）" if est.confidence == "solid" else "暂定规则（provisional）"
-            self.story.append(self.p(f"{est.title}［{est.pack_id}，{conf}，政策期间 {est.period_text}］", "h2"))
+            conf = "正式规则" if est.confidence == "solid" else "暂定规则（依据尚无正式文号，预估仅供参考）"
+            self.story.append(self.p(f"{est.title}［{conf}，政策期间 {est.period_text}］", "h2"))
             lines = est.explain()
             self.story.append(self.p(lines[0]))
             for line in lines[1:]:
@@ -393,7 +401,7 @@ class Statement:
             self.story.append(self.p("因缺少数据未能执行的检查", "h2"))
             for text in not_run:
                 self.story.append(self.p("✗ " + text, "small"))
-        self.story.append(self.p("采用的解释口径（Adopted interpretations）", "h2"))
+        self.story.append(self.p("采用的解释口径", "h2"))
         rows = [["编号", "内容"]]
         for i in sorted(ev.interpretations):
             it = self.params.interpretation(i)
@@ -401,7 +409,7 @@ class Statement:
         self.story.append(self.table(rows, [22 * mm, 152 * mm]))
         self.story.append(self.p("引用的法律依据", "h2"))
         for key in self.cited_sources():
-            self.story.append(self.p(f"{key}：{self.params.sources.get(key, key)}", "small"))
+            self.story.append(self.p(self.source_line(key), "small"))
 
     def risk_section(self):
         """七、税务风险提示: each risk finding with why the bureau looks at it and what to keep (calc/risk.py)."""
@@ -409,7 +417,7 @@ class Statement:
         self.story.append(CondPageBreak(50 * mm))
         self.story.append(self.p("七、税务风险提示", "h1"))
         if not risks:
-            self.story.append(self.p("按风险筛查规则（resources/params/risk_rules.yaml）检查，未发现需要提示的风险事项。", "small"))
+            self.story.append(self.p("按本应用的税务风险筛查规则检查，未发现需要提示的风险事项。", "small"))
             return
         counts = {s: sum(1 for r in risks if r.severity == s) for s in ("高风险", "关注", "提示")}
         self.story.append(self.p(f"模拟税务机关后续管理的风险扫描：高风险 {counts['高风险']} 项，关注 {counts['关注']} 项，"
@@ -446,20 +454,53 @@ class Statement:
                 not_run.append(f.message)
         return ran, not_run
 
+    def _printed_texts(self) -> list[str]:
+        """Every text of the evaluation the statement prints that may cite a document."""
+        ev, out = self.ev, []
+        for t in ev.sd.traces.values():
+            out.append(t.formula)
+            out += [str(v) for _, v in t.inputs] + [str(x) for p in t.params for x in p]
+        out += [f.message for f in ev.findings]
+        for part in (ev.hnte, ev.tech_sme):
+            for c in (getattr(part, "conditions", None) or ()):
+                out += [c.text, getattr(c, "to_pass", "") or "", getattr(c, "basis", "") or ""]
+        if ev.tech_sme is not None:              # "115号 第七条": a source key and its article
+            for x in ev.tech_sme.sources:
+                key = max((k for k in self.params.sources if str(x).startswith(k)), key=len, default=None)
+                out.append(self.params.cite(key, str(x)[len(key):].strip()) if key else str(x))
+        out += [f"{r.basis} {r.why} {r.evidence}" for r in getattr(ev, "risks", ())]
+        for i in ev.interpretations:
+            it = self.params.interpretation(i)
+            out += [it.text, it.why]
+        if self.checklist is not None:
+            out += [e.item.citation for e in self.checklist.entries]
+        if ev.sd.rate_entry:
+            out.append(ev.sd.rate_entry.source.cite)
+        return out
+
     def cited_sources(self) -> list[str]:
-        keys = []
-        sd = self.ev.sd
-        for t in sd.traces.values():
-            for _, _, src in t.params:
-                key = str(src).split(" ")[0]
-                if key in self.params.sources and key not in keys:
-                    keys.append(key)
-        if sd.rate_entry and sd.rate_entry.source.key not in keys:
-            keys.insert(0, sd.rate_entry.source.key)
-        for key in ("119号", "40号", "97号", "EIT Law"):
-            if key not in keys and key in self.params.sources:
+        """The keys of every source a printed figure or check relies on: those named (by 文号 or title) in the
+        printed texts, plus those every statement relies on (``cited_always``); national rules first."""
+        from calc.citation import document_number
+        corpus = "\n".join(self._printed_texts())
+        keys = list(self.params.cited_always)
+        for key, title in self.params.sources.items():
+            short = document_number(title)
+            by_name = not any(ch.isdigit() for ch in key) and len(key) >= 3 and key in corpus   # 劳动法, 民法典
+            if key not in keys and (short in corpus or title in corpus or by_name):
                 keys.append(key)
-        return keys
+        local = (self.ev.ledger.profile.credit_code or "")[2:4]
+        refs = [k for k in keys if k in self.params.reference_sources and self.params.reference_sources[k]["code"] != local]
+        return [k for k in keys if k not in refs] + refs
+
+    def source_line(self, key: str) -> str:
+        """One entry of 引用的法律依据: the full title with its 文号; non-local guidance marked as such."""
+        title = self.params.sources.get(key, key)
+        ref = self.params.reference_sources.get(key)
+        local = (self.ev.ledger.profile.credit_code or "")[2:4]
+        if ref and ref["code"] != local:
+            return f"{title}（参考（非本地规定）：{ref['region']}的规定，不作为本企业任何金额的唯一依据）"
+        return title
 
     def appendix(self):
         sd, ev = self.ev.sd, self.ev
@@ -478,7 +519,7 @@ class Statement:
                               for n, v in t.inputs)
             params = "；".join(f"{n} {v}（{s}）" if s else f"{n} {v}" for n, v, s in t.params)
             ai = f" [{', '.join(t.interpretations)}]" if t.interpretations else ""
-            rows.append([key.replace("R", "第") + ("行" if key.startswith("R") else ""),
+            rows.append([f"第{int(key[1:])}行" if key[1:].isdigit() else t.label,
                          f"{t.formula}{('：' + inputs) if inputs else ''}{ai}", params])
         self.story.append(self.table(rows, [16 * mm, 98 * mm, 60 * mm]))
         self.story.append(self.p("明细账行汇总（按项目、费用代码）", "h2"))
@@ -567,7 +608,7 @@ def checklist_appendix(st: "Statement", cl) -> None:
     st.story.append(st.p(f"附录：留存备查资料清单（{cl.year}年度）", "h1"))
     missing_files = cl.missing_files
     st.story.append(st.p(
-        f"依据97号公告六、2018年第23号公告、《研发费用加计扣除政策执行指引（2.0版）》六(三)和64号三。"
+        f"依据97号公告六、2018年第23号公告、《研发费用加计扣除政策执行指引（2.0版）》六(三)和财税〔2018〕64号第三条。"
         f"应留存资料 {len(cl.required)} 项，已标记备齐 {cl.done} 项，尚缺或未标记 {len(cl.missing)} 项"
         + (f"，附件缺失 {len(missing_files)} 个" if missing_files else "")
         + f"。留存期限：自{cl.year}年度汇算清缴期结束次日起{cl.retention_years}年，至 {cl.retention_end.isoformat()}"

@@ -467,6 +467,90 @@ def test_fuzz_canonical_workbook(data, params, allocation_checks):
     STATS["canonical:evaluated"] += 1
 
 
+# =============================================================================== 1b. ledger shapes (issue 17, C3)
+
+def build_via_intake(sheets, params):
+    """build_ledger as forms.workbook.load_ledger does it: 研发支出 fed to its LinesIntake in blocks while “read”
+    (the product path; an empty sheet crashed only here, review C3)."""
+    from calc.ingest import line_intakes
+    intakes = line_intakes(params)
+    for name, intake in intakes.items():
+        rows = sheets.get(name)
+        if rows is None:
+            continue
+        for k in range(0, max(len(rows), 1), 7):            # odd block size: blocks end anywhere
+            intake.feed(rows[k:k + 7])
+    return build_ledger(sheets, params, intakes={k: v for k, v in intakes.items() if k in sheets})
+
+
+_BLANKISH = st.sampled_from((None, "", " ", "\u3000", "\t", "\u00a0", " \n "))
+SHAPES = ("empty", "blank rows", "single line", "other years only", "adjustments only", "year rows only")
+
+
+def shape_sheets(data, sheets) -> str:
+    """Give the canonical workbook one of the shapes the sample-based fuzz never made: a 研发支出 sheet with its
+    header and no line (or only blank / whitespace rows), a single line, lines only in years other than the one
+    evaluated, adjustments only, year rows only (研发费用 given in 年度数据); with or without the 工时分配 sheets."""
+    shape = data.draw(st.sampled_from(SHAPES), label="shape")
+    lines = sheets[S.SHEET_LINES]
+    header, body = lines[0], lines[1:]
+    if shape in ("empty", "adjustments only", "year rows only"):
+        sheets[S.SHEET_LINES] = [header]
+    elif shape == "blank rows":
+        width = len(header)
+        sheets[S.SHEET_LINES] = [header] + [[data.draw(_BLANKISH) for _ in range(width)]
+                                            for _ in range(data.draw(st.integers(1, 60), label="blank rows"))]
+    elif shape == "single line":
+        sheets[S.SHEET_LINES] = [header, body[data.draw(st.integers(0, len(body) - 1), label="line")]]
+    if shape == "adjustments only" and S.SHEET_ADJUSTMENTS in sheets:
+        rows = sheets[S.SHEET_ADJUSTMENTS]
+        if rows:
+            rows.append([data.draw(st.sampled_from(EVAL_YEARS)), "特殊收入", None, "1000000000000", None, None])
+    if shape == "year rows only":
+        sheets.pop(S.SHEET_ADJUSTMENTS, None)
+    if data.draw(st.booleans(), label="drop 工时分配"):
+        for name in S.ALLOCATION_SHEETS:
+            sheets.pop(name, None)
+    return shape
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_ledger_shapes(data, params, allocation_checks):
+    """Empty, blank-row, single-line, other-years-only, adjustments-only and year-rows-only ledgers, built both ways
+    (rows and the intake of the product path): the same lines, and every computation and print runs."""
+    _, check_risks = allocation_checks
+    sheets = fresh_canonical()
+    shape = shape_sheets(data, sheets)
+    if data.draw(st.booleans(), label="mutate too"):
+        mutate(data, sheets, max_ops=3)
+    STATS[f"shape:{shape}"] += 1
+    event(f"shape {shape}")
+    ledger = run_guarded("build_ledger (intake)", build_via_intake, sheets, params)
+    direct = run_guarded("build_ledger (rows)", build_ledger, sheets, params)
+    if ledger is None or direct is None:
+        return
+    assert ledger.lines == direct.lines
+    assert [f.as_line() for f in ledger.findings] == [f.as_line() for f in direct.findings]
+    check_ledger(ledger, sheets)
+    year = data.draw(st.sampled_from(EVAL_YEARS), label="year")
+    if shape == "other years only":
+        ledger = dataclasses.replace(ledger, lines=tuple(ln for ln in ledger.lines if ln.date.year != year))
+    if not ledger.lines:
+        STATS["shape:no line"] += 1
+    ev = run_guarded("evaluate", evaluate, ledger, year, "year", params)
+    if ev is None:
+        return
+    risks = run_guarded("risks", getattr, ev, "risks")
+    if risks is not None:
+        check_risks(risks, params, year)
+    doc = run_guarded("evaluation_json", evaluation_json, ev, params)
+    if doc is not None:
+        json.dumps(doc, ensure_ascii=False)
+    run_guarded("text_summary", text_summary, ev, params)
+    STATS["shape:evaluated"] += 1
+
+
 # =============================================================================== 2. ERP exports
 
 KNOWN_PROJECTS = {"RD01": "智能控制器研发", "RD02": "新材料工艺研发"}

@@ -246,7 +246,7 @@ def test_staff_what_would_make_it_pass_is_exactly_enough():
     c = hnte_evaluation(led, 2024).condition("staff_ratio")
     assert c.status == FAIL
     n = c.to_pass_amount
-    assert n == 14 and f"再增加{n}名科技人员" in c.to_pass   # (30 + 14) / (426 + 14) = 10% exactly; 13 → 9.98%
+    assert n == 14 and f"尚差{n}名科技人员" in c.to_pass and "认定为科技人员" not in c.to_pass   # (30 + 14) / (426 + 14) = 10% exactly; 13 → 9.98%
     for extra, status in ((n, PASS), (n - 1, FAIL)):
         led2 = with_year(led, 2024, staff_total=426 + extra, staff_rd=30 + extra)
         assert hnte_evaluation(led2, 2024).condition("staff_ratio").status == status
@@ -474,7 +474,7 @@ def test_rd_ratio_extra_amount_is_exactly_enough():
     assert c.status == FAIL
     x = c.to_pass_amount
     assert x == -(-(wan(12500) * 4 // 100 - wan(450)))     # 500万 − 450万
-    assert "2024年再增加研发费用" not in c.to_pass and f"2024年再增加高企口径研发费用¥" in c.to_pass
+    assert "再增加" not in c.to_pass and "2022、2023、2024年度合计距4%尚差高企口径研发费用¥" in c.to_pass   # a gap, never advice on closed years
     latest = led.year_row(2024).values["rd_hnte"]
     for extra, status in ((x, PASS), (x - 1, FAIL)):
         led2 = with_year(led, 2024, rd_hnte=latest + extra, rd_domestic=latest + extra)

@@ -102,7 +102,7 @@ def test_2022_row_50_prints_the_method_code(tmp_path, method, code, words):
     assert cells["50"][2] == code and words in cells["50"][1]
     assert "L1.1" in cells and "L1.2" in cells
     texts = [str(r[1]) for r in ws.iter_rows(values_only=True) if r and r[1]]
-    assert any(t.startswith("表样：2022年度版表样") and "2022年第27号" in t for t in texts)
+    assert any(t.startswith("表样：2022年度汇算清缴适用的表样") and "2022年第27号" in t for t in texts)
 
 
 def test_unverified_rows_are_marked_on_the_form_and_explained(tmp_path):

@@ -67,11 +67,12 @@ def test_versions_lists_every_parameter_file_and_pack():
 
 def test_versions_line_is_compact_and_names_only_the_packs_used():
     line = V.versions_line(pack_ids=["ningxia-2022"]).replace("\u00a0", " ")
-    assert line.startswith(f"研发惠企测算 {V.__version__} · 参数 super_deduction v1, income_tax v1")
-    assert line.endswith("· 规则包 ningxia-2022 v1")
-    assert "hunan-2024" not in line
+    assert line.startswith(f"研发惠企测算 {V.__version__} · 参数 研发费用加计扣除参数第1版、企业所得税参数第1版")
+    assert line.endswith("· 规则包 宁夏回族自治区企业研究开发费用财政后补助办法（2022年修订）第1版")
+    assert "super_deduction" not in line and "ningxia" not in line          # titles, never file names or ids
+    assert "湖南" not in line
     assert "规则包" not in V.versions_line(pack_ids=[])
-    assert "missing-pack v?" in V.versions_line(pack_ids=["missing-pack"]).replace("\u00a0", " ")
+    assert "missing-pack第?版" in V.versions_line(pack_ids=["missing-pack"])
 
 
 def test_statement_prints_the_versions(tmp_path):
@@ -90,8 +91,8 @@ def test_statement_prints_the_versions(tmp_path):
     finally:
         pdf.close()
     flat = re.sub(r"\s+", " ", first.replace("\u00a0", " "))
-    assert f"研发惠企测算 {V.__version__} · 参数 super_deduction v1" in flat
-    assert "tech_sme v1" in flat and "规则包 ningxia-2022 v1" in flat
+    assert f"研发惠企测算 {V.__version__} · 参数 研发费用加计扣除参数第1版" in flat
+    assert "科技型中小企业评价参数第1版" in flat and "规则包 宁夏回族自治区企业研究开发费用财政后补助办法（2022年修订）第1版" in flat
     assert f"研发惠企测算 {V.__version__}" in last                      # the footer of every page
 
 

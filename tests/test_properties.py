@@ -135,6 +135,16 @@ def cases(draw, years=st.integers(2016, 2026), periods=st.sampled_from(("year", 
     raw: list[dict] = []
     for p in projects.values():
         raw += draw(st.lists(_line(p, year), min_size=0, max_size=6))
+    # issue 17: also the shapes a real ledger has and the drawn ones rarely do — no line at all, a single line,
+    # lines only in other years (the year evaluated has none)
+    shape = draw(st.sampled_from(("drawn",) * 6 + ("empty", "single line", "other years only")), label="shape")
+    if shape == "empty":
+        raw = []
+    elif shape == "single line":
+        raw = raw[:1]
+    elif shape == "other years only":
+        raw = [dict(d, date=d["date"].replace(year=year + draw(st.sampled_from((-1, 1))), day=min(d["date"].day, 28)))
+               for d in raw]
     lines = []
     for i, d in enumerate(raw, 1):
         tax = None if d["tax_amount"] is None else draw(amounts)

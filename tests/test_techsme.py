@@ -267,7 +267,7 @@ def test_staff_hint_exact_and_minimal():
     ev = ev_of({"staff_total": 1000, "staff_rd": 113})
     h = _hint(ev, "staff")
     assert h["persons"] == 44 and h["persons_by_transfer"] == 37 and h["gain"] == 4
-    assert h["text"].startswith("科技人员占比11.30%：再增加44名科技人员") and "15%档（+4分）" in h["text"]
+    assert h["text"].startswith("科技人员占比11.30%：达到15%档（+4分）需增加44名科技人员") and "转为" not in h["text"]
     assert Fraction(113 + 44, 1044) >= Fraction(15, 100) > Fraction(113 + 43, 1043)
     assert Fraction(113 + 37, 1000) >= Fraction(15, 100) > Fraction(113 + 36, 1000)
 
@@ -276,7 +276,7 @@ def test_rd_hint_exact_and_minimal():
     ev = ev_of({"rd_super": wan(39), "total_costs": None})
     h = _hint(ev, "rd", "sales")
     assert h["amount"] == "10000.00" and h["gain"] == 10
-    assert h["text"] == "研发投入占比（研发费用/销售收入）3.90%：再增加研发费用¥10,000.00可达4%档（研发投入指标30分，+10分）"
+    assert h["text"] == "研发投入占比（研发费用/销售收入）3.90%：达到4%档需增加研发费用¥10,000.00（研发投入指标30分，+10分）"
 
 
 @pytest.mark.parametrize("staff_total, staff_rd", [(7, 0), (80, 18), (333, 41), (499, 149), (1, 0), (97, 29)])
@@ -312,7 +312,7 @@ def test_rd_hints_property(rd, sales, costs):
 
 def test_ip_and_score_hints():
     ev = ev_of(other={"ip_class2_sme": 2})
-    assert _hint(ev, "ip", "class2")["text"] == "Ⅱ类知识产权2项：再获得1项可达3项档（+6分）"
+    assert _hint(ev, "ip", "class2")["text"] == "Ⅱ类知识产权2项：达到3项档（+6分）需再获得1项"
     assert _hint(ev, "ip", "class1")["text"] == "获得1项Ⅰ类知识产权可得30分（+18分）"
     assert _hint(ev, "score")["text"] == "综合得分54分，距60分还差6分"
     full = ev_of({"staff_rd": 24, "rd_super": wan(60)}, other={"ip_class1": 1})
