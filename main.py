@@ -2,7 +2,8 @@
 
     main.py [--demo | --open FILE]   opens the desktop application (the bundled sample with --demo)
     main.py compute WORKBOOK --year Y [--period H1|Q1-Q3] [--json]
-    main.py template -o FILE.xlsx
+    main.py template -o FILE.xlsx [--roster]
+    main.py pipeline ROSTER.xlsx|FOLDER --year Y [-o 培育库.xlsx] [--pdf 简报.pdf] [--json]
 
 Exit status: 0 success; 2 input errors (each printed to stderr as 工作表!单元格: 说明); 1 anything else.
 """
@@ -59,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="输出文件夹")
     t = sub.add_parser("template", help="生成空白导入模板")
     t.add_argument("-o", "--output", required=True)
+    t.add_argument("--roster", action="store_true", help="生成培育库名册模板（每行一家企业）")
+    pl = sub.add_parser("pipeline", help="培育库测算：名册工作簿或工作区文件夹 → 分层、汇总工作簿和简报")
+    pl.add_argument("input", help="培育库名册（.xlsx）或包含工作区（.rdw）、辅助账工作簿的文件夹")
+    pl.add_argument("--year", type=int, required=True, help="数据年度（最近一个已结束的会计年度）")
+    pl.add_argument("-o", "--output", help="培育库工作簿（.xlsx）")
+    pl.add_argument("--pdf", help="简报（.pdf）")
+    pl.add_argument("--json", action="store_true", help="输出 JSON 文档")
+    pl.add_argument("--as-of", metavar="YYYY-MM-DD", help="测算日期（默认今天）：决定最近一次可申报的年度")
+    pl.add_argument("--pack", action="append", default=[], metavar="政策",
+                    help="名册未填写时适用的后补助政策（名称、地区或编号，可多次）")
     return ap
 
 
@@ -159,11 +170,64 @@ def cmd_packs(args) -> int:
 
 
 def cmd_template(args) -> int:
+    if getattr(args, "roster", False):
+        from forms.pipeline import write_roster_template
+        write_roster_template(args.output)
+        print(f"已生成培育库名册模板：{args.output}")
+        return 0
     from forms.template import write_template
 
     write_template(args.output)
     print(f"已生成模板：{args.output}")
     return 0
+
+
+def cmd_pipeline(args) -> int:
+    import datetime as dt
+    from forms.pipeline import run_pipeline
+    from forms.pipeline_report import pipeline_json, write_pipeline_brief, write_pipeline_workbook
+    from forms.xlsx_reader import WorkbookError
+
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            print(f"测算日期“{args.as_of}”无法识别（应为 YYYY-MM-DD）", file=sys.stderr)
+            return 2
+    if not args.output and not args.pdf and not args.json:
+        print("请指定 -o 培育库.xlsx、--pdf 简报.pdf 或 --json 中的至少一项", file=sys.stderr)
+        return 2
+    src = Path(args.input)
+    for out in (args.output, args.pdf):
+        if out and src.exists() and src.is_file() and Path(out).resolve() == src.resolve():
+            print(f"输出文件与输入文件相同（{out}），为保护输入文件已拒绝", file=sys.stderr)
+            return 2
+    if not src.exists():
+        print(f"找不到“{args.input}”", file=sys.stderr)
+        return 2
+    try:
+        run = run_pipeline(src, args.year, as_of=as_of, packs=args.pack)
+    except WorkbookError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.output:
+        write_pipeline_workbook(run, args.output)
+        print(f"已生成培育库工作簿：{args.output}", file=sys.stderr if args.json else sys.stdout)
+    if args.pdf:
+        write_pipeline_brief(run, args.pdf)
+        print(f"已生成培育库简报：{args.pdf}", file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps(pipeline_json(run), ensure_ascii=False, indent=2))
+    else:
+        from calc.pipeline import summarise, tiers
+        agg = summarise(run.results)
+        print(f"企业{agg['all'].count}家" + (f"，无法测算{agg['errors']}家" if agg["errors"] else ""))
+        for t in tiers():
+            print(f"  {t.label}：{agg['tier'][t.id].count}家")
+    for f in run.findings:
+        print(f.as_line(), file=sys.stderr)
+    return 2 if run.has_errors else 0
 
 
 def cmd_smoke(seconds: float = 1.0) -> int:
@@ -223,7 +287,7 @@ def cmd_smoke(seconds: float = 1.0) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if getattr(args, "year", None) is not None and args.command in ("compute", "export", "statement"):
+        if getattr(args, "year", None) is not None and args.command in ("compute", "export", "statement", "pipeline"):
             from calc.evaluate import UnsupportedYear, check_year
             try:
                 check_year(args.year)
@@ -240,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_statement(args)
         if args.command == "packs":
             return cmd_packs(args)
+        if args.command == "pipeline":
+            return cmd_pipeline(args)
         if args.smoke:
             return cmd_smoke()
         # no command: the desktop application, the product's main job

@@ -187,7 +187,9 @@ def _subsidies(ev: Evaluation, params: Params, engine: SuperDeductionEngine, ext
             packs.append(get_pack(pid))
         except (KeyError, LookupError, RulePackError) as exc:
             row = ev.ledger.profile.rows.get("packs")
-            ev.findings.append(Finding(WARNING, "W_PACK_UNKNOWN", f"后补助规则包“{pid}”无法使用：{exc}",
+            why = ("不是本应用收录的政策，请在企业信息中点“选择…”按省、市/区选择" if isinstance(exc, LookupError)
+                   else str(exc))           # never a list of internal ids (review desktop-app #9)
+            ev.findings.append(Finding(WARNING, "W_PACK_UNKNOWN", f"所在地区后补助政策“{pid}”无法使用：{why}",
                                        "企业信息" if row else None, row, "值" if row else None))
     facts = ledger_facts(ev.ledger, ev.year, params, engine, packs=tuple(packs))
     for pack in packs:

@@ -94,6 +94,7 @@ QUICK_FACTS = ("above_scale", "first_above_scale", "independent_legal_person", "
                "sme", "zhuanjingtexin")
 
 _YEAR_LABELS = {c.field: c.header for c in S.YEAR_COLUMNS}
+_PROFILE_ATTRS = ("founded", "advisor")     # profile_other fields that are Profile attributes
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,9 @@ def ledger_from_quick(q: QuickInput) -> Ledger:
                       hnte_cert_no=(q.hnte_cert_no or "").strip() or None, hnte_cert_date=q.hnte_cert_date,
                       tech_sme_nos=_split_sme(q.tech_sme_no), ic_or_machine_tool=bool(q.ic_or_machine_tool),
                       packs=tuple(dict.fromkeys(p for p in q.packs if p)),
-                      other={k: v for k, v in (q.profile_other or {}).items() if v is not None})
+                      founded=(q.profile_other or {}).get("founded"), advisor=(q.profile_other or {}).get("advisor"),
+                      other={k: v for k, v in (q.profile_other or {}).items()
+                             if v is not None and k not in _PROFILE_ATTRS})
     projects: dict[str, Project] = {}
     lines: list[Line] = []
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
 from calc.money import fen_display, rate_percent, ratio_str, round_fen, rmb_upper, yuan_to_fen
 from calc.params import Params, load_params
 from forms.report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines
+from desktop.figures import certain_total, subsidy_mark
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1          # the figure key of a row (str)
 
@@ -505,24 +506,29 @@ class ResultsView(QWidget):
         ev = self.ev
         prof = ev.ledger.profile
         self.title_label.setText(f"{prof.name or '（未填企业名称）'} · {ev.sd.period.label}")
-        total = ev.total_benefit
-        self.total_label.setText(f"合计惠企金额 ¥{money(total)}")
-        self.upper_label.setText(rmb_upper(total) + ("（含“最高可得”的后补助，按上限计）" if ev.subsidy_up_to else ""))
+        total = certain_total(ev)
+        if total is None:
+            self.total_label.setText("节税额：无法计算")
+            self.upper_label.setText("未填应纳税所得额（或亏损）：节税额无法计算；加计扣除额见下表。后补助另列，不计入合计。")
+        else:
+            self.total_label.setText(f"合计节税（税收优惠） ¥{money(total)}")
+            self.upper_label.setText(rmb_upper(total) + "。仅含确定的税收效应；后补助另列（预估 / 附条件 / 最高可得），不计入合计。")
         parts = []
         if ev.tax is not None:
-            parts.append(("研发费用加计扣除节税", ev.tax.tax_saved, False))
+            parts.append(("研发费用加计扣除节税", ev.tax.tax_saved, ""))
         elif ev.sd.eligible:
-            parts.append(("研发费用加计扣除节税", None, False))
+            parts.append(("研发费用加计扣除节税", None, ""))
         if ev.hnte_saving:
-            parts.append(("高新技术企业15%税率节税", ev.hnte_saving, False))
+            parts.append(("高新技术企业15%税率节税", ev.hnte_saving, ""))
         if ev.slp_saving:
-            parts.append(("小型微利企业优惠节税", ev.slp_saving, False))
+            parts.append(("小型微利企业优惠节税", ev.slp_saving, ""))
         for est in ev.subsidies:
-            if est.eligible and est.total is not None and est.total_kind in ("exact", "up_to"):
-                parts.append((f"后补助：{est.region}", est.total, bool(est.up_to or est.total_kind == "up_to")))
+            if est.eligible and est.total is not None:
+                parts.append((f"后补助（{subsidy_mark(est)}，不计入合计）：{est.region}", est.total,
+                              "最高 " if (est.up_to or est.total_kind == "up_to") else ""))
         rows = "".join(
             f"<tr><td>{e(label)}</td><td align='right'>"
-            f"{'未能计算' if amount is None else ('最高 ' if up_to else '') + '¥' + money(amount)}</td></tr>"
+            f"{'未能计算' if amount is None else up_to + '¥' + money(amount)}</td></tr>"
             for label, amount, up_to in parts)
         counts = self._counts()
         rows += (f"<tr><td>检查结果</td><td align='right'><span style='color:#B3261E'>错误 {counts['error']}</span>"
