@@ -108,6 +108,24 @@ def evaluate(ledger: Ledger, year: int, period: str = "year", params: Params | N
         return _evaluate(ledger, year, period, params, q4_method, engine, packs)
 
 
+def _deduction_of(ledger: Ledger, engine: SuperDeductionEngine, params: Params):
+    """An earlier year's extra deduction (A107012 row 51) from the ledger, for the yearly loss carry-forward: 0 for
+    a year the ledger has no line in or the parameters do not cover (its 应纳税所得额 is then taken as given)."""
+    from .columns import line_columns
+    years = set(line_columns(ledger).years)
+
+    def of(y: int) -> int:
+        if y not in years:
+            return 0
+        try:
+            check_year(y, params)
+        except UnsupportedYear:
+            return 0
+        sd = engine.compute(y, "year")
+        return sd.extra_deduction if sd.eligible else 0
+    return of
+
+
 def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method: str | None,
               engine: SuperDeductionEngine | None, packs) -> Evaluation:
     engine = engine or SuperDeductionEngine(ledger, params)
@@ -120,7 +138,11 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
     br, br_findings = basic_research(ledger, year, period, params)
     findings += br_findings
     deduction = sd.extra_deduction + (br.extra if br is not None else 0)     # both reduce taxable income (AI-APP-30)
-    te = tax_effect(ledger, year, deduction, params, period)
+    te = tax_effect(ledger, year, deduction, params, period, deduction_of=_deduction_of(ledger, engine, params))
+    if te is not None and te.loss_mismatch:
+        src = (ledger.year_row(year, period) if period != "year" else ledger.year_row(year)).src
+        findings.append(Finding(WARNING, "W_PRIOR_LOSSES_MISMATCH", te.loss_mismatch, "年度数据", src.row if src else None,
+                                "以前年度可弥补亏损"))
     if te is None and sd.eligible:
         findings.append(Finding(WARNING, "W_TAXABLE_INCOME_MISSING",
                                 f"{year}年度未填“应纳税所得额”：无法计算加计扣除的节税额", "年度数据", None, "应纳税所得额"))
@@ -146,7 +168,7 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
         ev.risk_inputs = (params, engine)
     if te is not None:
         ev.interpretations |= set(te.interpretations)
-        if ledger.profile.hnte_cert_date:
+        if ledger.profile.hnte_certificates():
             ev.interpretations.add("AI-14")
         if te.prior_losses:
             ev.interpretations.add("AI-APP-06")

@@ -1477,9 +1477,11 @@ def _application_date(ledger: Ledger, year: int, findings: list) -> tuple[dt.dat
 
 def _certificate(ledger: Ledger, year: int, params: Params, recheck: Condition) -> CertificateStatus | None:
     prof = ledger.profile
-    issue = prof.hnte_cert_date
-    if issue is None:
+    chosen = prof.hnte_certificate_for(year)
+    if chosen is None:
         return None
+    cert_no, issue = chosen
+    others = [c for c in prof.hnte_certificates() if c != chosen]
     vy = params.maybe_at("hnte_validity_years", issue)
     ny = params.maybe_at("hnte_certificate_years", dt.date(issue.year, 12, 31))
     if vy is None or ny is None:        # a date no dated rule covers: refused at import (E_HNTE_CERT_DATE)
@@ -1488,14 +1490,16 @@ def _certificate(ledger: Ledger, year: int, params: Params, recheck: Condition) 
     tax_years = tuple(range(issue.year, issue.year + n))
     valid_until = _add_years(issue, int(vy.value)) - dt.timedelta(days=1)
     covers = year in tax_years
-    text = (f"高新技术企业证书{prof.hnte_cert_no or ''}于{issue.isoformat()}颁发，有效期至{valid_until.isoformat()}；"
+    text = (f"高新技术企业证书{cert_no or ''}于{issue.isoformat()}颁发，有效期至{valid_until.isoformat()}；"
             f"可享受15%税率的纳税年度为{'、'.join(str(y) for y in tax_years)}年度（AI-14）；"
             f"{year}年度{'在' if covers else '不在'}证书覆盖范围内")
     if covers and year == tax_years[-1]:
         text += f"；证书将于{valid_until.year}年期满，{tax_years[-1] + 1}年度需重新认定（期满当年须在汇算清缴前取得新证书）"
     elif year > tax_years[-1]:
         text += "；证书已期满，需重新认定"
-    return CertificateStatus(prof.hnte_cert_no, issue, valid_until, tax_years, covers, text,
+    if others:
+        text += "；另有证书" + "、".join(f"{n or ''}（{d.isoformat()}颁发）" for n, d in others) + "，各自适用于其覆盖的纳税年度"
+    return CertificateStatus(cert_no, issue, valid_until, tax_years, covers, text,
                              recheck if covers else None)
 
 
@@ -1566,7 +1570,7 @@ def hnte_evaluation(ledger: Ledger, year: int, params: Params | None = None,
     text += f"；创新能力评价[{score.min}, {score.max}]分（{VERDICT_NAMES[score.verdict]}）"
 
     recheck = _rd_ratio_condition(ledger, year, window, calibers, inputs, params, app, window_notes, recheck=True) \
-        if ledger.profile.hnte_cert_date else None
+        if ledger.profile.hnte_certificates() else None
     cert = _certificate(ledger, year, params, recheck)
     if cert is not None:
         ais.add("AI-14")

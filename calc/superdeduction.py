@@ -696,8 +696,8 @@ class SuperDeductionEngine:
         q13_run = self.compute(period.year, "Q1-Q3")
         l1_q13_run = q13_run.rows.get("L1", 0) if q13_run.eligible else 0
         a_q4 = min(l1, max(0, l1 - l1_q13_run))
-        founded = self.ledger.profile.founded
-        first_month = founded.month if founded and founded.year == period.year else 1
+        started = self.ledger.profile.operating_since        # 开始经营日期, else 成立日期
+        first_month = started.month if started and started.year == period.year else 1
         m_year = 12 - first_month + 1
         m_q4 = min(3, 12 - max(first_month, 10) + 1)
         b_q4 = round_fen(Fraction(l1 * m_q4, m_year)) if m_year > 0 else 0

@@ -428,7 +428,8 @@ def tech_sme_evaluation(ledger: Ledger, year: int, params: Params | None = None,
     # ---- direct routes (国科发政〔2017〕115号第八条)
     rv = _version(params, "direct_routes", day)
     routes: list[Route] = []
-    cert = prof.hnte_cert_date
+    chosen = prof.hnte_certificate_for(on.year if on is not None else year)
+    cert = chosen[1] if chosen else None
     for r in rv.get("routes") or []:
         rid, label, src = r["id"], r["label"], f"{rv['source']} {r.get('ref', '')}".strip()
         if rid == "hnte_certificate":

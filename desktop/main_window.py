@@ -208,7 +208,11 @@ class ProfilePage(QScrollArea):
         form = QFormLayout(inner)
         self.edits: dict[str, QLineEdit] = {}
         for col in S.PROFILE_FIELDS:
-            edit = QLineEdit()
+            if col.field == "hnte_cert_history":        # several certificates: a small table (desktop/cert_table.py)
+                from .cert_table import CertificateTable
+                edit = CertificateTable()
+            else:
+                edit = QLineEdit()
             edit.setToolTip(col.help or "")
             if col.field == "packs":            # chosen by name from a list, never typed as ids (review #9)
                 edit.setReadOnly(True)

@@ -122,7 +122,10 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
                                              for m, d in sd.q4["methods"].items()}}
     income = te.as_dict() if te is not None else None
     hnte = ev.hnte.as_dict() if ev.hnte is not None else {"conditions": [], "score": None}
-    hnte.update({"certified": ev.year in ev.hnte_certified_years, "certificate_no": prof.hnte_cert_no,
+    covering = prof.hnte_certificate_for(ev.year)
+    hnte.update({"certified": ev.year in ev.hnte_certified_years,
+                 "certificate_no": covering[0] if covering else prof.hnte_cert_no,
+                 "certificates": [{"no": n, "issued": d.isoformat()} for n, d in prof.hnte_certificates()],
                  "certificate_years": sorted(ev.hnte_certified_years), "tax_saving": fen_str(ev.hnte_saving)})
     tech_sme = ev.tech_sme.as_dict() if ev.tech_sme is not None else {"eligible": None, "score": None,
                                                                        "direct_pass": None}
