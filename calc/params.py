@@ -10,6 +10,7 @@ that knows the parameter-file layout.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -49,8 +50,15 @@ class Source:
     @property
     def cite(self) -> str:
         """As a bureau cites it: 文号 + 条款 (财税〔2015〕119号第二条第1项); see calc/citation.py."""
-        from .citation import cite
-        return cite(self.citation, self.ref, SOURCE_TITLES.get)
+        return _cite(self.citation, self.ref, len(SOURCE_TITLES))
+
+
+@functools.lru_cache(maxsize=8192)
+def _cite(citation: str, ref: str, _titles: int) -> str:
+    """Citations are pure text of (title, article) and the known titles (their count keys the cache): memoised,
+    as every evaluation cites the same few dozen sources."""
+    from .citation import cite
+    return cite(citation, ref, SOURCE_TITLES.get)
 
 
 @dataclass(frozen=True)

@@ -397,6 +397,14 @@ class MainWindow(QMainWindow):
         self.roster_view.show()
         return self.roster_view
 
+    def show_pipeline(self, source=None):
+        """培育库: many enterprises at once (a roster workbook or a folder of workspaces)."""
+        from .pipeline_view import PipelineView
+        self.pipeline_view = PipelineView(self, source=source)
+        self.pipeline_view.open_requested.connect(self.open_path)
+        self.pipeline_view.show()
+        return self.pipeline_view
+
     def _open_from_roster(self, path: str) -> None:
         if self.doc.ws is not None and Path(path) == self.doc.ws.path:
             self.raise_()
@@ -470,6 +478,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.act_roster = self._action(_t("工作区一览…"), lambda checked=False: self.show_roster())
         m.addAction(self.act_roster)
+        self.act_pipeline = self._action(_t("培育库（名册或文件夹）…"), lambda checked=False: self.show_pipeline())
+        m.addAction(self.act_pipeline)
         m.addSeparator()
         for a in (self.act_save, self.act_save_as):
             m.addAction(a)

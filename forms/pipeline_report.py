@@ -32,7 +32,7 @@ def _yuan(fen: int | None, unknown: str = "无法计算") -> str:
     return unknown if fen is None else f"¥{fen_display(fen)}"
 
 
-def _wan(fen: int | None) -> str:
+def wan_text(fen: int | None) -> str:
     """万元 with two decimals (the unit a bureau's report uses), rounded half up."""
     if fen is None:
         return "无法计算"
@@ -447,12 +447,12 @@ def write_pipeline_brief(run, path, *, issuer: str = "") -> Path:
     story.append(p("一、总体情况", "h1"))
     certain_note = f"（另有{a.certain_unknown}家缺应纳税所得额，节税额无法计算，未计入）" if a.certain_unknown else ""
     lines = [f"纳入测算企业{a.count}家" + (f"，另有{agg['errors']}家资料有误无法测算（见工作簿“全部企业”表）" if agg["errors"] else "") + "。",
-             f"研发费用加计扣除的确定性节税额合计{_wan(a.certain)}{certain_note}。",
-             f"研发费用后补助预估合计{_wan(a.estimated)}（预估，取决于申报、评审与年度预算，不与节税额相加）。"]
+             f"研发费用加计扣除的确定性节税额合计{wan_text(a.certain)}{certain_note}。",
+             f"研发费用后补助预估合计{wan_text(a.estimated)}（预估，取决于申报、评审与年度预算，不与节税额相加）。"]
     if a.conditional:
-        lines.append(f"另有附条件的后补助{_wan(a.conditional)}，须待企业确认相关条件（如研发准备金备案），不计入上述预估。")
+        lines.append(f"另有附条件的后补助{wan_text(a.conditional)}，须待企业确认相关条件（如研发准备金备案），不计入上述预估。")
     if a.up_to:
-        lines.append(f"另有按政策上限计算的“最高可得”后补助{_wan(a.up_to)}，仅供参考，不计入任何合计。")
+        lines.append(f"另有按政策上限计算的“最高可得”后补助{wan_text(a.up_to)}，仅供参考，不计入任何合计。")
     for line in lines:
         story.append(p(line))
     story.append(p("二、培育分层", "h1"))
@@ -487,7 +487,7 @@ def write_pipeline_brief(run, path, *, issuer: str = "") -> Path:
         rows = [["区县", "企业数"] + [t.short for t in rules[:-1]] + ["节税额（确定）", "后补助（预估）"]]
         for name, g in districts:
             rows.append([name, str(g.count)] + [str(g.tiers.get(t.id, 0)) for t in rules[:-1]]
-                        + [_wan(g.certain), _wan(g.estimated)])
+                        + [wan_text(g.certain), wan_text(g.estimated)])
         n = len(rules) - 1
         story.append(tbl(rows, [26 * mm, 12 * mm] + [14 * mm] * n + [26 * mm, 26 * mm],
                          num_cols=tuple(range(1, n + 4))))
