@@ -52,7 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--q4-method", choices=["A", "B"], default=None)
     st.add_argument("--pack", action="append", default=[], metavar="ID", help="另加的后补助规则包（可多次）")
     st.add_argument("--checklist", action="store_true",
-                    help="附加留存备查资料清单（输入为 .rdw 工作区时含已标记的资料和附件）")
+                    help="附加留存备查资料清单（输入为 .rdw 工作区时含已标记的资料和附件；同时附技术附录）")
+    st.add_argument("--appendix", action="store_true",
+                    help="附技术附录（A107012、分项目汇总、计算过程追溯、明细账行汇总、检查结果与风险提示详情）；"
+                         "默认只生成企业签署版（签署页与主要条件，1—2页）")
     e = sub.add_parser("export", help="导出 A107012、研发支出辅助账、研发支出辅助账汇总表")
     e.add_argument("workbook")
     e.add_argument("--year", type=int, required=True)
@@ -147,8 +150,14 @@ def cmd_statement(args) -> int:
             from calc.evidence import build_checklist
             checklist = build_checklist(ledger, args.year)
     ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method, packs=args.pack)
-    facts = write_statement(ev, args.output, version=__version__, checklist=checklist)
-    print(f"已生成报告：{args.output}")
+    from forms.statement import StatementError
+    try:
+        facts = write_statement(ev, args.output, version=__version__, checklist=checklist,
+                                appendix=getattr(args, "appendix", False))
+    except StatementError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"已生成报告：{args.output}（{facts.get('pages', 0)}页）")
     if facts["missing_characters"]:
         chars = "".join(facts["missing_characters"])
         print(f"注意：字体不支持的字符已显示为“〓”：{chars}", file=sys.stderr)

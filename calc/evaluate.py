@@ -28,6 +28,7 @@ class Evaluation:
     subsidies: list = field(default_factory=list)     # calc.subsidy.SubsidyEstimate, data year = year
     risk_inputs: tuple | None = field(default=None, repr=False)    # (params, engine): the year's risk screening
     risks_screened: tuple | None = field(default=None, repr=False)
+    risk_scope: str = "year"          # "year" | "period": a prepayment period screens only its own lines
     allocation: dict | None = None    # 工时分配 of the year (calc.allocation.summary), None without those sheets
     basic_research: BasicResearch | None = None   # 企业投入基础研究支出加计扣除 (2022年第32号), annual only
 
@@ -38,6 +39,55 @@ class Evaluation:
         if self.risks_screened is None:
             self.risks_screened = _risks(self) if self.risk_inputs is not None else ()
         return self.risks_screened
+
+    @property
+    def risks_not_run(self) -> list:
+        """Titles of the risk rules in force that were NOT run: in a prepayment period the rules that judge the
+        whole year (ratios, year-on-year changes, year-end concentration) — the statement lists them as such."""
+        if self.risk_inputs is None:
+            return []
+        if self.risk_scope != "period":
+            return []
+        from .risk import rules_in_force
+        params = self.risk_inputs[0]
+        return [f"{r.id} {r.title}" for r in rules_in_force(params, self.year) if r.kind not in PERIOD_RISK_KINDS]
+
+    def hnte_pending(self) -> dict | None:
+        """The R&D-ratio test (H5) with the lines still waiting for a 高企费用类别 (S17): the pending amount of
+        the window years and the ratio if all of it were counted.  None when nothing is pending or H5 has no
+        figures.  ``would_pass``: whether counting all of it reaches the threshold."""
+        hn = self.hnte
+        if hn is None:
+            return None
+        try:
+            cond = hn.condition("rd_ratio_recheck" if hn.certified else "rd_ratio")
+        except StopIteration:
+            try:
+                cond = hn.condition("rd_ratio")
+            except StopIteration:
+                return None
+        by_id = None
+        pending = 0
+        for y in hn.window:
+            cal = hn.calibers.get(y)
+            if cal is None:
+                continue
+            ids = [i for i, reason, _ in cal.excluded if reason == "unassigned"]
+            if ids:
+                if by_id is None:
+                    by_id = {l.id: l for l in self.ledger.lines}
+                pending += sum(by_id[i].amount for i in ids if i in by_id)
+        if not pending or cond.value is None or cond.threshold is None:
+            return None
+        rd = sum((hn.calibers[y].total or 0) for y in hn.window if y in hn.calibers)
+        if not rd or not cond.value:
+            return None
+        from fractions import Fraction
+        sales = Fraction(rd) / Fraction(cond.value)
+        after = Fraction(rd + pending) / sales
+        return {"amount": pending, "ratio_now": Fraction(cond.value), "ratio_after": after,
+                "threshold": Fraction(cond.threshold), "would_pass": after >= Fraction(cond.threshold),
+                "status": cond.status, "condition": cond}
 
     @property
     def has_errors(self) -> bool:
@@ -166,6 +216,8 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
             seen.update((f.code, f.sheet, f.row, f.column) for f in new)
         _subsidies(ev, params, engine, packs)
         ev.risk_inputs = (params, engine)
+    else:
+        ev.risk_inputs, ev.risk_scope = (params, None), "period"
     if te is not None:
         ev.interpretations |= set(te.interpretations)
         if ledger.profile.hnte_certificates():
@@ -175,14 +227,35 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
     return ev
 
 
+# the risk rules that judge single lines, vouchers, contracts or person-months: they run on a prepayment period's
+# own lines; the others judge the whole year (ratios, changes against the prior year, year-end concentration)
+PERIOD_RISK_KINDS = frozenset({
+    "person_overload", "outside_project_period", "related_entrustee_no_contract", "capitalised_no_formation_date",
+    "production_keywords", "duplicate_voucher", "round_amounts", "overseas_individual", "entrusted_code_mismatch",
+    "related_entrustee", "collective_rd"})
+
+
 def _risks(ev: Evaluation) -> tuple:
-    """Risk screening (calc/risk.py) on the results already computed; adds the rules' interpretations."""
+    """Risk screening (calc/risk.py) on the results already computed; adds the rules' interpretations.
+    A prepayment period screens only the lines and person-months dated in the period, with the rules of
+    :data:`PERIOD_RISK_KINDS` (the others are reported by :attr:`Evaluation.risks_not_run`)."""
+    import dataclasses
+
     from .allocation import person_month_loads              # timesheets (when present)
-    from .risk import screen
+    from .risk import rules_in_force, screen
     params, engine = ev.risk_inputs
     with gc_paused():
         loads = person_month_loads(ev.ledger, params)
-        risks = screen(ev.ledger, ev.year, params, sd=ev.sd, hnte=ev.hnte, person_loads=loads, sd_engine=engine)
+        if ev.risk_scope == "period":
+            start, end = ev.sd.period.start, ev.sd.period.end
+            lines = tuple(l for l in ev.ledger.lines if start <= l.date <= end)
+            ledger = dataclasses.replace(ev.ledger, lines=lines)
+            months = (f"{start.year:04d}-{start.month:02d}", f"{end.year:04d}-{end.month:02d}")
+            loads = tuple(ld for ld in loads if months[0] <= ld.month <= months[1])
+            only = [r.id for r in rules_in_force(params, ev.year) if r.kind in PERIOD_RISK_KINDS]
+            risks = screen(ledger, ev.year, params, person_loads=loads, only=only)
+        else:
+            risks = screen(ev.ledger, ev.year, params, sd=ev.sd, hnte=ev.hnte, person_loads=loads, sd_engine=engine)
     for r in risks:
         ev.interpretations |= set(r.interpretations)
     return risks

@@ -774,6 +774,7 @@ class MainWindow(QMainWindow):
     def quick_estimate(self) -> None:
         from .quick_estimate import QuickEstimateDialog
         dialog = QuickEstimateDialog(self)
+        dialog.advisor_name = self.settings.advisor_name or ""      # printed on its statement (科技特派员)
         dialog.exec()
 
     def save_statement(self) -> None:

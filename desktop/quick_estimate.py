@@ -475,8 +475,9 @@ class QuickEstimateDialog(QDialog):
         if self.evaluation is None:
             return None
         try:
-            info = write_statement(self.evaluation, path, self.params)
-        except OSError as exc:
+            info = write_statement(self.evaluation, path, self.params,
+                                   advisor=getattr(self, "advisor_name", "") or None)
+        except Exception as exc:        # noqa: BLE001 — OSError, StatementError: a message, never a traceback
             self.status_label.setText(f"报告未保存：{exc}")
             return None
         missing = (info or {}).get("missing_characters") or {}

@@ -130,11 +130,11 @@ def test_statement_checklist_appendix_cli(tmp_path):
     assert r.returncode in (0, 2), r.stderr
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
     flat = text.replace("\n", "")
-    assert "留存期限" in flat and "AI-EVID-01" in flat and "立项决议.pdf" in flat
+    assert "留存期限" in flat and "留存备查资料清单" in flat and "立项决议.pdf" in flat
     plain = tmp_path / "plain.pdf"
     subprocess.run([sys.executable, str(ROOT / "main.py"), "statement", str(path), "--year", "2024", "-o", str(plain)],
                    capture_output=True, text=True, cwd=ROOT)
-    assert "AI-EVID-01" not in subprocess.run(["pdftotext", str(plain), "-"], capture_output=True, text=True).stdout
+    assert "留存期限" not in subprocess.run(["pdftotext", str(plain), "-"], capture_output=True, text=True).stdout
 
 
 def test_marks_do_not_rebuild_the_ledger(tmp_path):

@@ -216,6 +216,7 @@ def test_clear(view):
 def statement(qtbot, ev):
     w = StatementView(version="test")
     qtbot.addWidget(w)
+    w.appendix_box.setChecked(True)             # the technical appendix: a multi-page statement to page through
     w.resize(900, 1000)
     w.show()
     qtbot.waitExposed(w)
@@ -255,6 +256,34 @@ def test_statement_preview_save_and_print(statement, qtbot, tmp_path, ev):
     assert out.exists() and out.stat().st_size > 50_000
     from desktop.statement_view import pdf_page_count
     assert pdf_page_count(out) == w.page_count
+
+
+def test_statement_owner_version_and_appendix_checkbox(qtbot, ev):
+    """Two depths: the owner's version (1–2 pages) by default; 附技术附录 adds the appendix."""
+    w = StatementView(version="test")
+    qtbot.addWidget(w)
+    assert not w.appendix_box.isChecked()
+    with qtbot.waitSignal(w.ready, timeout=60000) as sig:
+        w.show_evaluation(ev)
+    assert 1 <= sig.args[0] <= 2
+    with qtbot.waitSignal(w.ready, timeout=60000) as sig:
+        w.appendix_box.setChecked(True)
+    assert sig.args[0] > 2
+
+
+def test_M2_statement_failure_message_is_chinese_and_names_the_field(qtbot, ev, monkeypatch):
+    """M2: a statement that cannot be laid out shows a Chinese message naming the field, no class names."""
+    import forms.statement as fs
+    w = StatementView(version="test")
+    qtbot.addWidget(w)
+
+    def boom(*a, **k):
+        raise fs.StatementError("报告无法排版：企业名称过长（3000字），请缩短后重试。")
+    monkeypatch.setattr(fs, "write_statement", boom)
+    with qtbot.waitSignal(w.failed, timeout=60000) as sig:
+        w.show_evaluation(ev)
+    assert sig.args[0].startswith("报告无法排版：企业名称过长")
+    assert "Error" not in w.error_label.text() and "企业名称" in w.error_label.text()
 
 
 def test_statement_print_page_range(statement, tmp_path):
