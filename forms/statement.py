@@ -529,22 +529,26 @@ class Statement:
             self.story.append(self.p("未填应纳税所得额：节税额无法计算（不是零）。", "small"))
             return
         a, b = te.without, te.with_
-        if self.is_period:
-            form, ln = "A200000", {"ded": "第7行", "adj": "", "loss": "第9行", "ti": "第10行实际利润额",
-                                   "rate": "第11行、第13行", "tax": "第12行−第13行"}
-        else:
-            form, ln = "A100000", {"ded": "A107010→第17行", "adj": "第19行", "loss": "第21行", "ti": "第23行",
-                                   "rate": "第24行、第26行", "tax": "第25行−第26行"}
-        rows = [[f"项目（申报表{form}行次）", "未享受加计扣除", "享受加计扣除"],
+        sd = self.ev.sd
+        link = self.params.filing_link(sd.period.year, sd.period.end if self.is_period else None) or {}
+        form = link.get("return_form") or ("A200000" if self.is_period else "A100000")
+        ln = dict(link.get("return_lines") or {})        # the return's lines by filing year (law data)
+
+        def at(name: str) -> str:
+            return f"（{ln[name]}）" if ln.get(name) else ""
+        ded = "研发费用加计扣除" if self.ev.basic_research is None else "加计扣除（研发费用、基础研究）"
+        rows = [[f"项目（申报表{form}）", "未享受加计扣除", "享受加计扣除"],
                 ["加计扣除前的所得（输入的应纳税所得额）", self.money(te.before), self.money(te.before)],
-                [f"减：研发费用加计扣除（{ln['ded']}）", self.money(0), self.money(te.deduction)]]
-        if ln["adj"]:
-            rows.append([f"纳税调整后所得（{ln['adj']}）", self.money(te.before), self.money(te.before - te.deduction)])
-        rows += [[f"减：弥补以前年度亏损（{ln['loss']}）", self.money(a.losses_used), self.money(b.losses_used)],
-                 [f"应纳税所得额（{ln['ti']}）", self.money(a.taxable_income), self.money(b.taxable_income)],
-                 [f"适用税率 / 优惠（{ln['rate']}）", regime_text(a.choice), regime_text(b.choice)],
-                 [f"应纳税额（{ln['tax']}）", self.money(a.tax), self.money(b.tax)]]
+                [f"减：{ded}{at('ded')}", self.money(0), self.money(te.deduction)]]
+        if ln.get("adj") or not self.is_period:
+            rows.append([f"纳税调整后所得{at('adj')}", self.money(te.before), self.money(te.before - te.deduction)])
+        rows += [[f"减：弥补以前年度亏损{at('loss')}", self.money(a.losses_used), self.money(b.losses_used)],
+                 [f"应纳税所得额{at('ti')}", self.money(a.taxable_income), self.money(b.taxable_income)],
+                 [f"适用税率 / 优惠{at('rate')}", regime_text(a.choice), regime_text(b.choice)],
+                 [f"应纳税额{at('tax')}", self.money(a.tax), self.money(b.tax)]]
         self.story.append(self.table(rows, [78 * mm, 48 * mm, 48 * mm], num_cols=(1, 2)))
+        if link.get("unverified"):
+            self.story.append(self.p(f"※ {link['unverified']}，表中未列行次。", "small"))
         parts = []
         for opt in b.choice.comparison():
             if opt["available"]:

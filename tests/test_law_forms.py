@@ -162,3 +162,13 @@ def test_a_key_with_two_titles_is_refused(tmp_path):
     with pytest.raises(ParamError) as err:
         load_params(d)
     assert "国科发火〔2018〕11号" in err.value.key
+
+
+def test_return_lines_follow_the_form_of_the_year():
+    # the statement's income-tax table labels its rows with the return lines of the year — data, not code
+    assert P.filing_link(2023)["return_lines"]["ded"] == "A107010→第17行"
+    new = P.filing_link(2024)
+    assert new["return_form"] == "主表A100000" and set(new["return_lines"]) == {"ded"}
+    assert P.filing_link(2025, dt.date(2025, 6, 30))["return_lines"]["ded"] == "第7行"
+    late = P.filing_link(2025, dt.date(2025, 9, 30))
+    assert late["return_lines"] == {"ded": "事项代码+金额"} and late["unverified"]

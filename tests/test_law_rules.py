@@ -21,7 +21,9 @@ P = load_params()
 
 
 def _pdf_text(path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    """The PDF's text without whitespace (table cells wrap)."""
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "".join(text.split())
 
 
 def _br_year(year, amount, **kw):
@@ -68,9 +70,12 @@ def test_basic_research_on_the_statement(tmp_path):
     ev = evaluate(load_ledger(path), 2024)
     out = tmp_path / "s.pdf"
     write_statement(ev, out, issued=dt.date(2026, 12, 7))
-    text = _pdf_text(out)
-    assert "企业投入基础研究支出加计扣除" in text and "300,000.00" in text
-    assert "2022年第32号" in text and "325,000.00" in text
+    text = _pdf_text(out)                                  # page 1: the saving of both deductions, with the basis
+    assert "企业投入基础研究支出再加计扣除¥300,000.00" in text and "325,000.00" in text and "2022年第32号" in text
+    write_statement(ev, out, issued=dt.date(2026, 12, 7), appendix=True)
+    text = _pdf_text(out)                                  # appendix: the computation and where it is filed
+    assert "企业投入基础研究支出加计扣除" in text and "300,000.00" in text and "不填入A107012" in text
+    assert "优惠事项" in text
 
 
 def test_basic_research_before_2022_prepayment_and_assessed_collection(tmp_path):
