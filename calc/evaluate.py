@@ -222,7 +222,7 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
         ev.interpretations |= set(te.interpretations)
         if ledger.profile.hnte_certificates():
             ev.interpretations.add("AI-14")
-        if te.prior_losses:
+        if te.prior_losses and te.loss_schedule is None:
             ev.interpretations.add("AI-APP-06")
     return ev
 

@@ -375,7 +375,7 @@ class TaxRun:
     losses_used: int
     new_loss: int
     choice: RegimeChoice
-    credit_used: int = 0        # 抵免所得税额 applied (A100000 row 26), at most the regime's tax
+    credit_used: int = 0        # 抵免所得税额 applied (A100000 row 27), at most the regime's tax
     loss_offsets: list = field(default_factory=list)     # [(loss year | "以前年度", amount)] applied FIFO
 
 
@@ -431,7 +431,7 @@ class TaxEffect:
     carried: list = field(default_factory=list)      # [{origin, amount, last_year, text}]
     cliff_warning: str | None = None
     period: str = "year"
-    tax_credit: int = 0                      # 抵免所得税额 given (A100000 row 26)
+    tax_credit: int = 0                      # 抵免所得税额 given (A100000 row 27)
     loss_schedule: LossSchedule | None = None    # the losses of earlier years, from the yearly rows (A106000)
     prior_losses_typed: int | None = None    # 以前年度可弥补亏损 as typed (None: not typed)
     loss_mismatch: str | None = None         # the typed total and the yearly rows disagree
@@ -566,6 +566,10 @@ def tax_effect(ledger: Ledger, year: int, deduction: int, params: Params | None 
             ais += [i for i in r.choice.slp.interpretations if i not in ais]
     if pool and schedule is None:
         ais.append("AI-APP-06")
+    if schedule is not None:
+        ais.append("AI-APP-41")
+        if mismatch:
+            ais.append("AI-APP-42")
     notes = list(loss_notes)
     if mismatch:
         notes.append(mismatch)
@@ -609,7 +613,7 @@ def tax_effect(ledger: Ledger, year: int, deduction: int, params: Params | None 
     if by is not None:
         sources.append(str(params.at("loss_carry_years_extended", _year_end(by)).source))
     if credit:
-        notes.append(f"抵免所得税额 {fen_display(credit)} 元（A100000第26行）：享受加计扣除后抵免 {fen_display(b.credit_used)} 元"
+        notes.append(f"抵免所得税额 {fen_display(credit)} 元（A100000第27行）：享受加计扣除后抵免 {fen_display(b.credit_used)} 元"
                      + (f"，未抵免完的 {fen_display(credit - b.credit_used)} 元按规定结转以后年度（专用设备投资抵免最长5年，财税〔2008〕48号）"
                         if credit > b.credit_used else ""))
     # the saving is a final figure of its own: the exact difference, rounded once (AI-APP-07); with a credit the

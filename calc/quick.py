@@ -139,7 +139,7 @@ class QuickInput:
     total_costs: int | None = None
     taxable_income: int | None = None
     prior_losses: int | None = None
-    tax_credit: int | None = None       # 抵免所得税额 (A100000 row 26)
+    tax_credit: int | None = None       # 抵免所得税额 (A100000 row 27)
     basic_research: int | None = None            # 企业投入基础研究支出 (2022年第32号), 分
     # statuses
     hnte_cert_no: str | None = None
@@ -380,7 +380,7 @@ QUICK_FIELDS: tuple[QuickField, ...] = (
     _F("total_liabilities", "负债总额", "amount", "收入与人员"),
     _F("taxable_income", "应纳税所得额（加计扣除前）", "signed_amount", "所得税", "当年加计扣除前的纳税调整后所得，亏损填负数"),
     _F("prior_losses", "以前年度可弥补亏损", "amount", "所得税"),
-    _F("tax_credit", "抵免所得税额", "amount", "所得税", "如专用设备投资额10%抵免（A100000第26行），从应纳税额中减除"),
+    _F("tax_credit", "抵免所得税额", "amount", "所得税", "如专用设备投资额10%抵免（A100000第27行），从应纳税额中减除"),
     _F("basic_research", "企业投入基础研究支出", "amount", "所得税",
        "出资给非营利性科研机构、高等学校和政府性自然科学基金用于基础研究的支出，2022年起按100%加计扣除"),
     _F("hnte_cert_no", "高新技术企业证书编号", "text", "身份"),

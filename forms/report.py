@@ -13,6 +13,22 @@ REGIME_NAMES = {"standard": "一般企业 25%", "hnte": "高新技术企业 15%"
                 "none": "无应纳税所得额"}
 
 
+def loss_lines(te) -> list[str]:
+    """The losses of earlier years, year by year as A106000 shows them (when given by year)."""
+    trace = te.loss_trace()
+    if not trace:
+        return []
+    out = ["以前年度亏损弥补（按年度数据逐年计算，先发生先弥补）："]
+    for r in trace:
+        before = "、".join(f"{u['year']}年弥补 {fen_display(yuan_to_fen(u['amount']))} 元" for u in r["used_before"])
+        out.append(f"  {r['year']}年亏损 {fen_display(yuan_to_fen(r['loss']))} 元" + (f"，{before}" if before else "")
+                   + f"，本年弥补 {fen_display(yuan_to_fen(r['used_this_year']))} 元"
+                   + (f"，已过期 {fen_display(yuan_to_fen(r['expired']))} 元" if r["expired"] != "0.00" else "")
+                   + f"，余额 {fen_display(yuan_to_fen(r['remaining']))} 元，可弥补至{r['last_year']}年"
+                   + ("（10年）" if r["extended_by"] is not None else "（5年）"))
+    return out
+
+
 def regime_text(choice) -> str:
     """The elected regime with its rate, exact (2.5%, never 3%): the 小型微利企业 effective rate is shown too."""
     name = REGIME_NAMES.get(choice.regime, choice.regime)
@@ -287,7 +303,13 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
     else:
         b = te.with_
         out.append(f"  加计扣除前应纳税所得额 ¥{fen_display(te.before)}；扣除后 ¥{fen_display(b.taxable_income)}")
-        out.append(f"  适用：{regime_text(b.choice)}；应纳税额 ¥{fen_display(b.tax)}")
+        if te.tax_credit:
+            out.append(f"  适用：{regime_text(b.choice)}；应纳税额 ¥{fen_display(b.choice.tax)}，"
+                       f"减：抵免所得税额 ¥{fen_display(b.credit_used)}，应纳所得税额 ¥{fen_display(b.tax)}")
+        else:
+            out.append(f"  适用：{regime_text(b.choice)}；应纳税额 ¥{fen_display(b.tax)}")
+        for line in loss_lines(te):
+            out.append(f"  {line}")
         if ev.hnte_saving:
             out.append(f"  高新技术企业15%税率节税 ¥{fen_display(ev.hnte_saving)}")
         if ev.slp_saving:

@@ -29,7 +29,7 @@ from calc.params import Params, load_params
 from calc.version import __version__, versions_line
 
 from .pdftext import MAIN, TextGuard, register_fonts
-from .report import SEVERITY_NAMES, a107012_lines, a107012_notes, regime_text
+from .report import SEVERITY_NAMES, a107012_lines, a107012_notes, loss_lines, regime_text
 
 BLUE = colors.HexColor("#1F4E79")
 LIGHT = colors.HexColor("#DDEBF7")
@@ -108,7 +108,7 @@ NAME_MAX = 120
 APPENDIX_ROWS_MAX = 400
 
 
-KIND_STATUS = {"exact": "预估", "up_to": "最高可得", "range": "预估区间", "conditional": "附条件",
+KIND_STATUS = {"exact": "预估", "provisional": "暂定预估", "up_to": "最高可得", "range": "预估区间", "conditional": "附条件",
                "not_computable": "无法计算"}
 
 
@@ -545,7 +545,10 @@ class Statement:
         rows += [[f"减：弥补以前年度亏损{at('loss')}", self.money(a.losses_used), self.money(b.losses_used)],
                  [f"应纳税所得额{at('ti')}", self.money(a.taxable_income), self.money(b.taxable_income)],
                  [f"适用税率 / 优惠{at('rate')}", regime_text(a.choice), regime_text(b.choice)],
-                 [f"应纳税额{at('tax')}", self.money(a.tax), self.money(b.tax)]]
+                 [f"应纳税额{at('tax')}", self.money(a.choice.tax), self.money(b.choice.tax)]]
+        if te.tax_credit:       # 抵免所得税额 and the net tax, with their lines where the year's form has them
+            rows += [[f"减：抵免所得税额{at('credit')}", self.money(a.credit_used), self.money(b.credit_used)],
+                     [f"应纳税额{at('net')}", self.money(a.tax), self.money(b.tax)]]
         self.story.append(self.table(rows, [78 * mm, 48 * mm, 48 * mm], num_cols=(1, 2)))
         if link.get("unverified"):
             self.story.append(self.p(f"※ {link['unverified']}，表中未列行次。", "small"))
@@ -558,7 +561,7 @@ class Statement:
                 parts.append(f"{opt['label']}：不适用（{opt['reason']}）")
         self.story.append(self.p("税率从优（不得叠加）：" + "；".join(parts) + "。", "small"))
         self.story.append(self.p(f"节税额为有、无加计扣除两次计算的应纳税额之差：¥{self.money(te.tax_saved)}。", "small"))
-        for note in te.notes:
+        for note in [*loss_lines(te), *te.notes]:
             self.story.append(self.p(note, "small"))
         if te.cliff_warning:
             self.story.append(self.p("注意：" + te.cliff_warning, "small"))
@@ -637,8 +640,9 @@ class Statement:
                 rows.append([clip(c.label, 60), clip(conds, 200), base, clip(c.rate_text or "—", 30), amount, status])
         self.story.append(self.table(rows, [34 * mm, 58 * mm, 24 * mm, 14 * mm, 26 * mm, 18 * mm], num_cols=(2, 4)))
         for est in self.ev.subsidies:
-            if est.confidence != "solid" or not est.doc_number:
-                self.story.append(self.p(f"{est.title}：未取得正式文号的政策依据，本预估为暂定。", "small"))
+            if est.status != "verified":          # issue 16: why the rule is provisional / retired, in Chinese
+                reason = est.status_reason or "未取得正式文号的政策依据"
+                self.story.append(self.p(f"{est.title}：{reason}。本预估为暂定。", "small"))
 
     def risk_summary(self):
         ev = self.ev
@@ -670,6 +674,7 @@ class Statement:
     def versions_block(self):
         self.story.append(Spacer(1, 2 * mm))
         self.story.append(self.p(f"版本信息（用于复现测算）：{self.versions_line()}", "versions"))
+        self.story.append(self.p(self.ev.law_as_of_text + "（本报告所用参数文件和规则包中最早的核对日期）", "versions"))
 
     def versions_line(self) -> str:
         """The app, parameter-file and (used) rule-pack versions: what is needed to reproduce the figures."""
@@ -855,7 +860,8 @@ class Statement:
             return
         self.appendix_heading("财政后补助测算过程")
         for est in subs:
-            conf = "正式规则" if est.confidence == "solid" else "暂定规则（依据尚无正式文号，预估仅供参考）"
+            conf = (f"正式规则，已核实，核对日期 {est.reviewed_on}" if est.status == "verified"
+                    else "暂定规则，预估仅供参考")
             self.add_heading(f"{est.title}（{conf}，政策期间 {est.period_text}）", "h2", numbered=False)
             lines = est.explain()
             self.story.append(self.p(lines[0]))

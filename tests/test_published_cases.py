@@ -169,7 +169,7 @@ def test_certificate_history_in_the_quick_estimate():
 
 def test_tax_credit_reduces_the_tax_payable(tmp_path, capsys):
     """专用设备投资抵免: 10% of the investment is credited against the year's tax, any excess carried forward up to 5
-    years (财税〔2008〕48号第一条; A100000第26行 “减：抵免所得税额”).  Derived figures: 2024, taxable income
+    years (财税〔2008〕48号第一条; A100000第27行 “减：抵免所得税额”).  Derived figures: 2024, taxable income
     10,000,000.00 at 25% = 2,500,000.00; equipment of 3,000,000.00 → credit 300,000.00 → payable 2,200,000.00."""
     path = build(tmp_path, years=[_y(2024, 10_000_000, tax_credit=Decimal(300_000))], projects=[project("RD01")])
     te = evaluate(load_ledger(path), 2024).tax
@@ -228,3 +228,46 @@ def test_gui_certificate_table_edits_the_history(sample_window, qtbot, tmp_path)
     page.reload(win.doc.ws)
     assert table.table.rowCount() == 1 and table.text() == "GR201932001234 2019-12-02"
     table.grab().save(str(tmp_path / "cert_table.png"))
+
+
+def test_workspace_written_before_the_new_columns_gains_them(tmp_path):
+    """Schema migration: a workspace whose 年度数据 table has no 抵免所得税额 column (written before it existed) opens,
+    gains the column, and the credit typed afterwards reaches the tax (forms.workspace._migrate, additive)."""
+    import sqlite3
+
+    from forms.workspace import Workspace
+    path = tmp_path / "old.rdw"
+    ws = Workspace.create(path, load_ledger(build(tmp_path, years=[_y(2024, 10_000_000)], projects=[project("RD01")])))
+    ws.save()
+    ws.close()
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE years DROP COLUMN tax_credit")
+    conn.commit()
+    conn.close()
+    ws = Workspace.open(path)
+    try:
+        row = ws.rows("years")[0]
+        assert "tax_credit" in row
+        ws.set_value("years", row["id"], "tax_credit", "300000")
+        assert evaluate(ws.ledger(), 2024).tax.with_.tax == 220_000_000
+    finally:
+        ws.close(discard=True)
+
+
+def test_losses_and_credit_in_text_and_statement(tmp_path, capsys):
+    import subprocess
+    path = _hs_p1(tmp_path)
+    assert main.main(["compute", str(path), "--year", "2020"]) == 0
+    text = capsys.readouterr().out
+    assert "2014年亏损 3,000,000.00 元，2018年弥补 2,000,000.00 元、2019年弥补 500,000.00 元，本年弥补 500,000.00 元" in text
+    assert "可弥补至2024年（10年）" in text
+    pdf = tmp_path / "s.pdf"
+    assert main.main(["statement", str(path), "--year", "2020", "-o", str(pdf)]) == 0
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.replace("\n", "")
+    assert "可弥补至2026年" in out
+    path = build(tmp_path, years=[_y(2024, 10_000_000, tax_credit=Decimal(300_000))], projects=[project("RD01")])
+    assert main.main(["compute", str(path), "--year", "2024"]) == 0
+    assert "减：抵免所得税额 ¥300,000.00，应纳所得税额 ¥2,200,000.00" in capsys.readouterr().out
+    assert main.main(["statement", str(path), "--year", "2024", "-o", str(pdf)]) == 0
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "抵免所得税额" in out and "2,200,000.00" in out
