@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="2022年第四季度金额的计算方法：A 按实际发生数，B 按比例（默认取加计扣除额较大者）")
     c.add_argument("--json", action="store_true", help="输出 JSON 文档（interfaces.md §2）")
     c.add_argument("--pack", action="append", default=[], metavar="ID", help="另加的后补助规则包（可多次）")
-    sub.add_parser("packs", help="列出后补助规则包（政策、期间、可信度）")
+    pk = sub.add_parser("packs", help="列出后补助规则包（地区、政策、期间、核实范围、状态、核对日期）")
+    pk.add_argument("--year", type=int, default=None, metavar="奖补年度",
+                    help="按此奖补年度判断各规则包的状态（默认今年）")
     st = sub.add_parser("statement", help="生成惠企测算结果报告（PDF）")
     st.add_argument("workbook")
     st.add_argument("--year", type=int, required=True)
@@ -168,11 +170,19 @@ def cmd_statement(args) -> int:
 
 
 def cmd_packs(args) -> int:
-    from calc.subsidy import list_packs
+    from calc.params import load_params
+    from calc.subsidy import PACK_TABLE_HEADS, law_data_as_of, list_packs, load_packs
 
     errors: list = []
-    for info in list_packs(errors=errors):
+    infos = list_packs(errors=errors, award_year=getattr(args, "year", None))
+    year = infos[0].award_year if infos else None
+    print(f"后补助规则包（状态按{year}年度奖补判断）" if year else "后补助规则包")
+    print("\t".join(PACK_TABLE_HEADS))
+    for info in infos:
         print(info.line)
+    as_of = law_data_as_of(load_params(), load_packs(errors=[]).values())
+    print(f"法规数据截至 {as_of}（全部参数文件和规则包中最早的核对日期）" if as_of
+          else "法规数据截至：部分参数文件或规则包未注明核对日期")
     for err in errors:
         print(f"规则包错误：{err}", file=sys.stderr)
     return 2 if errors else 0

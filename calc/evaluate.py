@@ -31,6 +31,12 @@ class Evaluation:
     risk_scope: str = "year"          # "year" | "period": a prepayment period screens only its own lines
     allocation: dict | None = None    # 工时分配 of the year (calc.allocation.summary), None without those sheets
     basic_research: BasicResearch | None = None   # 企业投入基础研究支出加计扣除 (2022年第32号), annual only
+    law_as_of: str = ""               # 「法规数据截至」 (calc.subsidy.law_data_as_of): "" = something used was never reviewed
+
+    @property
+    def law_as_of_text(self) -> str:
+        """The line every statement and the app show (issue 16)."""
+        return f"法规数据截至 {self.law_as_of}" if self.law_as_of else "法规数据截至：部分规则未注明核对日期"
 
     @property
     def risks(self) -> tuple:
@@ -116,7 +122,7 @@ class Evaluation:
     def subsidy_total(self) -> int:
         """Post-subsidies that have an amount: exact estimates and "up to" ceilings (marked as such)."""
         return sum(e.total for e in self.subsidies if e.eligible and e.total is not None
-                   and e.total_kind in ("exact", "up_to"))
+                   and e.total_kind in ("exact", "provisional", "up_to"))
 
     @property
     def subsidy_up_to(self) -> bool:
@@ -218,6 +224,8 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
         ev.risk_inputs = (params, engine)
     else:
         ev.risk_inputs, ev.risk_scope = (params, None), "period"
+    from .subsidy import law_data_as_of
+    ev.law_as_of = law_data_as_of(params, ev.subsidies)
     if te is not None:
         ev.interpretations |= set(te.interpretations)
         if ledger.profile.hnte_certificates():

@@ -168,6 +168,9 @@ class Params:
         self.cited_always: list[str] = []              # sources every statement relies on (``cited_always:``)
         self.tables: dict[str, dict] = {}              # file stem → free-form tables (generic files)
         self.parsed: dict[str, Any] = {}               # file stem → tables validated at load (_TABLE_PARSERS)
+        # freshness (issue 16): file → "YYYY-MM-DD" of the last legal review, and what was verified
+        self.reviewed_on: dict[str, str] = {}
+        self.verified: dict[str, dict] = {}
 
     # -- queries -----------------------------------------------------------------
     def at(self, name: str, day: dt.date) -> Dated:
@@ -462,6 +465,35 @@ _TABLE_PARSERS = {"risk_rules.yaml": "calc.risk:parse_rules"}
 _CACHE: dict[Path, Params] = {}
 
 
+def _freshness(params: Params, name: str, doc: dict) -> None:
+    """``reviewed_on`` (date of the last legal review) and ``verified`` {tax_years: [from, to] | null, checked,
+    against} of one parameter file (issue 16); both optional here, required of shipped files by the tests."""
+    rv = doc.get("reviewed_on")
+    if rv is not None:
+        rv = rv.isoformat() if isinstance(rv, dt.date) else str(rv)
+        try:
+            dt.date.fromisoformat(rv)
+        except ValueError:
+            raise ParamError(name, "reviewed_on", f"核对日期“{rv}”应写成 YYYY-MM-DD") from None
+    params.reviewed_on[name] = rv or ""
+    ver = doc.get("verified")
+    if isinstance(ver, str):        # a plain note: what was checked, no dated window
+        ver = {"tax_years": None, "checked": ver, "against": ""}
+    if ver is not None:
+        if not isinstance(ver, dict) or not {"tax_years", "checked", "against"} <= set(ver):
+            raise ParamError(name, "verified", "应为 {tax_years: [起始年度, 截止年度] 或 null, checked: 核对了什么, "
+                                               "against: 对照的文本}")
+        yrs = ver["tax_years"]
+        if yrs is not None and not (isinstance(yrs, list) and len(yrs) == 2
+                                    and all(isinstance(y, int) and not isinstance(y, bool) for y in yrs)
+                                    and yrs[0] <= yrs[1]):
+            raise ParamError(name, "verified.tax_years", "应为 [起始年度, 截止年度]（整数），未能核实写 null")
+        params.verified[name] = {"tax_years": None if yrs is None else tuple(yrs),
+                                 "checked": str(ver["checked"]), "against": str(ver["against"])}
+        if rv is None:
+            raise ParamError(name, "reviewed_on", "写了 verified（核实范围）就须写核对日期 reviewed_on")
+
+
 def load_params(directory: str | Path | None = None) -> Params:
     """Load and validate every parameter file of ``directory`` (default: resources/params)."""
     directory = Path(directory) if directory else PARAMS_DIR
@@ -488,6 +520,7 @@ def load_params(directory: str | Path | None = None) -> Params:
             raise ParamError(name, "", f"无效的值：{exc}") from None
         if not isinstance(doc, dict):
             raise ParamError(name, "", "文件内容应为映射")
+        _freshness(params, name, doc)
         if name not in FILES and "parameters" not in doc and "tables" not in doc:
             continue        # a data file owned and validated by another module (e.g. classification rules)
         _reject_floats(name, "", doc)

@@ -471,7 +471,7 @@ def assess(ev, *, key: str, district: str = "", commissioner: str = "", as_of: d
         amount = e.total if e.eligible else None
         r.subsidies.append((e.title, amount, e.total_kind if e.eligible else "not_eligible", status))
         if e.eligible and e.total is not None:
-            if e.total_kind == "exact" and not e.up_to:
+            if e.total_kind in ("exact", "provisional") and not e.up_to:
                 r.estimated += e.total
             elif e.total_kind == "up_to" or e.up_to:
                 r.up_to += e.total
@@ -501,7 +501,7 @@ def _subsidy_status(e) -> str:
     """The estimate's status in plain Chinese (预估 / 附条件 / 最高可得 / 暂定 / 无法计算 / 不符合)."""
     if not e.eligible:
         return "不符合：" + (e.reason or "条件未满足")
-    kind = {"exact": "预估", "up_to": "最高可得", "range": "区间预估", "conditional": "附条件",
+    kind = {"exact": "预估", "provisional": "预估", "up_to": "最高可得", "range": "区间预估", "conditional": "附条件",
             "not_computable": "无法计算"}.get(e.total_kind, "预估")
     if e.up_to and kind == "预估":
         kind = "最高可得"

@@ -505,7 +505,7 @@ class ResultsView(QWidget):
     def _fill_header(self) -> None:
         ev = self.ev
         prof = ev.ledger.profile
-        self.title_label.setText(f"{prof.name or '（未填企业名称）'} · {ev.sd.period.label}")
+        self.title_label.setText(f"{prof.name or '（未填企业名称）'} · {ev.sd.period.label} · {ev.law_as_of_text}")
         total = certain_total(ev)
         if total is None:
             self.total_label.setText("节税额：无法计算")
@@ -755,11 +755,14 @@ class ResultsView(QWidget):
             return
         out = ["<style>p { margin-top: 1px; margin-bottom: 1px; }</style>",
                "<p style='color:#606060'>后补助属于财政资金，最终金额由主管部门按预算、核查和排序确定，可能低于本预估；"
-               "点击带下划线的条目查看其计算过程。</p>"]
+               "点击带下划线的条目查看其计算过程。</p>",
+               f"<p style='color:#606060'>{e(self.ev.law_as_of_text)}；各规则包的核对日期和状态见下。</p>"]
         for est in subs:
             fig = f"subsidy:{est.pack_id}"
             self._figures[fig] = ("subsidy", est, None)
             badge, colour, conf_long = CONFIDENCE.get(est.confidence, (est.confidence, "#606060", est.confidence))
+            if getattr(est, "status", "") == "verified":
+                conf_long = f"{conf_long}，已核实，核对日期 {est.reviewed_on}"
             lines = est.explain()
             out.append("<table width='100%' cellspacing='0' cellpadding='6' "
                        "style='border:1px solid #C9D9EA; margin-bottom:10px; background:#FAFCFE'><tr><td>")

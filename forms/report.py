@@ -164,6 +164,7 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "post_subsidy_total": fen_str(ev.subsidy_total),
         "post_subsidy_up_to": ev.subsidy_up_to,
         "total_benefit": fen_str(ev.total_benefit),
+        "law_data_as_of": ev.law_as_of or None,       # issue 16: earliest reviewed_on of the law data used
         "interpretations": [{"id": i, "text": params.interpretation(i).text} for i in sorted(ev.interpretations)],
         "findings": [f.as_dict() for f in ev.findings],
         "risks": risks,
@@ -263,6 +264,7 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
     out = []
     out.append(f"研发惠企测算 — {prof.name or '（未填企业名称）'}（{prof.credit_code or '—'}）")
     out.append(f"{sd.period.label}    行业代码 {prof.industry_code or '—'}")
+    out.append(ev.law_as_of_text)
     out.append("")
     out.append("一、研发费用加计扣除")
     if not sd.eligible:
@@ -352,8 +354,10 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
         out.append("")
         out.append("五、研发费用财政后补助（预估，以主管部门核定为准）")
         for e in ev.subsidies:
-            conf = "正式规则" if e.confidence == "solid" else "暂定规则"
+            conf = "正式规则·已核实" if e.status == "verified" else "暂定规则" if e.status == "provisional" else "已停止"
             out.append(f"  [{e.pack_id}·{conf}·{e.period_text}] {e.headline()}")
+            if e.status_reason and e.status != "verified":
+                out.append(f"    规则状态：{e.status_reason}（规则包核对日期 {e.reviewed_on or '未注明'}）")
             for line in e.explain()[1:]:
                 if line.startswith("  ") and not line.startswith(("  来源", "  AI-", "  PS-")):
                     out.append("  " + line)
