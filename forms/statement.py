@@ -537,7 +537,7 @@ class Statement:
         def at(name: str) -> str:
             return f"（{ln[name]}）" if ln.get(name) else ""
         ded = "研发费用加计扣除" if self.ev.basic_research is None else "加计扣除（研发费用、基础研究）"
-        rows = [[f"项目（申报表{form}）", "未享受加计扣除", "享受加计扣除"],
+        rows = [[f"项目（申报表{form}{'，修订后行次未核对' if link.get('unverified') else ''}）", "未享受加计扣除", "享受加计扣除"],
                 ["加计扣除前的所得（输入的应纳税所得额）", self.money(te.before), self.money(te.before)],
                 [f"减：{ded}{at('ded')}", self.money(0), self.money(te.deduction)]]
         if ln.get("adj") or not self.is_period:
@@ -550,8 +550,6 @@ class Statement:
             rows += [[f"减：抵免所得税额{at('credit')}", self.money(a.credit_used), self.money(b.credit_used)],
                      [f"应纳税额{at('net')}", self.money(a.tax), self.money(b.tax)]]
         self.story.append(self.table(rows, [78 * mm, 48 * mm, 48 * mm], num_cols=(1, 2)))
-        if link.get("unverified"):
-            self.story.append(self.p(f"※ {link['unverified']}，表中未列行次。", "small"))
         parts = []
         for opt in b.choice.comparison():
             if opt["available"]:

@@ -141,7 +141,7 @@ def test_income_tax_rows_carry_a100000_lines_and_small_low_profit(sample_pdf):
     f = flat(pdf_text(out))
     # the sample year is 2024: A107010 is abolished (国家税务总局公告2025年第1号), the deduction goes through the 主表's
     # 优惠事项, and the revised 主表's row numbers are not verified, so none is printed (issue 16)
-    for needle in ("申报表主表A100000", "研发费用加计扣除（优惠事项）", "税率从优（不得叠加）", "小型微利企业：不适用"):
+    for needle in ("申报表主表A100000，修订后行次未核对", "研发费用加计扣除（优惠事项）", "税率从优（不得叠加）", "小型微利企业：不适用"):
         assert needle in f, needle
     assert "A107010" not in f and "第17行" not in f
 
