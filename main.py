@@ -114,13 +114,18 @@ def _load(path):
 
 def cmd_export(args) -> int:
     from calc.evaluate import evaluate
-    from forms.exports import export_all
+    from forms.exports import ExportError, export_all
 
     ledger, status = _load(args.workbook)
     if ledger is None:
         return status
     ev = evaluate(ledger, args.year, args.period or "year")
-    for path in export_all(ev, args.out):
+    try:
+        paths = export_all(ev, args.out)
+    except ExportError as exc:
+        print(f"导出失败：{exc}", file=sys.stderr)
+        return 2
+    for path in paths:
         print(f"已导出：{path}")
     if ev.has_errors:
         _print_errors(ev.findings)
@@ -152,10 +157,11 @@ def cmd_statement(args) -> int:
             from calc.evidence import build_checklist
             checklist = build_checklist(ledger, args.year)
     ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method, packs=args.pack)
+    from forms.atomic import write_atomic
     from forms.statement import StatementError
     try:
-        facts = write_statement(ev, args.output, version=__version__, checklist=checklist,
-                                appendix=getattr(args, "appendix", False))
+        facts = write_atomic(args.output, lambda tmp: write_statement(
+            ev, tmp, version=__version__, checklist=checklist, appendix=getattr(args, "appendix", False)))
     except StatementError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -189,14 +195,15 @@ def cmd_packs(args) -> int:
 
 
 def cmd_template(args) -> int:
+    from forms.atomic import write_atomic
     if getattr(args, "roster", False):
         from forms.pipeline import write_roster_template
-        write_roster_template(args.output)
+        write_atomic(args.output, write_roster_template)
         print(f"已生成培育库名册模板：{args.output}")
         return 0
     from forms.template import write_template
 
-    write_template(args.output)
+    write_atomic(args.output, write_template)
     print(f"已生成模板：{args.output}")
     return 0
 
@@ -344,7 +351,12 @@ def main(argv: list[str] | None = None) -> int:
             print(str(exc), file=sys.stderr)
             return 1
         if isinstance(exc, OSError):
-            print(f"文件操作失败：{exc.strerror or exc}（{getattr(exc, 'filename', '') or ''}）", file=sys.stderr)
+            from forms.atomic import OutputError, reason
+            if isinstance(exc, OutputError):          # names the file and says why (hostile-input M10)
+                print(str(exc), file=sys.stderr)
+            else:
+                name = getattr(exc, "filename", None)
+                print(f"文件操作失败：{reason(exc)}" + (f"（{name}）" if name else ""), file=sys.stderr)
             return 1
         import traceback
         log = Path.home() / ".rd-benefit-error.log"

@@ -398,7 +398,8 @@ QUICK_FIELDS: tuple[QuickField, ...] = (
     for n in (2, 1)
     for f, label, kind in (("main_revenue", "主营业务收入", "amount"), ("other_revenue", "其他业务收入", "amount"),
                            ("rd_hnte", "研发费用（高企口径）", "amount"), ("rd_domestic", "境内研发费用", "amount"),
-                           ("total_assets", "资产总额", "amount"), ("total_liabilities", "负债总额", "amount"))
+                           ("total_assets", "资产总额", "amount"), ("total_liabilities", "负债总额", "amount"),
+                           ("taxable_income", "应纳税所得额（亏损填负数）", "signed_amount"))
 ) + tuple(_F(f"fact:{name}", "", "bool", "后补助") for name in QUICK_FACTS)
 
 FIELD_BY_KEY = {f.key: f for f in QUICK_FIELDS}

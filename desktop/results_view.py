@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
 
 from calc.money import fen_display, rate_percent, ratio_str, round_fen, rmb_upper, yuan_to_fen
 from calc.params import Params, load_params
-from forms.report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines
+from forms.report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines, loss_lines
 from desktop.figures import certain_total, subsidy_mark
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1          # the figure key of a row (str)
@@ -610,7 +610,7 @@ class ResultsView(QWidget):
             self.regime_model.appendRow([_item(opt["label"], key=fig, bold=opt["elected"], bg=bg),
                                          _item(amount, align_right=True, bold=opt["elected"], bg=bg),
                                          _item(state, fg=fg, bg=bg)])
-        notes = list(te.notes)
+        notes = [*loss_lines(te), *te.notes]
         if te.cliff_warning:
             notes.append("注意：" + te.cliff_warning)
         notes.append(f"以前年度可弥补亏损 ¥{money(te.prior_losses)}；结转以后年度的亏损 ¥{money(te.loss_carried_forward)}"
@@ -979,7 +979,7 @@ class ResultsView(QWidget):
                 out.append("<table class='grid' cellspacing='0' cellpadding='3'>" + "".join(
                     f"<tr><td>{'✓' if c.get('ok') else ('✗' if c.get('ok') is False else '?')}</td>"
                     f"<td>{e(c.get('text', ''))}</td><td>{e(c.get('source', ''))}</td></tr>" for c in slp.checks) + "</table>")
-        for note in te.notes + ([te.cliff_warning] if te.cliff_warning else []):
+        for note in loss_lines(te) + te.notes + ([te.cliff_warning] if te.cliff_warning else []):
             out.append(f"<p>{e(note)}</p>")
         if te.sources:
             out.append("<h4>依据</h4><p>" + "<br>".join(e(x) for s in te.sources for x in self._sources(s)) + "</p>")

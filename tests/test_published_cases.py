@@ -271,3 +271,15 @@ def test_losses_and_credit_in_text_and_statement(tmp_path, capsys):
     assert main.main(["statement", str(path), "--year", "2024", "-o", str(pdf)]) == 0
     out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "抵免所得税额" in out and "2,200,000.00" in out
+
+
+def test_quick_estimate_losses_of_earlier_years():
+    """The quick estimate takes each earlier year's 应纳税所得额 (a loss as a negative figure): 2023 loss 300,000 is
+    offset against 2024 income (5 years, 企业所得税法第十八条)."""
+    from calc.quick import QuickInput, evaluate_quick, parse_quick
+    q, errors, problems = parse_quick({"year": "2024", "industry_code": "C3981", "taxable_income": "1000000",
+                                       "prior1:taxable_income": "-300000"})
+    assert not errors and not problems, (errors, problems)
+    te = evaluate_quick(q).tax
+    assert te.loss_schedule.lines[2023].amount == 30_000_000 and te.with_.taxable_income == 70_000_000
+    assert QuickInput is not None
