@@ -331,7 +331,7 @@ class Statement:
         """One row per post-subsidy component (never summed into the headline): label, status, amount text."""
         rows = []
         for est in self.ev.subsidies:
-            prov = "" if est.confidence == "solid" else "（政策依据待核实，暂定）"
+            prov = "" if getattr(est, "status", "verified") == "verified" else "（暂定规则）"
             head = f"{est.region}：{est.title}{prov}"
             if not est.eligible:
                 rows.append(dict(pack=head, label="—", status="不符合", amount="—",

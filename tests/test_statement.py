@@ -346,3 +346,27 @@ def test_cli_statement(tmp_path, capsys):
     assert main.main(["statement", str(main.SAMPLE), "--year", "2024", "-o", str(full), "--appendix"]) == 0
     assert page_count(full) > page_count(out)
     assert "页）" in capsys.readouterr().out
+
+
+def test_C6_tampered_workspace_blob_name(tmp_path):
+    """C6: a workspace whose profile name is a 1 MB BLOB (and industry code a REAL) gives a statement at once,
+    the name shown as damaged, never as b'…'."""
+    import os
+    import sqlite3
+    from forms.workspace import DAMAGED_VALUE, Workspace
+    rdw = tmp_path / "t.rdw"
+    with Workspace.create(rdw, load_ledger(main.SAMPLE)) as ws:
+        ws.save()
+    c = sqlite3.connect(rdw)
+    c.execute("INSERT OR REPLACE INTO profile(field, value) VALUES ('name', ?)", (os.urandom(1 << 20),))
+    c.execute("INSERT OR REPLACE INTO profile(field, value) VALUES ('industry_code', 3.5)")
+    c.commit()
+    c.close()
+    out = tmp_path / "t.pdf"
+    status = main.main(["statement", str(rdw), "--year", "2024", "-o", str(out)])
+    assert status in (0, 2) and out.read_bytes().startswith(b"%PDF")
+    with Workspace.open(rdw, readonly=True) as ws:
+        assert ws.profile()["name"] == DAMAGED_VALUE
+    if shutil.which("pdftotext"):
+        f = flat(pdf_text(out))
+        assert DAMAGED_VALUE in f and "b'" not in f
