@@ -25,6 +25,7 @@ class Evaluation:
     hnte: HnteEvaluation | None = None           # the HNTE position (candidate applying in year+1, or certified)
     tech_sme: TechSmeEvaluation | None = None    # 科技型中小企业 evaluation for year+1 on data year = year
     subsidies: list = field(default_factory=list)     # calc.subsidy.SubsidyEstimate, data year = year
+    support: list = field(default_factory=list)       # 创新券 / 科创贷 estimates (pack category voucher/loan), apart
     risk_inputs: tuple | None = field(default=None, repr=False)    # (params, engine): the year's risk screening
     risks_screened: tuple | None = field(default=None, repr=False)
     risk_scope: str = "year"          # "year" | "period": a prepayment period screens only its own lines
@@ -290,4 +291,6 @@ def _subsidies(ev: Evaluation, params: Params, engine: SuperDeductionEngine, ext
     facts = ledger_facts(ev.ledger, ev.year, params, engine, packs=tuple(packs))
     for pack in packs:
         est = estimate(pack, facts, award_year=ev.year - pack.data_year_offset)
-        ev.subsidies.append(est)          # its flags (PS-AI…, AI-APP-PS…) travel with the estimate
+        est.category = pack.category
+        # its flags (PS-AI…, AI-APP-PS…) travel with the estimate; vouchers and loan-cost subsidies stay apart
+        (ev.subsidies if pack.category == "subsidy" else ev.support).append(est)

@@ -121,6 +121,7 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "tech_sme": tech_sme,
         "small_low_profit": small,
         "post_subsidy": [e.as_json() for e in ev.subsidies],
+        "support": [e.as_json() for e in ev.support],       # 创新券 / 科创贷 (not R&D post-subsidies)
         "post_subsidy_total": fen_str(ev.subsidy_total),
         "post_subsidy_up_to": ev.subsidy_up_to,
         "total_benefit": fen_str(ev.total_benefit),
