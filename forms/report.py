@@ -83,7 +83,9 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "rate": rate_str(sd.rate),
         "rate_source": sd.rate_entry.source.citation if sd.rate_entry else None,
         "rate_source_key": str(sd.rate_entry.source) if sd.rate_entry else None,
+        "rate_source_cite": sd.rate_entry.source.cite if sd.rate_entry else None,      # 财政部 税务总局公告2023年第7号第一条
         "layout": sd.layout["id"] if sd.layout else None,
+        "layout_title": (sd.layout.get("title") or None) if sd.layout else None,   # what users read instead of the id
         "method_code": method_code(sd),
         "a107012": a107012_json(sd),
         "extra_deduction": fen_str(sd.extra_deduction),
@@ -126,7 +128,8 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "post_subsidy_up_to": ev.subsidy_up_to,
         "total_benefit": fen_str(ev.total_benefit),
         "law_data_as_of": ev.law_as_of or None,       # issue 16: earliest reviewed_on of the law data used
-        "interpretations": [{"id": i, "text": params.interpretation(i).text} for i in sorted(ev.interpretations)],
+        "interpretations": [{"id": i, "text": params.interpretation(i).text, "why": params.interpretation(i).why or None}
+                            for i in sorted(ev.interpretations)],
         "findings": [f.as_dict() for f in ev.findings],
         "risks": risks,
         "allocation": allocation_json(ev),

@@ -731,6 +731,7 @@ class Statement:
                 label = self.p(label, "cell_i2")
             rows.append([number, label, value])
         self.story.append(self.table(rows, [12 * mm, 128 * mm, 34 * mm], num_cols=(2,), bold_rows=bold))
+        self.story.append(self.p("注：" + self.params.text("sd_r01_note") + "（解释口径AI-SD-14，见“采用的解释口径”）。", "small"))
 
     def projects(self):
         sd = self.ev.sd
@@ -1179,8 +1180,9 @@ def checklist_appendix(st: "Statement", cl) -> None:
     st.appendix_heading(f"留存备查资料清单（{cl.year}年度）", new_page=True)
     missing_files = cl.missing_files
     st.story.append(st.p(
-        f"依据国家税务总局公告2015年第97号第六条、国家税务总局公告2018年第23号、《研发费用加计扣除政策执行指引（2.0版）》"
-        f"和财税〔2018〕64号第三条。应留存资料 {len(cl.required)} 项，已标记备齐 {cl.done} 项，尚缺或未标记 {len(cl.missing)} 项"
+        f"依据{st.params.cite('97号', '六')}、{st.params.cite('2018年第23号')}、{st.params.cite('指引2.0', '六(三)')}"
+        f"和{st.params.cite('64号', '三')}。"
+        f"应留存资料 {len(cl.required)} 项，已标记备齐 {cl.done} 项，尚缺或未标记 {len(cl.missing)} 项"
         + (f"，附件缺失 {len(missing_files)} 个" if missing_files else "")
         + f"。留存期限：自{cl.year}年度汇算清缴期结束次日起{cl.retention_years}年，至 {cn_date(cl.retention_end)}。", "small"))
     rows = [["项目", "序号", "资料", "依据", "状态", "附件与备注"]]
