@@ -308,7 +308,8 @@ class Statement:
             else:
                 items.append(dict(label=label, amount=None, counted=False,
                                   text=f"无法计算（缺应纳税所得额）。本期加计扣除额 ¥{self.money(ev.sd.extra_deduction)}"
-                                       "（A107012第51行）已算出，填写“年度数据”的应纳税所得额后可算出节税额。"))
+                                       "（A107012第51行）已算出，" + ("填写应纳税所得额" if self.quick else
+                                       "填写“年度数据”的应纳税所得额") + "后可算出节税额。"))
         else:
             items.append(dict(label="研发费用加计扣除", amount=None, counted=False, text=f"不适用：{ev.sd.reason}"))
             if br is not None and te is not None:
@@ -440,7 +441,8 @@ class Statement:
         if errors:
             out.append(f"导入校验发现错误 {len(errors)} 项，所在明细行未计入测算；若不更正，加计扣除额可能少计。")
         if ev.tax is None and ev.sd.eligible:
-            out.append("缺应纳税所得额：节税额无法计算；请在“年度数据”中填写后重新生成。")
+            out.append("缺应纳税所得额：节税额无法计算；请" + ("填写应纳税所得额" if self.quick else "在“年度数据”中填写")
+                       + "后重新生成。")
         risks = list(ev.risks)
         high = [r for r in risks if r.severity == "高风险"]
         for r in high[:3]:
@@ -459,6 +461,9 @@ class Statement:
                 out.append(f"已认定高新技术企业，但{doubt}（{ev.year}年度按15%税率计税）：后续管理中发现不符合认定条件的，"
                            "可能被取消资格并追缴自不符合年度起已享受的税收优惠（国科发火〔2016〕32号第十六条、"
                            f"国家税务总局公告2017年第24号），本年15%税率节税 ¥{self.money(ev.hnte_saving)} 未计入合计。")
+            elif hn.unknown and not hn.failed and not hn.certified:
+                names = "、".join(c.name for c in hn.conditions if c.status == "unknown")
+                out.append(f"高新技术企业：{clip(names, 80)}待补充资料，暂无法判断能否通过认定。")
             elif hn.failed and not hn.certified:
                 names = "、".join(c.name for c in hn.conditions if c.status == "fail")
                 out.append(f"高新技术企业：{names}{self.hnte_verdict_short()}；按现有数据申请认定可能不通过。")
@@ -487,7 +492,8 @@ class Statement:
         self.story.append(box)
 
     def disclaimer_text(self) -> str:
-        text = ("声明：本报告是依据企业提供的研发支出辅助账、年度数据等资料所作的测算，不是鉴证报告，不构成鉴证意见。"
+        basis = "录入的汇总数" if self.quick else "企业提供的研发支出辅助账、年度数据等资料"
+        text = (f"声明：本报告是依据{basis}所作的测算，不是鉴证报告，不构成鉴证意见。"
                 "研发费用加计扣除等企业所得税优惠实行“自行判别、申报享受、相关资料留存备查”的办理方式"
                 "（国家税务总局公告2018年第23号），企业对所提供资料及申报的真实性、合法性负责，并按规定留存备查；"
                 "税务机关依法实施后续管理。财政后补助为预估，最终以主管部门核定为准。")
@@ -613,7 +619,7 @@ class Statement:
         self.checks_summary()
         self.story.append(self.p(
             "技术附录（A107012、分项目汇总、计算过程追溯、明细账行汇总、检查结果、风险提示详情）" +
-            ("见后。" if self.appendix_on else "未附本报告；生成报告时选择“附技术附录”即可附上。"), "small"))
+            ("见后。" if self.appendix_on else "未附（生成时选择“附技术附录”可附上）。"), "small"))
 
     def subsidy_table(self):
         """S24: 补助类别 / 条件 / 基数 / 比例 / 预估额 / 状态, 元 with 2 decimals."""
@@ -625,7 +631,8 @@ class Statement:
                 rows.append([clip(est.title, 80), clip(gate_text or est.reason, 160), "—", "—", "—", "不符合"])
                 continue
             for c in est.components:
-                conds = "；".join(f"{g.label}：{_GATE.get(g.status, g.status)}" for g in c.gates) or "—"
+                gates = c.gates if c.eligible else [g for g in c.gates if g.status == "fail"] or c.gates
+                conds = "；".join(f"{g.label}：{_GATE.get(g.status, g.status)}" for g in gates) or "—"
                 base = "—" if c.base_value is None else self.money(round_fen(c.base_value))
                 if c.amount is None:
                     amount, status = "—", "无法计算：缺" + clip(c.reason or "、".join(c.needs), 60)
@@ -658,7 +665,7 @@ class Statement:
                                      f"提示 {counts['提示']} 项。风险提示不影响上述计算结果。", "small"))
             shown = [r for r in risks if r.severity != "提示"][:8]
             for r in shown:
-                self.story.append(self.p(f"［{r.severity}］{clip(r.title, 60)}：{clip(r.message, 150)}", "small"))
+                self.story.append(self.p(f"［{r.severity}］{clip(r.title, 60)}：{clip(r.message, 110)}", "small"))
         not_run = ev.risks_not_run
         if not_run:
             self.story.append(self.p("未执行的检查（需全年数据，年度汇算清缴时执行）：" + "、".join(
@@ -670,9 +677,8 @@ class Statement:
             self.story.append(self.p("因缺少数据未能执行的检查：" + "；".join(not_run) + "。", "small"))
 
     def versions_block(self):
-        self.story.append(Spacer(1, 2 * mm))
-        self.story.append(self.p(f"版本信息（用于复现测算）：{self.versions_line()}", "versions"))
-        self.story.append(self.p(self.ev.law_as_of_text + "（本报告所用参数文件和规则包中最早的核对日期）", "versions"))
+        self.story.append(self.p(f"版本信息（用于复现测算）：{self.versions_line()}。"
+                                 + self.ev.law_as_of_text + "（本报告所用参数文件和规则包中最早的核对日期）。", "versions"))
 
     def versions_line(self) -> str:
         """The app, parameter-file and (used) rule-pack versions: what is needed to reproduce the figures."""

@@ -315,9 +315,11 @@ def test_font_embedded_as_subset(sample_pdf):
 
 
 @needs_poppler
-def test_every_page_renders(sample_full_pdf, tmp_path):
+def test_every_page_renders(sample_full_pdf, sample_pdf, tmp_path):
     _, out, _ = sample_full_pdf
     assert assert_pages_not_blank(out, tmp_path) >= 4
+    (tmp_path / "owner").mkdir()
+    assert assert_pages_not_blank(sample_pdf[1], tmp_path / "owner") == 2
 
 
 @needs_poppler
