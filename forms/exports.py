@@ -42,6 +42,7 @@ from calc.params import Params, load_params
 from calc.superdeduction import GRANT, SDResult
 
 from .atomic import write_set
+from .report import UNVERIFIED_MARK, a107012_notes
 from .xlsx_stream import Style as XStyle
 from .xlsx_stream import _EPOCH, StreamBook, save_workbook
 from .xlsx_cells import FMT_AMOUNT, FMT_DATE, FORMULA_TRIGGERS, put_fen, put_text, put_value
@@ -230,10 +231,15 @@ def write_a107012(ev: Evaluation, path: str | Path, params: Params | None = None
         ws.cell(row=r, column=2).alignment = LEFT
         r += 1
     tail = {t["key"]: t for t in sd.layout["tail"]} if sd.layout else {}
+    unverified = sd.unverified_rows()                  # rows not verified against the published 填报说明 (law data)
+    code = sd.method_code()                            # row 50: the form's method code and its meaning
     for key in sd.row_keys():
         number = str(int(key[1:])) if key not in tail else ("" if tail[key]["number"] is None else str(tail[key]["number"]))
         label = tail[key]["label"] if key in tail else params.row_labels[key]
         level = _row_level(label)
+        if key == "R50" and code is not None:
+            label = f"{label}：{code['code']} {code['label']}"
+        label += UNVERIFIED_MARK if key in unverified else ""
         put_text(ws.cell(row=r, column=1), number)
         put_text(ws.cell(row=r, column=2), label)
         value = sd.rows.get(key)
@@ -241,13 +247,11 @@ def write_a107012(ev: Evaluation, path: str | Path, params: Params | None = None
         if key == "R01":
             put_value(cell, int(value))
         elif key == "R50":
-            code = next((m for m in (sd.layout or {}).get("method_codes", ()) or ()
-                         if Fraction(m["x"]) == sd.rate), None)
-            if sd.q4:
+            if code:
+                put_text(cell, str(code["code"]))
+            elif sd.q4:
                 put_text(cell, f"前三季度{rate_percent(sd.q4['x_q13'])} / 第四季度{rate_percent(sd.q4['x_q4'])}"
                                f"（{sd.q4['method_label']}）")
-            elif code:
-                put_text(cell, f"{code['code']} {code.get('label') or rate_percent(Fraction(value))}")
             elif value is not None:                      # 八、加计扣除比例（%）: the number, e.g. 100
                 pct = _rate_percent(value)
                 put_value(cell, pct, "0" if pct == pct.to_integral_value() else "0.##")
@@ -265,6 +269,12 @@ def write_a107012(ev: Evaluation, path: str | Path, params: Params | None = None
         if lines > 1:
             ws.row_dimensions[r].height = 14 * lines + 2
         r += 1
+    for note in a107012_notes(sd, params):            # the version, its announcement, unverified rows, filing
+        r += 1
+        put_text(ws.cell(row=r, column=2), note)
+        ws.cell(row=r, column=2).alignment = LEFT
+        ws.cell(row=r, column=2).font = SMALL
+        ws.row_dimensions[r].height = 14 * _lines_needed(note, 76) + 2
     ws.column_dimensions["A"].width = 7
     ws.column_dimensions["B"].width = 78
     ws.column_dimensions["C"].width = 20
