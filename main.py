@@ -2,7 +2,8 @@
 
     main.py [--demo | --open FILE]   opens the desktop application (the bundled sample with --demo)
     main.py compute WORKBOOK|WORKSPACE.rdw --year Y [--period H1|Q1-Q3] [--json]
-    main.py template -o FILE.xlsx
+    main.py template -o FILE.xlsx [--roster]
+    main.py pipeline ROSTER.xlsx|FOLDER --year Y [-o 培育库.xlsx] [--pdf 简报.pdf] [--json]
 
 Exit status: 0 success; 2 input errors (each printed to stderr as 工作表!单元格: 说明); 1 anything else.
 """
@@ -42,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="2022年第四季度金额的计算方法：A 按实际发生数，B 按比例（默认取加计扣除额较大者）")
     c.add_argument("--json", action="store_true", help="输出 JSON 文档（interfaces.md §2）")
     c.add_argument("--pack", action="append", default=[], metavar="ID", help="另加的后补助规则包（可多次）")
-    sub.add_parser("packs", help="列出后补助规则包（政策、期间、可信度）")
+    pk = sub.add_parser("packs", help="列出后补助规则包（地区、政策、期间、核实范围、状态、核对日期）")
+    pk.add_argument("--year", type=int, default=None, metavar="奖补年度",
+                    help="按此奖补年度判断各规则包的状态（默认今年）")
     st = sub.add_parser("statement", help="生成惠企测算结果报告（PDF）")
     st.add_argument("workbook")
     st.add_argument("--year", type=int, required=True)
@@ -51,7 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--q4-method", choices=["A", "B"], default=None)
     st.add_argument("--pack", action="append", default=[], metavar="ID", help="另加的后补助规则包（可多次）")
     st.add_argument("--checklist", action="store_true",
-                    help="附加留存备查资料清单（输入为 .rdw 工作区时含已标记的资料和附件）")
+                    help="附加留存备查资料清单（输入为 .rdw 工作区时含已标记的资料和附件；同时附技术附录）")
+    st.add_argument("--appendix", action="store_true",
+                    help="附技术附录（A107012、分项目汇总、计算过程追溯、明细账行汇总、检查结果与风险提示详情）；"
+                         "默认只生成企业签署版（签署页与主要条件，1—2页）")
     e = sub.add_parser("export", help="导出 A107012、研发支出辅助账、研发支出辅助账汇总表")
     e.add_argument("workbook")
     e.add_argument("--year", type=int, required=True)
@@ -59,6 +65,16 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="输出文件夹")
     t = sub.add_parser("template", help="生成空白导入模板")
     t.add_argument("-o", "--output", required=True)
+    t.add_argument("--roster", action="store_true", help="生成培育库名册模板（每行一家企业）")
+    pl = sub.add_parser("pipeline", help="培育库测算：名册工作簿或工作区文件夹 → 分层、汇总工作簿和简报")
+    pl.add_argument("input", help="培育库名册（.xlsx）或包含工作区（.rdw）、辅助账工作簿的文件夹")
+    pl.add_argument("--year", type=int, required=True, help="数据年度（最近一个已结束的会计年度）")
+    pl.add_argument("-o", "--output", help="培育库工作簿（.xlsx）")
+    pl.add_argument("--pdf", help="简报（.pdf）")
+    pl.add_argument("--json", action="store_true", help="输出 JSON 文档")
+    pl.add_argument("--as-of", metavar="YYYY-MM-DD", help="测算日期（默认今天）：决定最近一次可申报的年度")
+    pl.add_argument("--pack", action="append", default=[], metavar="政策",
+                    help="名册未填写时适用的后补助政策（名称、地区或编号，可多次）")
     return ap
 
 
@@ -118,6 +134,8 @@ def _bad_output(output, inputs, suffix: str, what: str) -> str | None:
     destroy the user's data (review D2); an output whose extension is not the format written would be a
     PDF or workbook under a misleading name."""
     out = Path(output)
+    if out.exists() and not out.is_file() and not out.is_dir():
+        return None                     # a device or pipe (/dev/stdout, /dev/full): written into, never replaced
     if out.is_dir():
         return f"输出“{out.name or out}”是文件夹：请给出文件名，例如“{out / ('报告' + suffix)}”"
     for given in inputs:
@@ -130,7 +148,7 @@ def _bad_output(output, inputs, suffix: str, what: str) -> str | None:
 
 def cmd_export(args) -> int:
     from calc.evaluate import evaluate
-    from forms.exports import export_all
+    from forms.exports import ExportError, export_all
 
     ledger, status = _load(args.workbook)
     if ledger is None:
@@ -141,7 +159,12 @@ def cmd_export(args) -> int:
             print(f"输出文件夹中的“{name}”就是输入文件，导出会覆盖原数据：请另选输出文件夹", file=sys.stderr)
             return 1
     ev = evaluate(ledger, args.year, args.period or "year")
-    for path in export_all(ev, args.out):
+    try:
+        paths = export_all(ev, args.out)
+    except ExportError as exc:
+        print(f"导出失败：{exc}", file=sys.stderr)
+        return 2
+    for path in paths:
         print(f"已导出：{path}")
     if ev.has_errors:
         _print_errors(ev.findings)
@@ -177,8 +200,15 @@ def cmd_statement(args) -> int:
             from calc.evidence import build_checklist
             checklist = build_checklist(ledger, args.year)
     ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method, packs=args.pack)
-    facts = write_statement(ev, args.output, version=__version__, checklist=checklist)
-    print(f"已生成报告：{args.output}")
+    from forms.atomic import write_atomic
+    from forms.statement import StatementError
+    try:
+        facts = write_atomic(args.output, lambda tmp: write_statement(
+            ev, tmp, version=__version__, checklist=checklist, appendix=getattr(args, "appendix", False)))
+    except StatementError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"已生成报告：{args.output}（{facts.get('pages', 0)}页）")
     if facts["missing_characters"]:
         chars = "".join(facts["missing_characters"])
         print(f"注意：字体不支持的字符已显示为“〓”：{chars}", file=sys.stderr)
@@ -189,26 +219,88 @@ def cmd_statement(args) -> int:
 
 
 def cmd_packs(args) -> int:
-    from calc.subsidy import list_packs
+    from calc.params import load_params
+    from calc.subsidy import PACK_TABLE_HEADS, law_data_as_of, list_packs, load_packs
 
     errors: list = []
-    for info in list_packs(errors=errors):
+    infos = list_packs(errors=errors, award_year=getattr(args, "year", None))
+    year = infos[0].award_year if infos else None
+    print(f"后补助规则包（状态按{year}年度奖补判断）" if year else "后补助规则包")
+    print("\t".join(PACK_TABLE_HEADS))
+    for info in infos:
         print(info.line)
+    as_of = law_data_as_of(load_params(), load_packs(errors=[]).values())
+    print(f"法规数据截至 {as_of}（全部参数文件和规则包中最早的核对日期）" if as_of
+          else "法规数据截至：部分参数文件或规则包未注明核对日期")
     for err in errors:
         print(f"规则包错误：{err}", file=sys.stderr)
     return 2 if errors else 0
 
 
 def cmd_template(args) -> int:
-    from forms.template import write_template
-
+    from forms.atomic import write_atomic
     bad = _bad_output(args.output, [], ".xlsx", "模板为 Excel 工作簿")
     if bad:
         print(bad, file=sys.stderr)
         return 1
-    write_template(args.output)
+    if getattr(args, "roster", False):
+        from forms.pipeline import write_roster_template
+        write_atomic(args.output, write_roster_template)
+        print(f"已生成培育库名册模板：{args.output}")
+        return 0
+    from forms.template import write_template
+
+    write_atomic(args.output, write_template)
     print(f"已生成模板：{args.output}")
     return 0
+
+
+def cmd_pipeline(args) -> int:
+    import datetime as dt
+    from forms.pipeline import run_pipeline
+    from forms.pipeline_report import pipeline_json, write_pipeline_brief, write_pipeline_workbook
+    from forms.xlsx_reader import WorkbookError
+
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            print(f"测算日期“{args.as_of}”无法识别（应为 YYYY-MM-DD）", file=sys.stderr)
+            return 2
+    if not args.output and not args.pdf and not args.json:
+        print("请指定 -o 培育库.xlsx、--pdf 简报.pdf 或 --json 中的至少一项", file=sys.stderr)
+        return 2
+    src = Path(args.input)
+    for out in (args.output, args.pdf):
+        if out and src.exists() and src.is_file() and Path(out).resolve() == src.resolve():
+            print(f"输出文件与输入文件相同（{out}），为保护输入文件已拒绝", file=sys.stderr)
+            return 2
+    if not src.exists():
+        print(f"找不到“{args.input}”", file=sys.stderr)
+        return 2
+    try:
+        run = run_pipeline(src, args.year, as_of=as_of, packs=args.pack)
+    except WorkbookError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.output:
+        write_pipeline_workbook(run, args.output)
+        print(f"已生成培育库工作簿：{args.output}", file=sys.stderr if args.json else sys.stdout)
+    if args.pdf:
+        write_pipeline_brief(run, args.pdf)
+        print(f"已生成培育库简报：{args.pdf}", file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps(pipeline_json(run), ensure_ascii=False, indent=2))
+    else:
+        from calc.pipeline import summarise, tiers
+        agg = summarise(run.results)
+        print(f"企业{agg['all'].count}家" + (f"，无法测算{agg['errors']}家" if agg["errors"] else ""))
+        for t in tiers():
+            print(f"  {t.label}：{agg['tier'][t.id].count}家")
+    for f in run.findings:
+        print(f.as_line(), file=sys.stderr)
+    return 2 if run.has_errors else 0
 
 
 def cmd_smoke(seconds: float = 1.0) -> int:
@@ -268,7 +360,7 @@ def cmd_smoke(seconds: float = 1.0) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if getattr(args, "year", None) is not None and args.command in ("compute", "export", "statement"):
+        if getattr(args, "year", None) is not None and args.command in ("compute", "export", "statement", "pipeline"):
             from calc.evaluate import UnsupportedYear, check_year
             try:
                 check_year(args.year)
@@ -285,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_statement(args)
         if args.command == "packs":
             return cmd_packs(args)
+        if args.command == "pipeline":
+            return cmd_pipeline(args)
         if args.smoke:
             return cmd_smoke()
         # no command: the desktop application, the product's main job
@@ -304,7 +398,12 @@ def main(argv: list[str] | None = None) -> int:
             print(str(exc), file=sys.stderr)
             return 1
         if isinstance(exc, OSError):
-            print(f"文件操作失败：{exc.strerror or exc}（{getattr(exc, 'filename', '') or ''}）", file=sys.stderr)
+            from forms.atomic import OutputError, reason
+            if isinstance(exc, OutputError):          # names the file and says why (hostile-input M10)
+                print(str(exc), file=sys.stderr)
+            else:
+                name = getattr(exc, "filename", None)
+                print(f"文件操作失败：{reason(exc)}" + (f"（{name}）" if name else ""), file=sys.stderr)
             return 1
         import traceback
         log = Path.home() / ".rd-benefit-error.log"

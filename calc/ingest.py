@@ -22,7 +22,7 @@ import numpy as np
 from . import schema as S
 from .allocation import build_allocation
 from .columns import LINE_COLUMN_FIELDS, LineColumns, attach_columns, carry_memo
-from .identifiers import check_credit_code, normalize_industry_code, tech_sme_year
+from .identifiers import check_credit_code, normalize_industry_code, parse_hnte_certificates, tech_sme_year
 from .model import ERROR, INFO, WARNING, Adjustment, Ledger, Line, Profile, Project, Src, YearData, slot_maker
 from .money import AmountError, fen_display, parse_amount, parse_ratio
 from .params import Params, load_params
@@ -150,10 +150,11 @@ def _build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Para
         if name not in sheets:
             out.add(ERROR, "E_SHEET_MISSING", f"缺少工作表“{name}”", name)
     profile = _profile(sheets.get(S.SHEET_PROFILE), out)
-    cert = profile.hnte_cert_date
-    if cert is not None and params.maybe_at("hnte_certificate_years", dt.date(cert.year, 12, 31)) is None:
-        out.add(ERROR, "E_HNTE_CERT_DATE", f"高新技术企业证书发证日期{cert.isoformat()}不在本应用可计算的认定办法期间内"
-                "（国科发火〔2008〕172号起）：请核对日期", S.SHEET_PROFILE, profile.rows.get("hnte_cert_date"), "值", 1)
+    for no, cert in profile.hnte_certificates():
+        if params.maybe_at("hnte_certificate_years", dt.date(cert.year, 12, 31)) is None:
+            field = "hnte_cert_date" if cert == profile.hnte_cert_date else "hnte_cert_history"
+            out.add(ERROR, "E_HNTE_CERT_DATE", f"高新技术企业证书{no or ''}发证日期{cert.isoformat()}不在本应用可计算的认定办法期间内"
+                    "（国科发火〔2008〕172号起）：请核对日期", S.SHEET_PROFILE, profile.rows.get(field), "值", 1)
     years = _years(sheets.get(S.SHEET_YEARS, ()), out) if S.SHEET_YEARS in sheets else ()
     projects = _projects(sheets.get(S.SHEET_PROJECTS, ()), out) if S.SHEET_PROJECTS in sheets else {}
     lines = _lines(sheets.get(S.SHEET_LINES, ()), projects, params, out, intakes.get(S.SHEET_LINES)) \
@@ -283,6 +284,22 @@ def _profile(rows, out: _Collector) -> Profile:
             out.add(WARNING, "W_TECH_SME_NO", f"科技型中小企业入库登记编号“{n}”格式无法识别（应以登记年度开头）", sheet,
                     where.get("tech_sme_no"), "值", 1)
     packs = tuple(p.strip() for p in re.split(r"[,，;；\s]+", str(values.get("packs") or "")) if p.strip())
+    certs, problems = parse_hnte_certificates(values.get("hnte_cert_history"))
+    for problem in problems:
+        out.add(ERROR, "E_HNTE_CERT_HISTORY", f"高新技术企业历次证书：{problem}", sheet, where.get("hnte_cert_history"),
+                "值", 1)
+    cert_no, cert_date = values.get("hnte_cert_no"), values.get("hnte_cert_date")
+    for no, day in certs:
+        if cert_no and no and no != cert_no and day == cert_date:
+            out.add(WARNING, "W_HNTE_CERT_MISMATCH", f"高新技术企业历次证书中{day.isoformat()}颁发的证书编号“{no}”与"
+                    f"“高新技术企业证书编号”“{cert_no}”不同：请核对", sheet, where.get("hnte_cert_history"), "值", 1)
+    if cert_no and cert_date is None and not certs:
+        out.add(WARNING, "W_HNTE_CERT_NO_DATE", "填写了高新技术企业证书编号但未填发证日期：无法确定证书覆盖的纳税年度，"
+                "本测算不按高新技术企业计算", sheet, where.get("hnte_cert_no"), "值", 1)
+    start, founded = values.get("operating_start"), values.get("founded")
+    if isinstance(start, dt.date) and isinstance(founded, dt.date) and start < founded:
+        out.add(WARNING, "W_OPERATING_START", f"开始经营日期{start.isoformat()}早于成立日期{founded.isoformat()}：请核对",
+                sheet, where.get("operating_start"), "值", 1)
     core = {"name", "credit_code", "industry_code", "collection", "founded", "hnte_cert_no", "hnte_cert_date",
             "tech_sme_no", "ic_or_machine_tool", "ic_basis", "packs", "prepared_by", "advisor"}
     return Profile(
@@ -292,7 +309,7 @@ def _profile(rows, out: _Collector) -> Profile:
         tech_sme_nos=sme, ic_or_machine_tool=bool(values.get("ic_or_machine_tool")),
         ic_basis=values.get("ic_basis"), packs=packs, prepared_by=values.get("prepared_by"),
         advisor=values.get("advisor"),
-        other={k: v for k, v in values.items() if k not in core}, rows=where)
+        other={k: v for k, v in values.items() if k not in core}, rows=where, hnte_certs=certs)
 
 
 # -- 年度数据 ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The main window: workspace tables, ledger editor, findings, results, statement, tools."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer
@@ -17,6 +18,7 @@ from forms.workspace import (EXTENSION, InvalidValue, SaveError, Workspace, Work
                              WorkspaceReadOnly, display_value, recent_files)
 
 from .document import Document
+from .ledger_view import CodeDelegate, SheetView, install_wheel_guard
 from .table_model import SHEET_TABLES, TABLE_TITLES, WorkspaceTableModel, ledger_filter
 
 APP_TITLE = "研发惠企测算"
@@ -32,33 +34,6 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("MainWindow", text)
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 PERIODS = [("year", "年度汇算"), ("H1", "上半年（7月预缴）"), ("Q1-Q3", "前三季度（10月预缴）")]
-
-
-class CodeDelegate(QStyledItemDelegate):
-    """费用代码 picker: official labels and categories, writes the canonical code."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        params = load_params()
-        self.items = []
-        for code, c in params.codes.items():
-            cat = params.categories[c.category].label if c.category else _t("不可加计扣除")
-            self.items.append((code, f"{code}  {c.label}（{cat}）"))
-
-    def createEditor(self, parent, option, index):
-        box = QComboBox(parent)
-        for code, text in self.items:
-            box.addItem(text, code)
-        box.setMaxVisibleItems(20)
-        return box
-
-    def setEditorData(self, editor, index):
-        current = str(index.data(Qt.EditRole) or "").upper()
-        i = editor.findData(current)
-        editor.setCurrentIndex(max(0, i))
-
-    def setModelData(self, editor, model, index):
-        model.setData(index, editor.currentData(), Qt.EditRole)
 
 
 class ChoiceDelegate(QStyledItemDelegate):
@@ -88,12 +63,14 @@ class TablePage(QWidget):
         self.window, self.table = window, table
         self.model = WorkspaceTableModel(None, table, self)
         self.model.edit_failed.connect(window.show_error)
-        self.view = QTableView()
+        self.view = SheetView()
         self.view.setModel(self.model)
+        self.view.paste_failed = window.show_paste_problems
         self.view.setSortingEnabled(table == "lines")
         if table == "lines":
             self.view.sortByColumn(0, Qt.AscendingOrder)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectItems)    # blocks of cells, as in Excel
+        self.view.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setStretchLastSection(True)
@@ -167,8 +144,11 @@ class TablePage(QWidget):
         self.apply_filter()
 
     def apply_filter(self) -> None:
-        self.model.set_filter(ledger_filter(self.f_project.currentData(), self.f_code.currentData(),
-                                            self.f_month.text().strip(), self.f_text.text()))
+        key = (self.f_project.currentData(), self.f_code.currentData(), self.f_month.text().strip(), self.f_text.text())
+        if key != getattr(self, "_filter_key", None):
+            # an unchanged empty filter is not re-applied: resetting the table would close the cell editor
+            self._filter_key = key
+            self.model.set_filter(ledger_filter(*key))
         self.totals.setText(self.model.totals_text())
 
     def add_row(self) -> None:
@@ -190,7 +170,8 @@ class TablePage(QWidget):
 
     def delete_rows(self) -> None:
         ws = self.window.doc.ws
-        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedIndexes()}
+                      or ({self.view.currentIndex().row()} if self.view.currentIndex().isValid() else set()))
         if ws is None or not rows:
             return
         ids = [self.model.row_id(r) for r in rows]
@@ -227,19 +208,73 @@ class ProfilePage(QScrollArea):
         form = QFormLayout(inner)
         self.edits: dict[str, QLineEdit] = {}
         for col in S.PROFILE_FIELDS:
-            edit = QLineEdit()
+            if col.field == "hnte_cert_history":        # several certificates: a small table (desktop/cert_table.py)
+                from .cert_table import CertificateTable
+                edit = CertificateTable()
+            else:
+                edit = QLineEdit()
             edit.setToolTip(col.help or "")
+            if col.field == "packs":            # chosen by name from a list, never typed as ids (review #9)
+                edit.setReadOnly(True)
+                edit.setPlaceholderText(_t("未选择（点击“选择…”按省份选择所在地区的政策）"))
+                edit.setToolTip(_t("所在地区后补助政策：点击“选择…”按省、市/区选择"))
+                self.pack_button = QPushButton(_t("选择…"))
+                self.pack_button.clicked.connect(self.choose_packs)
+                host = QWidget()
+                row = QHBoxLayout(host)
+                row.setContentsMargins(0, 0, 0, 0)
+                row.addWidget(edit, 1)
+                row.addWidget(self.pack_button)
+                form.addRow(col.header, host)
+                self.edits[col.field] = edit
+                continue
             edit.setPlaceholderText((_t("必填 ") if col.required else "") + (col.help or "/".join(col.choices)))
             edit.editingFinished.connect(lambda f=col.field, e=edit: self.commit(f, e))
             form.addRow(col.header + ("*" if col.required else ""), edit)
             self.edits[col.field] = edit
         self.setWidget(inner)
 
+    def pack_ids(self) -> list[str]:
+        ws = self.window.doc.ws
+        stored = ws.profile().get("packs") if ws is not None else None
+        return [p.strip() for p in re.split(r"[,，、;；\s]+", str(stored or "")) if p.strip()]
+
+    def choose_packs(self, *, answer=None) -> bool:
+        """选择…: the province → city/district → policy picker; the choice is stored (undoable).
+        ``answer`` (tests): a list of ids to pick instead of showing the dialog."""
+        ws = self.window.doc.ws
+        if ws is None or ws.readonly:
+            return False
+        from .pack_picker import PackPickerDialog
+        dialog = PackPickerDialog(self.pack_ids(), self)
+        self.pack_dialog = dialog
+        if answer is not None:
+            dialog.picker.set_selected(answer)
+            ok = True
+        else:
+            ok = dialog.exec() == dialog.DialogCode.Accepted
+        if not ok:
+            return False
+        chosen = dialog.selected() + [p for p in dialog.missing]       # ids not installed here are kept
+        try:
+            ws.set_profile("packs", ",".join(chosen))
+        except (InvalidValue, WorkspaceError) as exc:
+            self.window.show_error(str(exc))
+            return False
+        return True
+
     def reload(self, ws: Workspace | None) -> None:
         values = ws.profile() if ws is not None else {}
         for field, edit in self.edits.items():
             stored = values.get(field)
             edit.blockSignals(True)
+            if field == "packs":
+                from .pack_picker import pack_names
+                ids = [p.strip() for p in re.split(r"[,，、;；\s]+", str(stored or "")) if p.strip()]
+                edit.setText("；".join(pack_names(ids)))
+                self.pack_button.setEnabled(ws is not None and not ws.readonly)
+                edit.blockSignals(False)
+                continue
             edit.setText("" if stored is None else display_value("profile", field, stored))
             edit.setReadOnly(ws is None or ws.readonly)
             edit.setStyleSheet("")
@@ -268,12 +303,16 @@ class ProfilePage(QScrollArea):
 
 
 class MainWindow(QMainWindow):
+    output_busy = False            # an export (申报报表 / 工作簿) is running in the worker pool
+    output_progress = None
+
     def __init__(self, autosave_ms: int | None = None):
         super().__init__()
         from .settings import load_settings
         self.settings = load_settings()
         self.doc = Document(self, autosave_ms=autosave_ms or self.settings.autosave_ms)
         self.doc.extra_packs = list(self.settings.default_packs)
+        install_wheel_guard()
         self.setWindowTitle(_t(APP_TITLE))
         self.resize(1280, 800)
         self.tabs = QTabWidget()
@@ -361,6 +400,14 @@ class MainWindow(QMainWindow):
         self.roster_view.show()
         return self.roster_view
 
+    def show_pipeline(self, source=None):
+        """培育库: many enterprises at once (a roster workbook or a folder of workspaces)."""
+        from .pipeline_view import PipelineView
+        self.pipeline_view = PipelineView(self, source=source)
+        self.pipeline_view.open_requested.connect(self.open_path)
+        self.pipeline_view.show()
+        return self.pipeline_view
+
     def _open_from_roster(self, path: str) -> None:
         if self.doc.ws is not None and Path(path) == self.doc.ws.path:
             self.raise_()
@@ -434,6 +481,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.act_roster = self._action(_t("工作区一览…"), lambda checked=False: self.show_roster())
         m.addAction(self.act_roster)
+        self.act_pipeline = self._action(_t("培育库（名册或文件夹）…"), lambda checked=False: self.show_pipeline())
+        m.addAction(self.act_pipeline)
         m.addSeparator()
         for a in (self.act_save, self.act_save_as):
             m.addAction(a)
@@ -447,6 +496,13 @@ class MainWindow(QMainWindow):
         self.act_redo = self._action(_t("重做"), self.redo, QKeySequence.Redo)
         e.addAction(self.act_undo)
         e.addAction(self.act_redo)
+        e.addSeparator()
+        self.act_copy = self._action(_t("复制"), self.copy, QKeySequence.Copy)
+        self.act_paste = self._action(_t("粘贴"), self.paste, QKeySequence.Paste)
+        self.act_delete_rows = self._action(_t("删除行"), self.delete_rows, "Ctrl+-")
+        self.act_find = self._action(_t("查找…"), self.find, QKeySequence.Find)
+        for a in (self.act_copy, self.act_paste, self.act_delete_rows, self.act_find):
+            e.addAction(a)
         t = self.menuBar().addMenu(_t("工具(&T)"))
         self.act_quick = self._action(_t("快速测算…"), self.quick_estimate, "Ctrl+Shift+Q")
         t.addAction(self.act_quick)
@@ -715,10 +771,28 @@ class MainWindow(QMainWindow):
             return
         path, _ = QFileDialog.getSaveFileName(self, _t("导出为工作簿"), str(ws.path.with_suffix(".xlsx")), _t("Excel 工作簿 (*.xlsx)"))
         if path:
-            try:
-                ws.export_workbook(path)
-            except (WorkspaceError, OSError) as exc:
-                self.show_error(str(exc))
+            self.export_workbook_to(path)
+
+    def export_workbook_to(self, path: str) -> None:
+        """导出为工作簿 off the UI thread (hostile-input R5).  取消 frees the window at once; the file being written is
+        then discarded and an existing file of that name is left as it was."""
+        ws = self.doc.ws
+        if ws is None:
+            return
+        from forms.atomic import write_atomic
+
+        def work(progress):
+            progress.report(0, 1)
+
+            def write(tmp):
+                ws.export_workbook(tmp)
+                progress.report(1, 1)                    # 取消 meanwhile: the temporary file is removed
+
+            write_atomic(path, write)
+            return Path(path)
+
+        self._run_output(_t("正在导出为工作簿…"), work,
+                         lambda p: self.statusBar().showMessage(_t("已导出：") + p.name, 5000))
 
     def import_erp(self) -> None:
         if self.doc.ws is None or self.doc.ws.readonly:
@@ -730,6 +804,7 @@ class MainWindow(QMainWindow):
     def quick_estimate(self) -> None:
         from .quick_estimate import QuickEstimateDialog
         dialog = QuickEstimateDialog(self)
+        dialog.advisor_name = self.settings.advisor_name or ""      # printed on its statement (科技特派员)
         dialog.exec()
 
     def save_statement(self) -> None:
@@ -749,13 +824,106 @@ class MainWindow(QMainWindow):
             return
         folder = QFileDialog.getExistingDirectory(self, _t("导出申报报表到文件夹"), self.default_folder())
         if folder:
-            from forms.exports import export_all
-            try:
-                paths = export_all(ev, folder)
-            except OSError as exc:
-                self.show_error(str(exc))
-                return
-            self.statusBar().showMessage(_t("已导出：") + "、".join(p.name for p in paths), 5000)
+            self.export_forms_to(folder)
+
+    def export_forms_to(self, folder: str) -> None:
+        """导出申报报表 off the UI thread with progress and 取消 (hostile-input R5); the three files are replaced
+        together or not at all (取消 or an error leaves an earlier export as it was)."""
+        ev = self.doc.evaluation
+        if ev is None:
+            return
+        from forms.exports import export_all
+
+        def work(progress):
+            return export_all(ev, folder, progress=progress.report)
+
+        self._run_output(_t("正在导出申报报表…"), work,
+                         lambda paths: self.statusBar().showMessage(_t("已导出：") + "、".join(p.name for p in paths),
+                                                                    5000))
+
+    def _run_output(self, label: str, work, on_done) -> None:
+        """``work(progress)`` in the worker pool behind a progress dialog with 取消; ``on_done(result)`` on the UI
+        thread.  ``output_busy`` is True meanwhile (tests wait on it)."""
+        from PySide6.QtWidgets import QProgressDialog
+        from .workers import Progress, run_in_pool
+
+        progress = Progress()
+        dialog = QProgressDialog(label, _t("取消"), 0, 0, self)
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.setMinimumDuration(400)
+        dialog.setAutoReset(False)
+        dialog.setAutoClose(False)
+        dialog.canceled.connect(progress.cancel)
+        timer = QTimer(self)
+        timer.setInterval(100)
+
+        def tick():
+            if progress.total:
+                dialog.setMaximum(progress.total)
+                dialog.setValue(min(progress.done, progress.total))
+
+        timer.timeout.connect(tick)
+        timer.start()
+        self.output_busy = True
+        self.output_progress = progress
+
+        def finished(result, error):
+            timer.stop()
+            dialog.canceled.disconnect()
+            dialog.reset()
+            dialog.deleteLater()
+            self.output_busy = False
+            if progress.cancelled:
+                self.statusBar().showMessage(_t("导出已取消，原有文件未改动"), 8000)
+            elif error:
+                self.show_error(error)
+            else:
+                on_done(result)
+
+        run_in_pool(self.doc.pool, lambda: work(progress), finished)
+
+    # -- 编辑 menu: clipboard, rows, find ----------------------------------------------------------
+    def current_table_page(self) -> "TablePage | None":
+        page = self.tabs.currentWidget()
+        return page if isinstance(page, TablePage) else None
+
+    def copy(self) -> None:
+        focus = self.focusWidget()
+        page = self.current_table_page()
+        if page is not None and (focus is None or focus is page.view or page.view.isAncestorOf(focus)):
+            page.view.copy_selection()
+        elif focus is not None and hasattr(focus, "copy"):
+            focus.copy()
+
+    def paste(self) -> None:
+        focus = self.focusWidget()
+        page = self.current_table_page()
+        if page is not None and (focus is None or focus is page.view or page.view.isAncestorOf(focus)):
+            page.view.paste()
+        elif focus is not None and hasattr(focus, "paste"):
+            focus.paste()
+
+    def delete_rows(self) -> None:
+        page = self.current_table_page()
+        if page is not None:
+            page.delete_rows()
+
+    def find(self) -> None:
+        page = self.pages["lines"]
+        self.tabs.setCurrentWidget(page)
+        page.f_text.setFocus()
+        page.f_text.selectAll()
+
+    def show_paste_problems(self, problems: list[str]) -> None:
+        """Pasted cells that cannot be taken: nothing was written; every problem listed."""
+        self.last_paste_problems = list(problems)
+        head = _t("粘贴未执行（没有写入任何内容）：")
+        self.show_error(head + problems[0] + (f" 等 {len(problems)} 处" if len(problems) > 1 else ""))
+        if getattr(self, "quiet_dialogs", False):
+            return
+        box = QMessageBox(QMessageBox.Warning, _t("粘贴"), head, parent=self)
+        box.setInformativeText("\n".join(problems[:20]) + (f"\n… 共 {len(problems)} 处" if len(problems) > 20 else ""))
+        box.open()
 
     def undo(self) -> None:
         if self.doc.ws is not None and self.doc.ws.can_undo:

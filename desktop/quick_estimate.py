@@ -36,7 +36,8 @@ GROUPS = (
     ("以前年度", "以前年度（高新技术企业近三年指标，可选）"),
     ("后补助", "后补助"),
 )
-PRIOR_ROWS = ("main_revenue", "other_revenue", "rd_hnte", "rd_domestic", "total_assets", "total_liabilities")
+PRIOR_ROWS = ("main_revenue", "other_revenue", "rd_hnte", "rd_domestic", "total_assets", "total_liabilities",
+              "taxable_income")
 TRI = ("未填", "是", "否")
 TRI_VALUES = {0: None, 1: True, 2: False}
 ERROR_STYLE = "color: #B3261E; font-size: 9pt;"
@@ -59,6 +60,8 @@ class QuickEstimateDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, params: Params | None = None):
         super().__init__(parent)
         self.setWindowTitle("快速测算（按汇总数，无需明细账）")
+        from .ledger_view import install_wheel_guard
+        install_wheel_guard()                 # the wheel scrolls the form, never flips an unfocused combo box
         self.params = params or load_params()
         self.evaluation = None
         self.quick_input = None
@@ -263,7 +266,7 @@ class QuickEstimateDialog(QDialog):
         self.prior_error.setWordWrap(True)
         self.prior_error.hide()
         grid.addWidget(self.prior_error, len(PRIOR_ROWS) + 1, 0, 1, 3)
-        note = QLabel("金额单位：元。用于高新技术企业研发费用占比（近三年）和成长性指标；测算年度取上方数据。")
+        note = QLabel("金额单位：元。用于高新技术企业研发费用占比（近三年）、成长性指标和按年度弥补亏损；测算年度取上方数据。")
         note.setWordWrap(True)
         note.setStyleSheet("color: #666; font-size: 9pt;")
         grid.addWidget(note, len(PRIOR_ROWS) + 2, 0, 1, 3)
@@ -273,28 +276,11 @@ class QuickEstimateDialog(QDialog):
     def _build_subsidy(self, box: QGroupBox) -> None:
         vl = QVBoxLayout(box)
         vl.addWidget(QLabel("所在地区后补助政策（可多选）："))
-        self.pack_list = QListWidget()
-        self.pack_list.setMinimumHeight(190)
-        self.pack_list.setAlternatingRowColors(True)
-        self.pack_list.setWordWrap(True)
-        self.pack_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        from calc.subsidy import list_packs
-        errors: list = []
-        try:
-            infos = list_packs(errors=errors)
-        except Exception as exc:                      # a broken pack must not stop the form
-            infos, errors = [], [str(exc)]
-        for info in infos:
-            conf, color = CONFIDENCE.get(info.confidence, (info.confidence, "#555"))
-            item = QListWidgetItem(f"{info.region} · {info.title}［{conf}］")
-            item.setData(Qt.ItemDataRole.UserRole, info.id)
-            item.setToolTip(f"{info.id}\n{info.title}{'（' + info.doc_number + '）' if info.doc_number else ''}\n"
-                            f"适用：{info.period}\n可信度：{conf}")
-            item.setForeground(QBrush(QColor(color)))
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.pack_list.addItem(item)
-        self.pack_list.itemChanged.connect(self._changed)
+        from .pack_picker import PackPicker
+        self.pack_list = PackPicker()             # province → city/district → policy, with status (never ids)
+        self.pack_list.setMinimumHeight(220)
+        errors = self.pack_list.errors
+        self.pack_list.changed.connect(self._changed)
         vl.addWidget(self.pack_list)
         if errors:
             bad = QLabel("部分规则包无法读取：" + "；".join(str(e) for e in errors[:3]))
@@ -330,8 +316,7 @@ class QuickEstimateDialog(QDialog):
         out: dict = {key: edit.text() for key, edit in self.edits.items()}
         out.update({key: box.isChecked() for key, box in self.checks.items()})
         out.update({key: TRI_VALUES[combo.currentIndex()] for key, combo in self.combos.items()})
-        out["packs"] = [self.pack_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.pack_list.count())
-                        if self.pack_list.item(i).checkState() == Qt.CheckState.Checked]
+        out["packs"] = self.pack_list.selected()
         return out
 
     def set_values(self, values: dict) -> None:
@@ -344,11 +329,7 @@ class QuickEstimateDialog(QDialog):
             elif key in self.combos:
                 self.combos[key].setCurrentIndex(0 if value is None else (1 if value in (True, "是") else 2))
             elif key == "packs":
-                wanted = set(value or ())
-                for i in range(self.pack_list.count()):
-                    item = self.pack_list.item(i)
-                    item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in wanted
-                                       else Qt.CheckState.Unchecked)
+                self.pack_list.set_selected(value or ())
 
     # -- live validation ---------------------------------------------------------------------------
     def _on_text(self, key: str, text: str) -> None:
@@ -444,8 +425,13 @@ class QuickEstimateDialog(QDialog):
                 self.extra_label.setText(f"不适用加计扣除：{ev.sd.reason}")
             saving = f"本年节税额：¥{fen_display(ev.tax.tax_saved)}" if ev.tax is not None else "节税额：未填应纳税所得额，无法计算"
             self.saving_label.setText(saving)
-            self.total_label.setText(f"合计惠企金额：¥{fen_display(ev.total_benefit)}"
-                                     + ("（含“最高可得”的后补助）" if ev.subsidy_up_to else ""))
+            from .figures import certain_total, subsidy_mark
+            total = certain_total(ev)
+            subs = [f"{est.region} {subsidy_mark(est)} ¥{fen_display(est.total)}" for est in ev.subsidies
+                    if est.eligible and est.total is not None]
+            self.total_label.setText(("合计节税：无法计算（未填应纳税所得额）" if total is None else
+                                      f"合计节税（税收优惠）：¥{fen_display(total)}")
+                                     + (f"；后补助另列，不计入合计：{'；'.join(subs)}" if subs else ""))
         self.problems_label.setText(problem)
         self.problems_label.setVisible(bool(problem))
         if self.results_view is not None:
@@ -490,8 +476,9 @@ class QuickEstimateDialog(QDialog):
         if self.evaluation is None:
             return None
         try:
-            info = write_statement(self.evaluation, path, self.params)
-        except OSError as exc:
+            info = write_statement(self.evaluation, path, self.params,
+                                   advisor=getattr(self, "advisor_name", "") or None)
+        except Exception as exc:        # noqa: BLE001 — OSError, StatementError: a message, never a traceback
             self.status_label.setText(f"报告未保存：{exc}")
             return None
         missing = (info or {}).get("missing_characters") or {}

@@ -61,7 +61,7 @@ class SettingsDialog(QDialog):
         known = set()
         for info in infos:
             known.add(info.id)
-            item = QListWidgetItem(f"{info.id}  {info.region} · {info.title}")
+            item = QListWidgetItem(f"{info.region} · {info.title}［{ {'solid': '正式', 'provisional': '暂定'}.get(info.confidence, '')}］")
             item.setData(Qt.ItemDataRole.UserRole, info.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if info.id in self.settings.default_packs

@@ -48,6 +48,8 @@ class WorkspaceTableModel(QAbstractTableModel):
         self._rows: dict[int, tuple] = {}               # rows read for display while their columns are not loaded
         self._loaded: tuple | None = None               # (workspace, version) of the data
         self._preload: dict | None = None               # the columns being read in slices
+        self.hold_order = False     # True while a cell editor commits: rows stay in place (as in Excel) until
+                                    # the next sort or filter, so the editor can move on to the next cell
         self.set_workspace(ws)
 
     # -- loading -------------------------------------------------------------------------
@@ -154,7 +156,7 @@ class WorkspaceTableModel(QAbstractTableModel):
             for kind in ("rank", "codes", "int", "ints"):
                 self._cache.pop((kind, f), None)
         sort_field = self.columns[self._sort[0]].field if self._sort and 0 <= self._sort[0] < len(self.columns) else None
-        if self._filter is not None or sort_field in fields:
+        if (self._filter is not None or sort_field in fields) and not self.hold_order:
             self.beginResetModel()
             self._rebuild_view()
             self.endResetModel()
@@ -302,6 +304,11 @@ class WorkspaceTableModel(QAbstractTableModel):
             return "" if value is None else display_value(self.table, col.field, value)
         if role == Qt.TextAlignmentRole and col.kind in (S.AMOUNT, S.INT, S.YEAR, S.RATIO):
             return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role in (Qt.BackgroundRole, Qt.ToolTipRole) and col.field == "code":
+            from .ledger_view import PROBLEM_BRUSH, cell_problem
+            problem = cell_problem(self.table, col.field, value)
+            if problem:
+                return PROBLEM_BRUSH if role == Qt.BackgroundRole else problem
         if role == Qt.ToolTipRole:
             return col.help or None
         return None

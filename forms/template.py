@@ -535,7 +535,8 @@ def _save(wb: Workbook, path) -> None:
     try:
         ExcelWriter(wb, archive).save()
     except BaseException:
-        archive.close()
+        from .xlsx_stream import _abandon_zip
+        _abandon_zip(archive)         # a full disk: closed here, no ZipFile.__del__ traceback later (C4)
         raise
 
 

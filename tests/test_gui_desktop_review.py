@@ -59,3 +59,259 @@ def test_statement_goes_stale_on_edit_and_saved_pdf_has_the_new_figure(sample_wi
     (tmp_path / "text.txt").write_text(text)
     assert _yuan(ev.sd.extra_deduction) in text
     assert _yuan(old_sd) not in text
+
+
+# -- #4, #5, #6: the ledger as a spreadsheet ----------------------------------------------------------------
+def _ledger(win):
+    page = win.pages["lines"]
+    win.tabs.setCurrentWidget(page)
+    page.view.setFocus()
+    return page, page.view, page.model
+
+
+def _type(widget, text):
+    """Keys for ASCII, an input-method commit for Chinese (as a Pinyin IME delivers it)."""
+    from PySide6.QtGui import QInputMethodEvent
+    for ch in text:
+        if ord(ch) < 128:
+            QTest.keyClicks(widget, ch)
+        else:
+            ev = QInputMethodEvent()
+            ev.setCommitString(ch)
+            QApplication.sendEvent(widget, ev)
+
+
+def _type_into_current(qtbot, view, text, then=Qt.Key_Tab):
+    """Type into the current cell as a user does (typing on a cell opens its editor; after Tab the next
+    cell's editor is already open), then press ``then``."""
+    if view.state() != view.State.EditingState:
+        QTest.keyClick(view, Qt.Key_F2)
+    editor = QApplication.focusWidget()
+    assert editor is not view and view.state() == view.State.EditingState
+    target = editor.lineEdit() if hasattr(editor, "lineEdit") and editor.lineEdit() else editor
+    target.selectAll()
+    _type(target, text)
+    QTest.keyClick(QApplication.focusWidget(), then)
+
+
+def test_a_whole_ledger_line_typed_with_tab_and_no_mouse(sample_window, qtbot):
+    win = sample_window
+    page, view, model = _ledger(win)
+    page.add_button.click()
+    rid = model.row_id(view.currentIndex().row())
+    assert view.currentIndex().column() == 0
+    values = ["2024/6/30", "记", "0100", "RD01", "R08", "键盘录入的一行", "1,234.50"]
+    for text in values:
+        _type_into_current(qtbot, view, text)
+    row = win.doc.ws.rows_by_id("lines", {rid})[rid]
+    stored = dict(zip([c.field for c in model.columns], row))
+    assert stored["date"] == "2024-06-30"                 # the date re-sorted the table: the editor followed
+    assert stored["voucher_kind"] == "记" and stored["voucher_no"] == "0100"
+    assert stored["project_no"] == "RD01" and stored["code"] == "R08"
+    assert stored["summary"] == "键盘录入的一行" and stored["amount"] == 123450
+    # the editor is now on the next column of the same line (税法金额)
+    cur = view.currentIndex()
+    assert model.row_id(cur.row()) == rid and model.columns[cur.column()].field == "tax_amount"
+    assert view.state() == view.State.EditingState
+    # Shift+Tab goes back along the row
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key_Escape)
+    QTest.keyClick(view, Qt.Key_Backtab, Qt.ShiftModifier)
+    assert model.columns[view.currentIndex().column()].field == "amount"
+    # Enter moves down one row in the same column
+    QTest.keyClick(view, Qt.Key_Up)
+    before = view.currentIndex().row()
+    QTest.keyClick(view, Qt.Key_Return)
+    assert view.currentIndex().row() == before + 1 and model.columns[view.currentIndex().column()].field == "amount"
+
+
+def test_unknown_code_typed_is_an_error_on_the_cell_never_swapped(sample_window, qtbot):
+    win = sample_window
+    page, view, model = _ledger(win)
+    col = model.column_of("code")
+    for typed in ("R07", "R16", "R99", "NE5"):
+        view.setCurrentIndex(model.index(0, col))
+        rid = model.row_id(0)
+        QTest.keyClick(view, Qt.Key_F2)
+        editor = QApplication.focusWidget()
+        line = editor.lineEdit() if hasattr(editor, "lineEdit") else editor
+        line.selectAll()
+        QTest.keyClicks(line, typed)
+        QTest.keyClick(line, Qt.Key_Return)
+        qtbot.wait(10)                          # Enter commits through a queued call
+        stored = win.doc.ws.rows_by_id("lines", {rid})[rid][col]
+        assert stored == typed, f"{typed} was replaced by {stored}"
+        row = model.row_of_id(rid)
+        assert model.index(row, col).data(Qt.BackgroundRole) is not None
+        assert "不在费用代码表中" in model.index(row, col).data(Qt.ToolTipRole)
+        assert typed in win.last_error and "不在费用代码表中" in win.last_error
+    # a known code typed in lower case is taken as that code, and the cell is clean again
+    view.setCurrentIndex(model.index(model.row_of_id(rid), col))
+    QTest.keyClick(view, Qt.Key_F2)
+    line = QApplication.focusWidget().lineEdit()
+    line.selectAll()
+    QTest.keyClicks(line, "r08")
+    QTest.keyClick(line, Qt.Key_Tab)
+    assert win.doc.ws.rows_by_id("lines", {rid})[rid][col] == "R08"
+    assert model.index(model.row_of_id(rid), col).data(Qt.BackgroundRole) is None
+
+
+def test_copy_and_paste_blocks_with_excel(sample_window, qtbot):
+    win = sample_window
+    page, view, model = _ledger(win)
+    ws = win.doc.ws
+    # Ctrl+C on a block of 2 rows × 3 columns gives Excel's tab-separated text
+    c_voucher, c_amount = model.column_of("voucher_no"), model.column_of("amount")
+    sel = view.selectionModel()
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel
+    view.setCurrentIndex(model.index(0, c_voucher))
+    sel.select(QItemSelection(model.index(0, c_voucher), model.index(1, c_voucher + 2)), QItemSelectionModel.ClearAndSelect)
+    QTest.keySequence(view, "Ctrl+C")
+    text = QApplication.clipboard().text()
+    lines = text.rstrip("\r\n").split("\r\n")
+    assert len(lines) == 2 and all(len(l.split("\t")) == 3 for l in lines)
+    assert lines[0].split("\t")[0] == model.index(0, c_voucher).data()
+    # a block from WPS: two new lines (header row included: columns are mapped by name), Chinese, separators,
+    # dates in common forms — appended as ONE undo step
+    before = ws.count("lines")
+    QApplication.clipboard().setText("日期\t凭证号\t项目编号\t费用代码\t摘要\t会计金额\r\n"
+                                     "2024年3月5日\t记-9007\tRD01\tR08\t实验材料（粘贴）\t\"12,345.60\"\r\n"
+                                     "2024.03.06\t记-9008\tRD01\tR04\t水电费\t1 000\r\n")
+    win.act_paste.trigger()
+    assert ws.count("lines") == before + 2
+    new = [r for r in ws.rows("lines") if r["voucher_no"] in ("记-9007", "记-9008")]
+    assert {(r["date"], r["amount"]) for r in new} == {("2024-03-05", 1234560), ("2024-03-06", 100000)}
+    win.undo()
+    assert ws.count("lines") == before
+    # over existing cells: amounts pasted into the selected column, one step; invalid cells → nothing written
+    rid0, rid1 = model.row_id(0), model.row_id(1)
+    view.setCurrentIndex(model.index(0, c_amount))
+    QApplication.clipboard().setText("1,111.11\n2,222.22\n")
+    QTest.keySequence(view, "Ctrl+V")
+    got = ws.rows_by_id("lines", {rid0, rid1})
+    assert got[rid0][c_amount] == 111111 and got[rid1][c_amount] == 222222
+    win.undo()
+    got = ws.rows_by_id("lines", {rid0, rid1})
+    assert got[rid0][c_amount] != 111111 and got[rid1][c_amount] != 222222
+    win.quiet_dialogs = True
+    view.setCurrentIndex(model.index(model.row_of_id(rid0), c_amount))
+    QApplication.clipboard().setText("3,333.33\n8,00o.00\n")
+    QTest.keySequence(view, "Ctrl+V")
+    assert ws.rows_by_id("lines", {rid0})[rid0][c_amount] != 333333
+    assert any("无法识别" in p and "第2行" in p for p in win.last_paste_problems)
+    # the 编辑 menu has the spreadsheet commands
+    edit = next(a.menu() for a in win.menuBar().actions() if a.text().startswith("编辑"))
+    names = [a.text() for a in edit.actions()]
+    for wanted in ("复制", "粘贴", "删除行", "查找…"):
+        assert wanted in names
+    win.act_find.trigger()
+    assert QApplication.focusWidget() is page.f_text
+
+
+# -- #7, #8: the quick estimate --------------------------------------------------------------------------------
+@pytest.fixture
+def quick(qtbot):
+    from desktop.fonts import ensure_font
+    from desktop.quick_estimate import QuickEstimateDialog
+    ensure_font()
+    dlg = QuickEstimateDialog()
+    qtbot.addWidget(dlg)
+    dlg.resize(1280, 700)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    return dlg
+
+
+def _wheel(widget, dy=-120):
+    pos = QPointF(widget.width() / 2, widget.height() / 2)
+    glob = QPointF(widget.mapToGlobal(pos.toPoint()))
+    ev = QWheelEvent(pos, glob, QPoint(0, 0), QPoint(0, dy), Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(widget, ev)
+
+
+def test_the_wheel_scrolls_the_form_and_never_flips_a_combo_box(quick, qtbot):
+    combo = quick.combos["profile:resident"]
+    assert combo.currentText() == "未填"
+    scroll = combo.parentWidget()
+    while scroll is not None and not hasattr(scroll, "verticalScrollBar"):
+        scroll = scroll.parentWidget()
+    bar = scroll.verticalScrollBar()
+    assert bar.maximum() > 0, "the form is longer than the window"
+    before = bar.value()
+    for _ in range(3):
+        _wheel(combo)
+    assert combo.currentText() == "未填", "the wheel changed 居民企业 without a click"
+    assert bar.value() > before, "the wheel scrolled the form"
+    # once the user has clicked into it (focus), the wheel does change it
+    combo.setFocus()
+    _wheel(combo)
+    assert combo.currentText() != "未填"
+
+
+def test_quick_estimate_headline_is_the_certain_tax_effect_and_subsidy_is_apart(quick, qtbot):
+    quick.set_values({"name": "中卫市恒远新材料有限公司", "year": "2025", "industry_code": "C2661",
+                      "staff": "1,200,000", "direct": "1,000,000", "depreciation": "300,000", "design": "300,000",
+                      "other": "200,000", "main_revenue": "50,000,000", "total_income": "50,000,000",
+                      "taxable_income": "6,000,000", "staff_total": "80", "staff_rd": "15",
+                      "hnte_cert_no": "GR202364000123", "hnte_cert_date": "2023-11-20", "profile:resident": True,
+                      "packs": ["ningxia-2022"]})
+    QTest.mouseClick(quick.compute_button, Qt.LeftButton)
+    ev = quick.evaluation
+    assert ev is not None
+    from calc.money import fen_display
+    head = quick.results_view.total_label.text() + quick.results_view.upper_label.text()
+    certain = ev.tax.tax_saved + ev.hnte_saving + ev.slp_saving
+    assert fen_display(certain) in head
+    assert "含“最高可得”" not in head and "不计入合计" in head
+    subs = [e for e in ev.subsidies if e.eligible and e.total is not None]
+    assert subs, "the 宁夏 subsidy has an amount"
+    breakdown = quick.results_view.breakdown_label.text()
+    for est in subs:
+        assert fen_display(est.total) in breakdown and "不计入合计" in breakdown
+        assert fen_display(certain + est.total) not in head
+
+
+# -- #9: 所在地区后补助政策 by name --------------------------------------------------------------------------------
+def test_region_policy_chosen_by_name_in_the_enterprise_form(sample_window, qtbot):
+    from PySide6.QtCore import QTimer
+    win = sample_window
+    page = win.profile_page
+    win.tabs.setCurrentWidget(page)
+    edit = page.edits["packs"]
+    assert edit.isReadOnly(), "no internal ids to type"
+    assert "ningxia" not in edit.text() and "宁夏" in edit.text()
+    seen = {}
+
+    def in_dialog():
+        dlg = page.pack_dialog
+        tree = dlg.picker
+        QTest.keyClicks(dlg.search, "")
+        _type(dlg.search, "苏州")
+        shown = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount()) if not tree.topLevelItem(i).isHidden()]
+        seen["provinces"] = [t.text(0) for t in shown]
+        js = next(t for t in shown if t.text(0) == "江苏省")
+        leaf = next(js.child(j) for j in range(js.childCount()) if not js.child(j).isHidden())
+        seen["leaf"] = (leaf.text(0), leaf.text(1))
+        leaf.setCheckState(0, Qt.Checked)
+        # 宁夏 stays chosen: untick it, as the enterprise is in 苏州
+        tree.item_of("ningxia-2022").setCheckState(0, Qt.Unchecked)
+        dlg.accept()
+
+    QTimer.singleShot(50, in_dialog)
+    page.pack_button.setFocus()
+    QTest.mouseClick(page.pack_button, Qt.LeftButton)
+    assert seen["provinces"] == ["江苏省"]                        # 宿州 (安徽) is not 苏州
+    assert seen["leaf"][0].startswith("苏州市吴中区 · ") and seen["leaf"][1] in ("正式", "暂定", "已停止")
+    assert win.doc.ws.profile()["packs"] == "suzhou-wuzhong"
+    assert edit.text().startswith("江苏省苏州市吴中区 · ") and "suzhou" not in edit.text()
+    qtbot.waitUntil(lambda: [e.pack_id for e in win.doc.evaluation.subsidies] == ["suzhou-wuzhong"], timeout=60000)
+    win.undo()
+    assert "宁夏" in edit.text()
+
+
+def test_an_unknown_policy_message_lists_no_internal_ids(sample_window, qtbot):
+    win = sample_window
+    win.doc.ws.set_profile("packs", "江苏省")
+    qtbot.waitUntil(lambda: any(f.code == "W_PACK_UNKNOWN" for f in win.doc.evaluation.findings), timeout=60000)
+    msg = next(f.message for f in win.doc.evaluation.findings if f.code == "W_PACK_UNKNOWN")
+    assert "江苏省" in msg and "选择" in msg
+    assert "ningxia" not in msg and "chongqing" not in msg and "'" not in msg

@@ -85,10 +85,9 @@ def test_fill_compute_report_and_workbook(qtbot, dialog, tmp_path, monkeypatch):
     _type(qtbot, dialog, TYPED)
     dialog.combos["fact:independent_legal_person"].setCurrentIndex(1)
     dialog.combos["fact:good_credit"].setCurrentIndex(1)
-    for i in range(dialog.pack_list.count()):
-        item = dialog.pack_list.item(i)
-        if item.data(Qt.ItemDataRole.UserRole) == "ningxia-2022":
-            item.setCheckState(Qt.CheckState.Checked)
+    item = dialog.pack_list.item_of("ningxia-2022")           # 宁夏回族自治区 → 全省 · …（2022年修订）
+    assert item.parent().text(0) == "宁夏回族自治区" and "ningxia" not in item.text(0)
+    item.setCheckState(0, Qt.CheckState.Checked)
     qtbot.mouseClick(dialog.compute_button, Qt.MouseButton.LeftButton)
 
     ev = dialog.evaluation
