@@ -153,12 +153,12 @@ def cmd_export(args) -> int:
     ledger, status = _load(args.workbook)
     if ledger is None:
         return status
-    from forms.exports import EXPORT_FILES
-    for name in EXPORT_FILES:
+    ev = evaluate(ledger, args.year, args.period or "year")
+    from forms.exports import export_names
+    for name in export_names(ev):
         if _same_file(Path(args.out) / name, args.workbook):
             print(f"输出文件夹中的“{name}”就是输入文件，导出会覆盖原数据：请另选输出文件夹", file=sys.stderr)
             return 1
-    ev = evaluate(ledger, args.year, args.period or "year")
     try:
         paths = export_all(ev, args.out)
     except ExportError as exc:

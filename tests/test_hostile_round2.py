@@ -221,7 +221,11 @@ def test_D2_output_extension_must_match(tmp_path, capsys):
 
 def test_D2_export_over_input_refused(tmp_path, capsys):
     import shutil
-    src = tmp_path / "A107012.xlsx"
+
+    from calc.evaluate import evaluate
+    from forms.exports import export_names
+    from forms.workbook import load_ledger
+    src = tmp_path / export_names(evaluate(load_ledger(main.SAMPLE), 2024, "year"))[0]
     shutil.copy(main.SAMPLE, src)
     before = src.read_bytes()
     assert main.main(["export", str(src), "--year", "2024", "--out", str(tmp_path)]) == 1
@@ -241,7 +245,7 @@ def test_M11_compute_and_export_accept_rdw(tmp_path, capsys):
     import json
     assert json.loads(got)["super_deduction"] == json.loads(want)["super_deduction"]
     assert main.main(["export", str(rdw), "--year", "2024", "--out", str(tmp_path / "out")]) == 0
-    assert (tmp_path / "out" / "A107012.xlsx").is_file()
+    assert len(list((tmp_path / "out").glob("*A107012.xlsx"))) == 1
     assert "不是 Excel 工作簿" not in capsys.readouterr().err
 
 
