@@ -470,6 +470,7 @@ class SubsidyEstimate:
     needs: list = field(default_factory=list)
     conditions: list = field(default_factory=list)
     reason: str = ""
+    category: str = "subsidy"                   # subsidy | voucher | loan (calc.rulepack.CATEGORIES)
     formula_kind: str = ""                      # the kind from the arithmetic alone (before the freshness status)
 
     @property
@@ -1613,7 +1614,10 @@ def _main(argv: list[str]) -> int:
             status = 1
             continue
         results = run_examples(pack)
-        print(f"{f.name}：格式正确（{pack.title}，{pack.period_text}，{CONFIDENCE[pack.confidence]}）")
+        print(f"{f.name}：格式正确（{pack.title}，{pack.period_text}，{CONFIDENCE[pack.confidence]}，"
+              f"核实范围 {pack.verified_text}，核对日期 {pack.reviewed_on or '未注明'}）")
+        if not pack.reviewed_on:
+            print("  提示：请写 reviewed_on（核对日期）和 verified（核实范围），否则结果一律按暂定处理")
         for eid, ok, msg in results:
             print(f"  示例 {eid}：{msg}")
             status |= 0 if ok else 1

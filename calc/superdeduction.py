@@ -137,6 +137,33 @@ class SDResult:
     def extra_deduction(self) -> int:
         return self.rows.get("R51", 0) if self.eligible else 0
 
+    def method_code(self) -> dict | None:
+        """The row-50 code entry of the layout (a ``method_codes`` item: code, label, unverified?) for this
+        result: by the 2022年第28号 二 method chosen for a Q4-2022 split, else by the full-year rate."""
+        if not self.layout or not self.eligible:
+            return None
+        for m in self.layout.get("method_codes") or ():
+            if "q4_method" in m:
+                if self.q4 and self.q4.get("method") == m["q4_method"]:
+                    return m
+            elif not self.q4 and Fraction(str(m["x"])) == self.rate:
+                return m
+        return None
+
+    def unverified_rows(self) -> dict[str, str]:
+        """Rows of the layout not verified against the published 填报说明: key → what is not (Chinese)."""
+        if not self.layout:
+            return {}
+        code = self.method_code()
+        out = {}
+        for t in self.layout["tail"]:
+            texts = [str(t["unverified"])] if t.get("unverified") else []
+            if t["key"] == "R50" and code and code.get("unverified"):
+                texts.append(str(code["unverified"]))
+            if texts:
+                out[t["key"]] = "；".join(texts)
+        return out
+
     def row_keys(self) -> list[str]:
         """The rows of the filing layout, in display order."""
         if not self.layout:
@@ -467,7 +494,7 @@ class SuperDeductionEngine:
         rows["R50"] = rate
         rate_src = rate_entry.source.cite if rate_entry else ""
         traces["R50"] = Trace("R50", "八、加计扣除比例", rate, p.text("sd_r50"),
-                              [(t, s) for t, s, _ in fl.notes],
+                              [("判定", f"{t}（依据{s}）" if s else t) for t, s, _ in fl.notes],
                               [("加计扣除比例", f"{_rate_text(e[3], e[2])}（{e[0]}至{e[1]}）", e[3].source.cite if e[3] else "") for e in segs],
                               interpretations=tuple(sorted({i for _, _, ii in fl.notes for i in ii} | set(rate_entry.interpretations if rate_entry else ()))))
         q4 = None

@@ -50,8 +50,9 @@ def render() -> str:
     for f in sorted((ROOT / "resources" / "params").glob("*.yaml")):
         doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
         ver = doc.get("verified") or {}
+        years = _years(ver.get("tax_years")) if ver.get("tax_years") or ver.get("against") != "不适用" else "不适用"
         out.append("| " + " | ".join([f"`{f.name}`", _cell(doc.get("reviewed_on") or "未注明"),
-                                      _years(ver.get("tax_years")), _cell(ver.get("checked")),
+                                      years, _cell(ver.get("checked")),
                                       _cell(ver.get("against")), _param_sources(doc)]) + " |")
     out += ["", "## 后补助规则包", "",
             "| 编号 | 地区 | 政策（文号） | 发文机关 | 适用奖补年度 | 可信度 | 状态 | 核对日期 | 核实奖补年度 | 核对内容 | 对照文本 | 来源 |",
@@ -64,6 +65,10 @@ def render() -> str:
                                       _cell(p.period_text), CONFIDENCE[p.confidence], status,
                                       _cell(p.reviewed_on or "未注明"), _cell(p.verified_text),
                                       _cell(p.verified_checked), _cell(p.verified_against), srcs]) + " |")
+    out += ["", "## 查找但未能核实（2026-12-07）", "",
+            "以下地区的现行研发后补助规则本次未能找到可核对的原文或完整参数，暂不提供规则包（不等于没有政策）：",
+            "上海、北京（市级）、天津、杭州（市级）、苏州（市级）、深圳（2021年以后的研发资助核算标准）、广州（市级）、"
+            "成都、合肥、东莞；龙岗区2023年以后的正式实施细则（只见2023-11-13征求意见稿）。"]
     return "\n".join(out) + "\n"
 
 
