@@ -495,7 +495,7 @@ class SuperDeductionEngine:
         rows["R50"] = rate
         rate_src = rate_entry.source.cite if rate_entry else ""
         traces["R50"] = Trace("R50", "八、加计扣除比例", rate, p.text("sd_r50"),
-                              [(t, s) for t, s, _ in fl.notes],
+                              [("判定", f"{t}（依据{s}）" if s else t) for t, s, _ in fl.notes],
                               [("加计扣除比例", f"{_rate_text(e[3], e[2])}（{e[0]}至{e[1]}）", e[3].source.cite if e[3] else "") for e in segs],
                               interpretations=tuple(sorted({i for _, _, ii in fl.notes for i in ii} | set(rate_entry.interpretations if rate_entry else ()))))
         q4 = None

@@ -332,7 +332,8 @@ class Statement:
         """One row per post-subsidy component (never summed into the headline): label, status, amount text."""
         rows = []
         for est in self.ev.subsidies:
-            prov = "" if getattr(est, "status", "verified") == "verified" else "（暂定规则）"
+            prov = ("" if getattr(est, "status", "verified") == "verified" else "（暂定规则）") or (
+                "" if getattr(est, "doc_number", "") else "（办法文号未取得，暂定）")   # issue 15: no 文号 → provisional
             head = f"{est.region}：{est.title}{prov}"
             if not est.eligible:
                 rows.append(dict(pack=head, label="—", status="不符合", amount="—",
@@ -816,6 +817,7 @@ class Statement:
             self.story.append(self.table(rows, [34 * mm, 14 * mm, 126 * mm]))
             forward = hnte_forward(hn, self.issued)
             if forward:
+                self.story.append(Spacer(1, 1.5 * mm))
                 self.story.append(self.p("面向下次申请：" + forward[0], "small"))
                 for line in forward[1:]:
                     self.story.append(self.p("→ " + line, "small"))
