@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .basic_research import BasicResearch, basic_research
 from .hnte import HnteEvaluation, hnte_evaluation
 from .incometax import TaxEffect, hnte_years, tax_effect
 from .ingest import gc_paused
@@ -25,10 +26,12 @@ class Evaluation:
     hnte: HnteEvaluation | None = None           # the HNTE position (candidate applying in year+1, or certified)
     tech_sme: TechSmeEvaluation | None = None    # 科技型中小企业 evaluation for year+1 on data year = year
     subsidies: list = field(default_factory=list)     # calc.subsidy.SubsidyEstimate, data year = year
+    support: list = field(default_factory=list)       # 创新券 / 科创贷 estimates (pack category voucher/loan), apart
     risk_inputs: tuple | None = field(default=None, repr=False)    # (params, engine): the year's risk screening
     risks_screened: tuple | None = field(default=None, repr=False)
     risk_scope: str = "year"          # "year" | "period": a prepayment period screens only its own lines
     allocation: dict | None = None    # 工时分配 of the year (calc.allocation.summary), None without those sheets
+    basic_research: BasicResearch | None = None   # 企业投入基础研究支出加计扣除 (2022年第32号), annual only
     law_as_of: str = ""               # 「法规数据截至」 (calc.subsidy.law_data_as_of): "" = something used was never reviewed
 
     @property
@@ -166,7 +169,22 @@ def _deduction_of(ledger: Ledger, engine: SuperDeductionEngine, params: Params):
     """An earlier year's extra deduction (A107012 row 51) from the ledger, for the yearly loss carry-forward: 0 for
     a year the ledger has no line in or the parameters do not cover (its 应纳税所得额 is then taken as given)."""
     from .columns import line_columns
-    years = set(line_columns(ledger).years)
+    cols = line_columns(ledger)
+    years = set(cols.years)
+    amortising = any(p.capitalised and p.ia_date is not None for p in ledger.projects.values())
+
+    def certainly_positive(y: int, ti: int) -> bool:
+        """The year's income stays positive whatever its deduction: it cannot exceed 3 × the year's positive
+        amounts (rates ≤ 200%) when no intangible asset is amortised.  Lets a ledger without losses skip the
+        earlier years' computations."""
+        if ti <= 0:
+            return False
+        if y not in years:
+            return True
+        if amortising:
+            return False
+        gross = sum(int(v) for v in cols.base[cols.year == y] if v > 0)
+        return ti > 3 * gross
 
     def of(y: int) -> int:
         if y not in years:
@@ -177,6 +195,7 @@ def _deduction_of(ledger: Ledger, engine: SuperDeductionEngine, params: Params):
             return 0
         sd = engine.compute(y, "year")
         return sd.extra_deduction if sd.eligible else 0
+    of.certainly_positive = certainly_positive
     return of
 
 
@@ -189,7 +208,9 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
         findings.append(Finding(WARNING, "W_YEAR_MISSING",
                                 f"“年度数据”中没有{year}年度的行：负面清单、制造业测试按行业代码判定，节税额无法计算", "年度数据"))
     findings += sd.findings
-    deduction = sd.extra_deduction
+    br, br_findings = basic_research(ledger, year, period, params)
+    findings += br_findings
+    deduction = sd.extra_deduction + (br.extra if br is not None else 0)     # both reduce taxable income (AI-APP-30)
     te = tax_effect(ledger, year, deduction, params, period, deduction_of=_deduction_of(ledger, engine, params))
     if te is not None and te.loss_mismatch:
         src = (ledger.year_row(year, period) if period != "year" else ledger.year_row(year)).src
@@ -199,6 +220,9 @@ def _evaluate(ledger: Ledger, year: int, period: str, params: Params, q4_method:
         findings.append(Finding(WARNING, "W_TAXABLE_INCOME_MISSING",
                                 f"{year}年度未填“应纳税所得额”：无法计算加计扣除的节税额", "年度数据", None, "应纳税所得额"))
     ev = Evaluation(ledger, year, period, sd, te, hnte_years(ledger, params), findings, set(sd.interpretations))
+    if br is not None:
+        ev.basic_research = br
+        ev.interpretations |= set(br.entry.interpretations)
     if ledger.allocation is not None:
         from .allocation import INTERPRETATIONS, summary
         ev.allocation = summary(ledger.allocation, year)
@@ -290,4 +314,6 @@ def _subsidies(ev: Evaluation, params: Params, engine: SuperDeductionEngine, ext
     facts = ledger_facts(ev.ledger, ev.year, params, engine, packs=tuple(packs))
     for pack in packs:
         est = estimate(pack, facts, award_year=ev.year - pack.data_year_offset)
-        ev.subsidies.append(est)          # its flags (PS-AI…, AI-APP-PS…) travel with the estimate
+        est.category = pack.category
+        # its flags (PS-AI…, AI-APP-PS…) travel with the estimate; vouchers and loan-cost subsidies stay apart
+        (ev.subsidies if pack.category == "subsidy" else ev.support).append(est)

@@ -1309,11 +1309,11 @@ def growth_rate(values: list, params: Params | None = None, *, rid: str = "sales
                               "第一年或第二年末数为负数，不自动评分，需人工复核（AI-12）", shown, ("AI-12", "manual_review"))
         if x1 == 0:
             g = Fraction(x3, x2) - 1
-            basis = f"第一年末数为0，按后两年计算：{label} = X3 ÷ X2 − 1（AI-11）"
+            basis = f"第一年末数为0，按后两年计算：{label} = X3/X2 − 1（AI-11）"
             flags = ("AI-11",)
         else:
             g = (Fraction(x2, x1) + Fraction(x3, x2)) / 2 - 1
-            basis = f"{label} = ½ × (X2 ÷ X1 + X3 ÷ X2) − 1"
+            basis = f"{label} = (X2/X1 + X3/X2)/2 − 1"
     else:
         x1, x2 = vals
         flags = ("AI-13",)
@@ -1325,7 +1325,7 @@ def growth_rate(values: list, params: Params | None = None, *, rid: str = "sales
             return GrowthRate(rid, label, None, "F", 0, 0, "zero_rule", "实际经营两个会计年度，第一年末数为0，按0分计（AI-13）",
                               shown, flags)
         g = Fraction(x2, x1) - 1
-        basis = f"实际经营两个会计年度：{label} = X2 ÷ X1 − 1（AI-13）"
+        basis = f"实际经营两个会计年度：{label} = X2/X1 − 1（AI-13）"
     band, rng = None, None
     for b in tab["bands"]:
         if g >= Fraction(b["min_rate"]):
@@ -1347,6 +1347,11 @@ def _growth_part(window, inputs: _Inputs, params: Params) -> tuple[ScorePart, li
         r.values = {y: v for y, v in zip(window, vals)}
         if r.status == "missing_input":
             r.basis = f"{_missing_text(missing)}；按[0, {r.max}]计"
+        elif r.status == "scored":          # the three years' figures, so the rate can be traced (review S20)
+            what = "年末净资产" if rid == "net_assets" else "年度销售收入"
+            xs = "，".join(f"X{i}＝{y}{what}{_yuan(v)}" for i, (y, v) in enumerate(zip(window[-len(vals):], vals), 1)
+                          if v is not None)
+            r.basis = f"{r.basis}（{xs}）"
         rates.append(r)
     items = [ScoreItem(r.id, r.label, r.min, r.max, r.band, r.basis, r.flags) for r in rates]
     flags = tuple(sorted({f for r in rates for f in r.flags}))

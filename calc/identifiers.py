@@ -73,7 +73,7 @@ def tech_sme_year(number: str) -> int | None:
 
 
 def tech_sme_covers(number: str, year: int) -> bool:
-    """火〔2018〕11号 / 广东指引 Q&A 8.1: a number registered in Y covers Y; one registered in
+    """国科发火〔2018〕11号 / 广东指引 Q&A 8.1: a number registered in Y covers Y; one registered in
     Y+1 whose 11th character is "0" may also be used for the Y annual settlement."""
     reg = tech_sme_year(number)
     if reg is None:

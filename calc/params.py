@@ -159,6 +159,7 @@ class Params:
         self.row_labels: dict[str, str] = {}
         self.layouts: dict[str, dict] = {}
         self.layout_selection: list[dict] = []
+        self.filing_links: list[dict] = []             # where the A107012 amounts go in the return
         self.interpretations: dict[str, Interpretation] = {}
         self.versions: dict[str, Any] = {}
         self.titles: dict[str, str] = {}               # file name → its Chinese title (``title:``), shown to users
@@ -220,6 +221,25 @@ class Params:
                 continue
             return self.layouts[rule["layout"]]
         raise LookupError(f"no A107012 layout for {year}")
+
+    def filing_link(self, year: int, period_end: dt.date | None = None) -> dict | None:
+        """Where the deduction is entered: the annual link of tax ``year`` or, for a prepayment whose
+        period ends on ``period_end``, the link in force on its filing day (the 1st of the next month)."""
+        if period_end is None:
+            for link in self.filing_links:
+                if link["kind"] == "annual" and link.get("tax_year_from", year) <= year <= link.get("tax_year_to", year):
+                    return link
+            return None
+        filed = (period_end + dt.timedelta(days=1))
+        for link in self.filing_links:
+            if link["kind"] != "prepayment":
+                continue
+            if "filed_before" in link and not filed < link["filed_before"]:
+                continue
+            if "filed_from" in link and not filed >= link["filed_from"]:
+                continue
+            return link
+        return None
 
     def interpretation(self, flag: str) -> Interpretation:
         return self.interpretations.get(flag) or Interpretation(flag, "", flag)
@@ -298,6 +318,8 @@ class _Loader:
         for k, v in sources.items():
             if not isinstance(v, str) or not v.strip():
                 raise ParamError(file, f"sources.{k}", "缺少文件名称")
+            if str(k) in self.p.sources and self.p.sources[str(k)] != v:     # one key, one title in every file
+                raise ParamError(file, f"sources.{k}", f"与其他参数文件中同一文件键的名称不一致：“{self.p.sources[str(k)]}”")
             self.p.sources[str(k)] = v
             SOURCE_TITLES[str(k)] = v
 
@@ -377,11 +399,24 @@ class _Loader:
             for needed in ("R50", "R51", "R52"):
                 if needed not in keys:
                     raise ParamError(file, f"layouts[{i}].tail", f"缺少 {needed}")
+            for needed in ("title", "source"):
+                _need(file, f"layouts[{i}]", lay, needed)
+            if lay["source"] not in self.p.sources:
+                raise ParamError(file, f"layouts[{i}].source", f"未定义的文件“{lay['source']}”")
+            for j, m in enumerate(lay.get("method_codes") or ()):
+                if "code" not in m or "label" not in m or ("x" not in m and "q4_method" not in m):
+                    raise ParamError(file, f"layouts[{i}].method_codes[{j}]", "须有 code、label 以及 x 或 q4_method")
             self.p.layouts[lid] = lay
         for i, rule in enumerate(_need(file, "", doc, "selection")):
             if rule.get("layout") not in self.p.layouts:
                 raise ParamError(file, f"selection[{i}].layout", f"未知版式“{rule.get('layout')}”")
             self.p.layout_selection.append(rule)
+        for i, link in enumerate(doc.get("filing_links") or ()):
+            if link.get("kind") not in ("annual", "prepayment") or not link.get("text"):
+                raise ParamError(file, f"filing_links[{i}]", "须有 kind（annual / prepayment）和 text")
+            if link.get("source") not in self.p.sources:
+                raise ParamError(file, f"filing_links[{i}].source", f"未定义的文件“{link.get('source')}”")
+            self.p.filing_links.append(link)
 
     def generic(self, file: str, doc: dict) -> None:
         """Any other parameter file: dated ``parameters`` (as everywhere) and ``tables`` kept for the

@@ -30,7 +30,7 @@ special_income                adjustment 特殊收入 (row 46)
 materials                     adjustment 当年销售研发产品对应材料 (row 48)
 prior_ia_amortisation         adjustment 以前年度形成无形资产本年摊销额 (row 44)
 revenue, staff, assets,       the 年度数据 row of Y (schema field names; blank stays blank)
-taxable_income, prior_losses
+taxable_income, prior_losses, basic_research (企业投入基础研究支出, 2022年第32号)
 prior_years                   one 年度数据 row per earlier year ({field: value}, e.g. main_revenue,
                               rd_hnte, rd_domestic, total_assets, total_liabilities)
 facts                         补助测算信息 rows: enterprise-level facts without a year, the others for Y
@@ -83,7 +83,7 @@ ENTRUSTED: dict[str, tuple[str, str, str, str]] = {
 # the 年度数据 fields of the estimate year (schema names)
 YEAR_FIELDS = ("main_revenue", "other_revenue", "total_income", "manufacturing_revenue", "negative_list_revenue",
                "nontaxable_income", "investment_income", "hitech_income", "staff_total", "staff_rd", "total_assets",
-               "total_liabilities", "total_costs", "taxable_income", "prior_losses", "tax_credit")
+               "total_liabilities", "total_costs", "taxable_income", "prior_losses", "tax_credit", "basic_research")
 # the 年度数据 fields accepted for earlier years (the HNTE three-year window)
 PRIOR_FIELDS = ("main_revenue", "other_revenue", "total_income", "rd_hnte", "rd_domestic", "rd_super",
                 "total_assets", "total_liabilities", "staff_total", "staff_rd", "taxable_income")
@@ -140,6 +140,7 @@ class QuickInput:
     taxable_income: int | None = None
     prior_losses: int | None = None
     tax_credit: int | None = None       # 抵免所得税额 (A100000 row 27)
+    basic_research: int | None = None            # 企业投入基础研究支出 (2022年第32号), 分
     # statuses
     hnte_cert_no: str | None = None
     hnte_cert_date: dt.date | None = None
@@ -380,6 +381,8 @@ QUICK_FIELDS: tuple[QuickField, ...] = (
     _F("taxable_income", "应纳税所得额（加计扣除前）", "signed_amount", "所得税", "当年加计扣除前的纳税调整后所得，亏损填负数"),
     _F("prior_losses", "以前年度可弥补亏损", "amount", "所得税"),
     _F("tax_credit", "抵免所得税额", "amount", "所得税", "如专用设备投资额10%抵免（A100000第27行），从应纳税额中减除"),
+    _F("basic_research", "企业投入基础研究支出", "amount", "所得税",
+       "出资给非营利性科研机构、高等学校和政府性自然科学基金用于基础研究的支出，2022年起按100%加计扣除"),
     _F("hnte_cert_no", "高新技术企业证书编号", "text", "身份"),
     _F("hnte_cert_date", "高新技术企业证书发证日期", "date", "身份", "证书自发证日起有效3年"),
     _F("hnte_cert_history", "高新技术企业历次证书", "text", "身份",

@@ -319,6 +319,7 @@ class RulePack:
     path: Path | None = None
     origin: str = "shipped"            # shipped | user
     notes: str = ""
+    category: str = "subsidy"          # subsidy (研发费用后补助) | voucher (创新券) | loan (科创贷): shown apart
     # freshness (issue 16): when the pack was last checked, and for which award years against which text
     reviewed_on: str = ""              # "YYYY-MM-DD"; "" = never reviewed (a user pack may omit it)
     verified_from: int | None = None   # award years whose parameters were checked against a text
@@ -1036,7 +1037,7 @@ def merge_component(base: dict, patch: Mapping, *, keep_variants: bool = False) 
 _TOP = {"pack_id", "version", "region", "region_code", "level", "title", "doc_number", "issuer", "effective_from",
         "effective_to", "data_year_offset", "confidence", "sources", "flags", "assumptions", "warnings", "inputs",
         "gates", "components", "combination", "year_overrides", "examples", "notes", "reviewed_on", "verified", "status",
-        "status_note"}
+        "status_note", "category"}
 _REQUIRED = ["pack_id", "region", "region_code", "level", "title", "issuer", "confidence", "sources", "components"]
 
 
@@ -1057,6 +1058,19 @@ def _reject_floats(file: str, key: str, node: Any) -> None:
             else:
                 sub = f"{key}[{ident}]"
             _reject_floats(file, sub, v)
+
+
+CATEGORIES = {"subsidy": "研发费用后补助", "voucher": "科技创新券", "loan": "科创贷融资成本补助"}
+
+
+def _category(p: "_Parser", v: Any) -> str:
+    """What kind of support a pack estimates: post-subsidies are shown with the R&D figures; vouchers and loan-cost
+    subsidies are estimated from a planned purchase or loan and shown apart from them."""
+    if v is None:
+        return "subsidy"
+    if v not in CATEGORIES:
+        raise p.err("category", f"类别“{v}”应为 {'、'.join(CATEGORIES)} 之一（{'、'.join(CATEGORIES.values())}）")
+    return v
 
 
 def parse_pack(doc: Any, file: str, facts: Mapping, *, path: Path | None = None, origin: str = "shipped") -> RulePack:
@@ -1157,7 +1171,8 @@ def parse_pack(doc: Any, file: str, facts: Mapping, *, path: Path | None = None,
                     p.text("doc_number", doc.get("doc_number"), required=False), tuple(issuer), eff_from, eff_to,
                     offset, confidence, sources, flags, tuple(assumptions), tuple(warnings), inputs, (), (), (),
                     Combination(), (), (), file=file, path=path, origin=origin,
-                    notes=p.text("notes", doc.get("notes"), required=False), _facts=facts, **fresh)
+                    notes=p.text("notes", doc.get("notes"), required=False), _facts=facts, **fresh,
+                    category=_category(p, doc.get("category")))
     p = _Parser(file, pack, facts)
     pack.gates = p.gates(doc.get("gates"), "gates")
     comps = doc["components"]

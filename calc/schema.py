@@ -83,6 +83,8 @@ PROFILE_FIELDS = (
     Column("近一年无重大安全质量事故和严重环境违法", "no_major_incident", YESNO, help="高企H8"),
     Column("产品不属于禁止限制淘汰类", "not_prohibited", YESNO, help="科技型中小企业T3"),
     Column("无严重失信和经营异常记录", "no_misconduct", YESNO, help="科技型中小企业T4：上年及当年无重大事故、严重环境违法、科研严重失信，未列入经营异常名录和严重违法失信名单"),
+    Column("能够准确归集研发费用", "rd_accurate", YESNO,
+           help="科技型中小企业T6（国科火字〔2022〕67号）：空白时，有研发支出明细的年度视为能够准确归集"),
     Column("Ⅱ类知识产权数量（科技型中小企业口径）", "ip_class2_sme", INT, help="有效Ⅱ类知识产权总数（不论是否用于高企申请）；空白时按Ⅱ类知识产权数量"),
     Column("近五年国家级科技奖励前三名", "national_award", YESNO, help="科技型中小企业直接认定条件"),
     Column("省部级以上研发机构", "provincial_lab", YESNO, help="科技型中小企业直接认定条件"),
@@ -115,6 +117,8 @@ YEAR_COLUMNS = (
     Column("抵免所得税额", "tax_credit", AMOUNT,
            help="A100000第27行“减：抵免所得税额”，如专用设备投资额10%抵免（财税〔2008〕48号），从应纳税额中减除"),
     Column("研发费用（加计扣除口径）", "rd_super", AMOUNT, help="仅用于无明细账的年度"),
+    Column("企业投入基础研究支出", "basic_research", AMOUNT,
+           help="出资给非营利性科研机构、高等学校和政府性自然科学基金用于基础研究的支出（2022年起按100%加计扣除）"),
     Column("研发费用（高企口径）", "rd_hnte", AMOUNT, help="仅用于无明细账的年度"),
     Column("境内研发费用", "rd_domestic", AMOUNT, help="仅用于无明细账的年度"),
 )

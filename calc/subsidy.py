@@ -470,6 +470,7 @@ class SubsidyEstimate:
     needs: list = field(default_factory=list)
     conditions: list = field(default_factory=list)
     reason: str = ""
+    category: str = "subsidy"                   # subsidy | voucher | loan (calc.rulepack.CATEGORIES)
     formula_kind: str = ""                      # the kind from the arithmetic alone (before the freshness status)
 
     @property

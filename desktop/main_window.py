@@ -303,6 +303,9 @@ class ProfilePage(QScrollArea):
 
 
 class MainWindow(QMainWindow):
+    output_busy = False            # an export (申报报表 / 工作簿) is running in the worker pool
+    output_progress = None
+
     def __init__(self, autosave_ms: int | None = None):
         super().__init__()
         from .settings import load_settings
@@ -759,10 +762,28 @@ class MainWindow(QMainWindow):
             return
         path, _ = QFileDialog.getSaveFileName(self, _t("导出为工作簿"), str(ws.path.with_suffix(".xlsx")), _t("Excel 工作簿 (*.xlsx)"))
         if path:
-            try:
-                ws.export_workbook(path)
-            except (WorkspaceError, OSError) as exc:
-                self.show_error(str(exc))
+            self.export_workbook_to(path)
+
+    def export_workbook_to(self, path: str) -> None:
+        """导出为工作簿 off the UI thread (hostile-input R5).  取消 frees the window at once; the file being written is
+        then discarded and an existing file of that name is left as it was."""
+        ws = self.doc.ws
+        if ws is None:
+            return
+        from forms.atomic import write_atomic
+
+        def work(progress):
+            progress.report(0, 1)
+
+            def write(tmp):
+                ws.export_workbook(tmp)
+                progress.report(1, 1)                    # 取消 meanwhile: the temporary file is removed
+
+            write_atomic(path, write)
+            return Path(path)
+
+        self._run_output(_t("正在导出为工作簿…"), work,
+                         lambda p: self.statusBar().showMessage(_t("已导出：") + p.name, 5000))
 
     def import_erp(self) -> None:
         if self.doc.ws is None or self.doc.ws.readonly:
@@ -794,13 +815,63 @@ class MainWindow(QMainWindow):
             return
         folder = QFileDialog.getExistingDirectory(self, _t("导出申报报表到文件夹"), self.default_folder())
         if folder:
-            from forms.exports import export_all
-            try:
-                paths = export_all(ev, folder)
-            except OSError as exc:
-                self.show_error(str(exc))
-                return
-            self.statusBar().showMessage(_t("已导出：") + "、".join(p.name for p in paths), 5000)
+            self.export_forms_to(folder)
+
+    def export_forms_to(self, folder: str) -> None:
+        """导出申报报表 off the UI thread with progress and 取消 (hostile-input R5); the three files are replaced
+        together or not at all (取消 or an error leaves an earlier export as it was)."""
+        ev = self.doc.evaluation
+        if ev is None:
+            return
+        from forms.exports import export_all
+
+        def work(progress):
+            return export_all(ev, folder, progress=progress.report)
+
+        self._run_output(_t("正在导出申报报表…"), work,
+                         lambda paths: self.statusBar().showMessage(_t("已导出：") + "、".join(p.name for p in paths),
+                                                                    5000))
+
+    def _run_output(self, label: str, work, on_done) -> None:
+        """``work(progress)`` in the worker pool behind a progress dialog with 取消; ``on_done(result)`` on the UI
+        thread.  ``output_busy`` is True meanwhile (tests wait on it)."""
+        from PySide6.QtWidgets import QProgressDialog
+        from .workers import Progress, run_in_pool
+
+        progress = Progress()
+        dialog = QProgressDialog(label, _t("取消"), 0, 0, self)
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.setMinimumDuration(400)
+        dialog.setAutoReset(False)
+        dialog.setAutoClose(False)
+        dialog.canceled.connect(progress.cancel)
+        timer = QTimer(self)
+        timer.setInterval(100)
+
+        def tick():
+            if progress.total:
+                dialog.setMaximum(progress.total)
+                dialog.setValue(min(progress.done, progress.total))
+
+        timer.timeout.connect(tick)
+        timer.start()
+        self.output_busy = True
+        self.output_progress = progress
+
+        def finished(result, error):
+            timer.stop()
+            dialog.canceled.disconnect()
+            dialog.reset()
+            dialog.deleteLater()
+            self.output_busy = False
+            if progress.cancelled:
+                self.statusBar().showMessage(_t("导出已取消，原有文件未改动"), 8000)
+            elif error:
+                self.show_error(error)
+            else:
+                on_done(result)
+
+        run_in_pool(self.doc.pool, lambda: work(progress), finished)
 
     # -- 编辑 menu: clipboard, rows, find ----------------------------------------------------------
     def current_table_page(self) -> "TablePage | None":

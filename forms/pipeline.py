@@ -185,8 +185,10 @@ def resolve_packs(names: Iterable[str], award_year: int) -> tuple[tuple[str, ...
         by_region = [p for p in packs.values() if p.region == name and
                      (p.effective_from is None or p.effective_from <= award_year) and
                      (p.effective_to is None or award_year <= p.effective_to)]
-        if by_region:
-            ids.append(max(by_region, key=lambda p: (p.effective_from or 0, p.version)).pack_id)
+        if by_region:             # the newest policy of each kind (post-subsidy, voucher, loan) of that region
+            for cat in sorted({p.category for p in by_region}):
+                ids.append(max((p for p in by_region if p.category == cat),
+                               key=lambda p: (p.effective_from or 0, p.version)).pack_id)
             continue
         unknown.append(name)
     return tuple(dict.fromkeys(ids)), unknown

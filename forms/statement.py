@@ -29,7 +29,7 @@ from calc.params import Params, load_params
 from calc.version import __version__, versions_line
 
 from .pdftext import MAIN, TextGuard, register_fonts
-from .report import SEVERITY_NAMES, a107012_lines, loss_lines, regime_text
+from .report import SEVERITY_NAMES, a107012_lines, a107012_notes, loss_lines, regime_text
 
 BLUE = colors.HexColor("#1F4E79")
 LIGHT = colors.HexColor("#DDEBF7")
@@ -296,17 +296,25 @@ class Statement:
         ev = self.ev
         te = ev.tax
         items = []
+        br = ev.basic_research
+        br_text = (f"企业投入基础研究支出再加计扣除 ¥{self.money(br.extra)}（比例{rate_percent(br.rate)}，"
+                   f"{br.entry.source.cite}）" if br is not None else "")
         if ev.sd.eligible:
+            label = "研发费用加计扣除节税" if br is None else "加计扣除节税（研发费用、基础研究）"
             if te is not None:
-                items.append(dict(label="研发费用加计扣除节税", amount=te.tax_saved, counted=True,
+                items.append(dict(label=label, amount=te.tax_saved, counted=True,
                                   text=f"研发费用在据实扣除基础上再加计扣除 ¥{self.money(ev.sd.extra_deduction)}"
-                                       f"（比例{rate_percent(ev.sd.rate)}），少缴企业所得税。"))
+                                       f"（比例{rate_percent(ev.sd.rate)}）{'；' + br_text if br_text else ''}，少缴企业所得税。"))
             else:
-                items.append(dict(label="研发费用加计扣除节税", amount=None, counted=False,
+                items.append(dict(label=label, amount=None, counted=False,
                                   text=f"无法计算（缺应纳税所得额）。本期加计扣除额 ¥{self.money(ev.sd.extra_deduction)}"
-                                       "（A107012第51行）已算出，填写“年度数据”的应纳税所得额后可算出节税额。"))
+                                       "（A107012第51行）已算出，" + ("填写应纳税所得额" if self.quick else
+                                       "填写“年度数据”的应纳税所得额") + "后可算出节税额。"))
         else:
             items.append(dict(label="研发费用加计扣除", amount=None, counted=False, text=f"不适用：{ev.sd.reason}"))
+            if br is not None and te is not None:
+                items.append(dict(label="企业投入基础研究支出加计扣除节税", amount=te.tax_saved, counted=True,
+                                  text=f"{br_text}，少缴企业所得税。"))
         if ev.hnte_saving:
             doubt = self.hnte_in_doubt()
             if doubt is None:
@@ -324,7 +332,8 @@ class Statement:
         """One row per post-subsidy component (never summed into the headline): label, status, amount text."""
         rows = []
         for est in self.ev.subsidies:
-            prov = "" if est.confidence == "solid" else "（政策依据待核实，暂定）"
+            prov = ("" if getattr(est, "status", "verified") == "verified" else "（暂定规则）") or (
+                "" if getattr(est, "doc_number", "") else "（办法文号未取得，暂定）")   # issue 15: no 文号 → provisional
             head = f"{est.region}：{est.title}{prov}"
             if not est.eligible:
                 rows.append(dict(pack=head, label="—", status="不符合", amount="—",
@@ -433,7 +442,8 @@ class Statement:
         if errors:
             out.append(f"导入校验发现错误 {len(errors)} 项，所在明细行未计入测算；若不更正，加计扣除额可能少计。")
         if ev.tax is None and ev.sd.eligible:
-            out.append("缺应纳税所得额：节税额无法计算；请在“年度数据”中填写后重新生成。")
+            out.append("缺应纳税所得额：节税额无法计算；请" + ("填写应纳税所得额" if self.quick else "在“年度数据”中填写")
+                       + "后重新生成。")
         risks = list(ev.risks)
         high = [r for r in risks if r.severity == "高风险"]
         for r in high[:3]:
@@ -452,6 +462,9 @@ class Statement:
                 out.append(f"已认定高新技术企业，但{doubt}（{ev.year}年度按15%税率计税）：后续管理中发现不符合认定条件的，"
                            "可能被取消资格并追缴自不符合年度起已享受的税收优惠（国科发火〔2016〕32号第十六条、"
                            f"国家税务总局公告2017年第24号），本年15%税率节税 ¥{self.money(ev.hnte_saving)} 未计入合计。")
+            elif hn.unknown and not hn.failed and not hn.certified:
+                names = "、".join(c.name for c in hn.conditions if c.status == "unknown")
+                out.append(f"高新技术企业：{clip(names, 80)}待补充资料，暂无法判断能否通过认定。")
             elif hn.failed and not hn.certified:
                 names = "、".join(c.name for c in hn.conditions if c.status == "fail")
                 out.append(f"高新技术企业：{names}{self.hnte_verdict_short()}；按现有数据申请认定可能不通过。")
@@ -480,7 +493,8 @@ class Statement:
         self.story.append(box)
 
     def disclaimer_text(self) -> str:
-        text = ("声明：本报告是依据企业提供的研发支出辅助账、年度数据等资料所作的测算，不是鉴证报告，不构成鉴证意见。"
+        basis = "录入的汇总数" if self.quick else "企业提供的研发支出辅助账、年度数据等资料"
+        text = (f"声明：本报告是依据{basis}所作的测算，不是鉴证报告，不构成鉴证意见。"
                 "研发费用加计扣除等企业所得税优惠实行“自行判别、申报享受、相关资料留存备查”的办理方式"
                 "（国家税务总局公告2018年第23号），企业对所提供资料及申报的真实性、合法性负责，并按规定留存备查；"
                 "税务机关依法实施后续管理。财政后补助为预估，最终以主管部门核定为准。")
@@ -522,25 +536,26 @@ class Statement:
             self.story.append(self.p("未填应纳税所得额：节税额无法计算（不是零）。", "small"))
             return
         a, b = te.without, te.with_
-        if self.is_period:
-            form, ln = "A200000", {"ded": "第7行", "adj": "", "loss": "第9行", "ti": "第10行实际利润额",
-                                   "rate": "第11行、第13行", "tax": "第12行−第13行"}
-        else:
-            form, ln = "A100000", {"ded": "A107010→第17行", "adj": "第19行", "loss": "第21行", "ti": "第23行",
-                                   "rate": "第24行、第26行", "tax": "第25行−第26行"}
-        rows = [[f"项目（申报表{form}行次）", "未享受加计扣除", "享受加计扣除"],
+        sd = self.ev.sd
+        link = self.params.filing_link(sd.period.year, sd.period.end if self.is_period else None) or {}
+        form = link.get("return_form") or ("A200000" if self.is_period else "A100000")
+        ln = dict(link.get("return_lines") or {})        # the return's lines by filing year (law data)
+
+        def at(name: str) -> str:
+            return f"（{ln[name]}）" if ln.get(name) else ""
+        ded = "研发费用加计扣除" if self.ev.basic_research is None else "加计扣除（研发费用、基础研究）"
+        rows = [[f"项目（申报表{form}{'，修订后行次未核对' if link.get('unverified') else ''}）", "未享受加计扣除", "享受加计扣除"],
                 ["加计扣除前的所得（输入的应纳税所得额）", self.money(te.before), self.money(te.before)],
-                [f"减：研发费用加计扣除（{ln['ded']}）", self.money(0), self.money(te.deduction)]]
-        if ln["adj"]:
-            rows.append([f"纳税调整后所得（{ln['adj']}）", self.money(te.before), self.money(te.before - te.deduction)])
-        rows += [[f"减：弥补以前年度亏损（{ln['loss']}）", self.money(a.losses_used), self.money(b.losses_used)],
-                 [f"应纳税所得额（{ln['ti']}）", self.money(a.taxable_income), self.money(b.taxable_income)],
-                 [f"适用税率 / 优惠（{ln['rate']}）", regime_text(a.choice), regime_text(b.choice)],
-                 [f"应纳税额（{ln['tax']}）", self.money(a.choice.tax), self.money(b.choice.tax)]]
-        if te.tax_credit:       # 抵免所得税额 (A100000 第27行), net tax 第28行
-            credit_ln, net_ln = ("（第27行）", "（第28行）") if not self.is_period else ("", "")
-            rows += [[f"减：抵免所得税额{credit_ln}", self.money(a.credit_used), self.money(b.credit_used)],
-                     [f"应纳税额{net_ln}", self.money(a.tax), self.money(b.tax)]]
+                [f"减：{ded}{at('ded')}", self.money(0), self.money(te.deduction)]]
+        if ln.get("adj") or not self.is_period:
+            rows.append([f"纳税调整后所得{at('adj')}", self.money(te.before), self.money(te.before - te.deduction)])
+        rows += [[f"减：弥补以前年度亏损{at('loss')}", self.money(a.losses_used), self.money(b.losses_used)],
+                 [f"应纳税所得额{at('ti')}", self.money(a.taxable_income), self.money(b.taxable_income)],
+                 [f"适用税率 / 优惠{at('rate')}", regime_text(a.choice), regime_text(b.choice)],
+                 [f"应纳税额{at('tax')}", self.money(a.choice.tax), self.money(b.choice.tax)]]
+        if te.tax_credit:       # 抵免所得税额 and the net tax, with their lines where the year's form has them
+            rows += [[f"减：抵免所得税额{at('credit')}", self.money(a.credit_used), self.money(b.credit_used)],
+                     [f"应纳税额{at('net')}", self.money(a.tax), self.money(b.tax)]]
         self.story.append(self.table(rows, [78 * mm, 48 * mm, 48 * mm], num_cols=(1, 2)))
         parts = []
         for opt in b.choice.comparison():
@@ -605,7 +620,7 @@ class Statement:
         self.checks_summary()
         self.story.append(self.p(
             "技术附录（A107012、分项目汇总、计算过程追溯、明细账行汇总、检查结果、风险提示详情）" +
-            ("见后。" if self.appendix_on else "未附本报告；生成报告时选择“附技术附录”即可附上。"), "small"))
+            ("见后。" if self.appendix_on else "未附（生成时选择“附技术附录”可附上）。"), "small"))
 
     def subsidy_table(self):
         """S24: 补助类别 / 条件 / 基数 / 比例 / 预估额 / 状态, 元 with 2 decimals."""
@@ -617,7 +632,8 @@ class Statement:
                 rows.append([clip(est.title, 80), clip(gate_text or est.reason, 160), "—", "—", "—", "不符合"])
                 continue
             for c in est.components:
-                conds = "；".join(f"{g.label}：{_GATE.get(g.status, g.status)}" for g in c.gates) or "—"
+                gates = c.gates if c.eligible else [g for g in c.gates if g.status == "fail"] or c.gates
+                conds = "；".join(f"{g.label}：{_GATE.get(g.status, g.status)}" for g in gates) or "—"
                 base = "—" if c.base_value is None else self.money(round_fen(c.base_value))
                 if c.amount is None:
                     amount, status = "—", "无法计算：缺" + clip(c.reason or "、".join(c.needs), 60)
@@ -650,7 +666,7 @@ class Statement:
                                      f"提示 {counts['提示']} 项。风险提示不影响上述计算结果。", "small"))
             shown = [r for r in risks if r.severity != "提示"][:8]
             for r in shown:
-                self.story.append(self.p(f"［{r.severity}］{clip(r.title, 60)}：{clip(r.message, 150)}", "small"))
+                self.story.append(self.p(f"［{r.severity}］{clip(r.title, 60)}：{clip(r.message, 110)}", "small"))
         not_run = ev.risks_not_run
         if not_run:
             self.story.append(self.p("未执行的检查（需全年数据，年度汇算清缴时执行）：" + "、".join(
@@ -662,9 +678,8 @@ class Statement:
             self.story.append(self.p("因缺少数据未能执行的检查：" + "；".join(not_run) + "。", "small"))
 
     def versions_block(self):
-        self.story.append(Spacer(1, 2 * mm))
-        self.story.append(self.p(f"版本信息（用于复现测算）：{self.versions_line()}", "versions"))
-        self.story.append(self.p(self.ev.law_as_of_text + "（本报告所用参数文件和规则包中最早的核对日期）", "versions"))
+        self.story.append(self.p(f"版本信息（用于复现测算）：{self.versions_line()}。"
+                                 + self.ev.law_as_of_text + "（本报告所用参数文件和规则包中最早的核对日期）。", "versions"))
 
     def versions_line(self) -> str:
         """The app, parameter-file and (used) rule-pack versions: what is needed to reproduce the figures."""
@@ -714,6 +729,8 @@ class Statement:
                      f"（{sd.q4['method_label']}）" if sd.q4 else f"{rate_percent(sd.rate)}")
         self.story.append(self.p(f"加计扣除比例：{rate_text}；依据：{src.cite if src else '—'}。"
                                  f"表样：{sd.layout.get('title') or 'A107012'}（行次名称按申报年度）。"))
+        if sd.confirmation:                                # the 120% rests on the user's confirmation: its basis
+            self.story.append(self.p(sd.confirmation + "。", "small"))
         rows = [["行次", "项目", "金额（数量）"]]
         bold = []
         for number, label, value in a107012_lines(sd, self.params):
@@ -725,6 +742,24 @@ class Statement:
                 label = self.p(label, "cell_i2")
             rows.append([number, label, value])
         self.story.append(self.table(rows, [12 * mm, 128 * mm, 34 * mm], num_cols=(2,), bold_rows=bold))
+        self.story.append(self.p("注：" + self.params.text("sd_r01_note") + "（解释口径AI-SD-14，见“采用的解释口径”）。", "small"))
+        for note in a107012_notes(sd, self.params):
+            self.story.append(self.p(note, "small"))
+
+    def basic_research(self):
+        """企业投入基础研究支出加计扣除 (2022年第32号): a preference of its own, not part of A107012."""
+        br = self.ev.basic_research
+        if br is None:
+            return
+        self.story.append(self.p("企业投入基础研究支出加计扣除", "h2"))
+        self.story.append(self.p(
+            f"企业投入基础研究支出 ¥{self.money(br.amount)} × 加计扣除比例 {rate_percent(br.rate)} = "
+            f"加计扣除额 ¥{self.money(br.extra)}（{br.entry.source.cite}）。该项不填入A107012，与研发费用加计扣除一并减少"
+            f"应纳税所得额，节税额合并计算。"))
+        link = self.params.filing_link(self.ev.year)
+        if link is not None and link.get("basic_research"):
+            self.story.append(self.p(f"申报填写：{link['basic_research']}。"
+                                     + (f"※ {link['unverified']}。" if link.get("unverified") else ""), "small"))
 
     def projects(self):
         sd = self.ev.sd
@@ -782,6 +817,7 @@ class Statement:
             self.story.append(self.table(rows, [34 * mm, 14 * mm, 126 * mm]))
             forward = hnte_forward(hn, self.issued)
             if forward:
+                self.story.append(Spacer(1, 1.5 * mm))
                 self.story.append(self.p("面向下次申请：" + forward[0], "small"))
                 for line in forward[1:]:
                     self.story.append(self.p("→ " + line, "small"))
@@ -1094,6 +1130,7 @@ class Statement:
             self.contents()
             self.story.append(PageBreak())
             self.a107012()
+            self.basic_research()
             if not self.quick:               # the quick estimate's projects are synthetic: not shown
                 self.projects()
             if not self.is_period:
@@ -1173,8 +1210,9 @@ def checklist_appendix(st: "Statement", cl) -> None:
     st.appendix_heading(f"留存备查资料清单（{cl.year}年度）", new_page=True)
     missing_files = cl.missing_files
     st.story.append(st.p(
-        f"依据国家税务总局公告2015年第97号第六条、国家税务总局公告2018年第23号、《研发费用加计扣除政策执行指引（2.0版）》"
-        f"和财税〔2018〕64号第三条。应留存资料 {len(cl.required)} 项，已标记备齐 {cl.done} 项，尚缺或未标记 {len(cl.missing)} 项"
+        f"依据{st.params.cite('97号', '六')}、{st.params.cite('2018年第23号')}、{st.params.cite('指引2.0', '六(三)')}"
+        f"和{st.params.cite('64号', '三')}。"
+        f"应留存资料 {len(cl.required)} 项，已标记备齐 {cl.done} 项，尚缺或未标记 {len(cl.missing)} 项"
         + (f"，附件缺失 {len(missing_files)} 个" if missing_files else "")
         + f"。留存期限：自{cl.year}年度汇算清缴期结束次日起{cl.retention_years}年，至 {cn_date(cl.retention_end)}。", "small"))
     rows = [["项目", "序号", "资料", "依据", "状态", "附件与备注"]]

@@ -71,6 +71,18 @@ APP_NAME = "研发惠企测算"
 MAX_RECENT = 10
 
 PROFILE = "profile"
+DAMAGED_VALUE = "（内容已损坏，无法识别）"
+
+
+def _profile_value(value):
+    """A stored 企业信息 value as the app reads it: a BLOB (only a damaged or tampered file has one) is read as
+    UTF-8 text when it is that, else shown as damaged — never as b'…' and never megabytes of escapes (C6)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return DAMAGED_VALUE
+    return value
 EVIDENCE = "evidence"                 # key-value table of 留存备查 marks (same layout as profile)
 _KV_TABLES = (PROFILE, EVIDENCE)
 _PRIVATE_UNSET = object()             # "argument not given" of set_evidence
@@ -929,7 +941,8 @@ class Workspace:
         """field → stored value of every filled 企业信息 field."""
         with self._mutex:
             self._check_open()
-            return dict(self._conn.execute("SELECT field, value FROM profile").fetchall())
+            return {field: _profile_value(value)
+                    for field, value in self._conn.execute("SELECT field, value FROM profile").fetchall()}
 
     def count(self, table: str) -> int:
         columns_of(table)

@@ -139,9 +139,11 @@ def test_income_tax_rows_carry_a100000_lines_and_small_low_profit(sample_pdf):
     """S5: the income-tax rows are labelled with the A100000 lines; the 小型微利 comparison is shown."""
     ev, out, _ = sample_pdf
     f = flat(pdf_text(out))
-    for needle in ("申报表A100000行次", "第17行", "纳税调整后所得（第19行）", "第21行", "应纳税所得额（第23行）",
-                   "税率从优（不得叠加）", "小型微利企业：不适用"):
+    # the sample year is 2024: A107010 is abolished (国家税务总局公告2025年第1号), the deduction goes through the 主表's
+    # 优惠事项, and the revised 主表's row numbers are not verified, so none is printed (issue 16)
+    for needle in ("申报表主表A100000，修订后行次未核对", "研发费用加计扣除（优惠事项）", "税率从优（不得叠加）", "小型微利企业：不适用"):
         assert needle in f, needle
+    assert "A107010" not in f and "第17行" not in f
 
 
 @needs_poppler
@@ -313,9 +315,11 @@ def test_font_embedded_as_subset(sample_pdf):
 
 
 @needs_poppler
-def test_every_page_renders(sample_full_pdf, tmp_path):
+def test_every_page_renders(sample_full_pdf, sample_pdf, tmp_path):
     _, out, _ = sample_full_pdf
     assert assert_pages_not_blank(out, tmp_path) >= 4
+    (tmp_path / "owner").mkdir()
+    assert assert_pages_not_blank(sample_pdf[1], tmp_path / "owner") == 2
 
 
 @needs_poppler
@@ -344,3 +348,27 @@ def test_cli_statement(tmp_path, capsys):
     assert main.main(["statement", str(main.SAMPLE), "--year", "2024", "-o", str(full), "--appendix"]) == 0
     assert page_count(full) > page_count(out)
     assert "页）" in capsys.readouterr().out
+
+
+def test_C6_tampered_workspace_blob_name(tmp_path):
+    """C6: a workspace whose profile name is a 1 MB BLOB (and industry code a REAL) gives a statement at once,
+    the name shown as damaged, never as b'…'."""
+    import os
+    import sqlite3
+    from forms.workspace import DAMAGED_VALUE, Workspace
+    rdw = tmp_path / "t.rdw"
+    with Workspace.create(rdw, load_ledger(main.SAMPLE)) as ws:
+        ws.save()
+    c = sqlite3.connect(rdw)
+    c.execute("INSERT OR REPLACE INTO profile(field, value) VALUES ('name', ?)", (os.urandom(1 << 20),))
+    c.execute("INSERT OR REPLACE INTO profile(field, value) VALUES ('industry_code', 3.5)")
+    c.commit()
+    c.close()
+    out = tmp_path / "t.pdf"
+    status = main.main(["statement", str(rdw), "--year", "2024", "-o", str(out)])
+    assert status in (0, 2) and out.read_bytes().startswith(b"%PDF")
+    with Workspace.open(rdw, readonly=True) as ws:
+        assert ws.profile()["name"] == DAMAGED_VALUE
+    if shutil.which("pdftotext"):
+        f = flat(pdf_text(out))
+        assert DAMAGED_VALUE in f and "b'" not in f
