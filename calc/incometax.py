@@ -388,6 +388,9 @@ def prior_year_losses(ledger: Ledger, year: int, qualified: set[int], params: Pa
     国家税务总局公告2018年第45号).  None when no earlier row has a loss.  Also the notes on the years not given."""
     rows = {y.year: y.get("taxable_income") for y in ledger.years
             if y.period == "year" and y.year < year and y.get("taxable_income") is not None}
+    positive = getattr(deduction_of, "certainly_positive", None)
+    if positive is not None and all(positive(y, ti) for y, ti in rows.items()):
+        return None, []                 # no year can be a loss: nothing to compute
     deductions = {y: (deduction_of(y) or 0) if deduction_of is not None else 0 for y in rows}
     figures = {y: ti - deductions[y] for y, ti in sorted(rows.items())}
     losses = {y: -p for y, p in figures.items() if p < 0}

@@ -121,6 +121,7 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "layout_title": (sd.layout.get("title") or None) if sd.layout else None,   # what users read instead of the id
         "method_code": method_code(sd),
         "method_code_text": a107012_code_text(sd),
+        "rate_confirmation": sd.confirmation or None,
         "layout_title": sd.layout["title"] if sd.layout else None,
         "layout_source": params.source(sd.layout["source"]).citation if sd.layout else None,
         "unverified_rows": {_row_json_key(k): v for k, v in sd.unverified_rows().items()},
@@ -281,6 +282,8 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
         else:
             out.append(f"  加计扣除比例：{rate_percent(sd.rate)}（{src.citation if src else ''} {src.ref if src else ''}）")
         out.append(f"  加计扣除额（A107012 第51行）：¥{fen_display(sd.extra_deduction)}")
+        if sd.confirmation:
+            out.append(f"  {sd.confirmation}")
         br = ev.basic_research
         if br is not None:
             out.append(f"  企业投入基础研究支出加计扣除额：¥{fen_display(br.amount)} × {rate_percent(br.rate)} = "
