@@ -1,7 +1,7 @@
 """R&D Benefit Desk (研发惠企测算) — command line and application entry.
 
     main.py [--demo | --open FILE]   opens the desktop application (the bundled sample with --demo)
-    main.py compute WORKBOOK --year Y [--period H1|Q1-Q3] [--json]
+    main.py compute WORKBOOK|WORKSPACE.rdw --year Y [--period H1|Q1-Q3] [--json]
     main.py template -o FILE.xlsx [--roster]
     main.py pipeline ROSTER.xlsx|FOLDER --year Y [-o 培育库.xlsx] [--pdf 简报.pdf] [--json]
 
@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="2022年第四季度金额的计算方法：A 按实际发生数，B 按比例（默认取加计扣除额较大者）")
     c.add_argument("--json", action="store_true", help="输出 JSON 文档（interfaces.md §2）")
     c.add_argument("--pack", action="append", default=[], metavar="ID", help="另加的后补助规则包（可多次）")
-    sub.add_parser("packs", help="列出后补助规则包（政策、期间、可信度）")
+    pk = sub.add_parser("packs", help="列出后补助规则包（地区、政策、期间、核实范围、状态、核对日期）")
+    pk.add_argument("--year", type=int, default=None, metavar="奖补年度",
+                    help="按此奖补年度判断各规则包的状态（默认今年）")
     st = sub.add_parser("statement", help="生成惠企测算结果报告（PDF）")
     st.add_argument("workbook")
     st.add_argument("--year", type=int, required=True)
@@ -52,7 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--q4-method", choices=["A", "B"], default=None)
     st.add_argument("--pack", action="append", default=[], metavar="ID", help="另加的后补助规则包（可多次）")
     st.add_argument("--checklist", action="store_true",
-                    help="附加留存备查资料清单（输入为 .rdw 工作区时含已标记的资料和附件）")
+                    help="附加留存备查资料清单（输入为 .rdw 工作区时含已标记的资料和附件；同时附技术附录）")
+    st.add_argument("--appendix", action="store_true",
+                    help="附技术附录（A107012、分项目汇总、计算过程追溯、明细账行汇总、检查结果与风险提示详情）；"
+                         "默认只生成企业签署版（签署页与主要条件，1—2页）")
     e = sub.add_parser("export", help="导出 A107012、研发支出辅助账、研发支出辅助账汇总表")
     e.add_argument("workbook")
     e.add_argument("--year", type=int, required=True)
@@ -98,7 +103,16 @@ def cmd_compute(args) -> int:
 
 
 def _load(path):
-    """The ledger, or (None, exit status 2) after printing the one-line reason."""
+    """The ledger of a workbook or of a workspace (.rdw, opened read-only), or (None, exit status 2) after
+    printing the one-line reason."""
+    if str(path).lower().endswith(".rdw"):
+        from forms.workspace import Workspace, WorkspaceError
+        try:
+            with Workspace.open(path, readonly=True) as ws:
+                return ws.ledger(), 0
+        except WorkspaceError as exc:
+            print(str(exc), file=sys.stderr)
+            return None, 2
     from forms.workbook import WorkbookError, load_ledger
     try:
         return load_ledger(path), 0
@@ -107,15 +121,50 @@ def _load(path):
         return None, 2
 
 
+def _same_file(a, b) -> bool:
+    import os
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _bad_output(output, inputs, suffix: str, what: str) -> str | None:
+    """Why ``output`` must not be written (the one-line message), or None.  An output onto an input file would
+    destroy the user's data (review D2); an output whose extension is not the format written would be a
+    PDF or workbook under a misleading name."""
+    out = Path(output)
+    if out.exists() and not out.is_file() and not out.is_dir():
+        return None                     # a device or pipe (/dev/stdout, /dev/full): written into, never replaced
+    if out.is_dir():
+        return f"输出“{out.name or out}”是文件夹：请给出文件名，例如“{out / ('报告' + suffix)}”"
+    for given in inputs:
+        if given and _same_file(out, given):
+            return f"输出文件“{out.name}”就是输入文件，写入会覆盖原数据：请另选输出文件名"
+    if out.suffix.lower() != suffix:
+        return f"输出文件“{out.name}”的扩展名应为 {suffix}（{what}），请改用例如“{out.stem or '输出'}{suffix}”"
+    return None
+
+
 def cmd_export(args) -> int:
     from calc.evaluate import evaluate
-    from forms.exports import export_all
+    from forms.exports import ExportError, export_all
 
     ledger, status = _load(args.workbook)
     if ledger is None:
         return status
     ev = evaluate(ledger, args.year, args.period or "year")
-    for path in export_all(ev, args.out):
+    from forms.exports import export_names
+    for name in export_names(ev):
+        if _same_file(Path(args.out) / name, args.workbook):
+            print(f"输出文件夹中的“{name}”就是输入文件，导出会覆盖原数据：请另选输出文件夹", file=sys.stderr)
+            return 1
+    try:
+        paths = export_all(ev, args.out)
+    except ExportError as exc:
+        print(f"导出失败：{exc}", file=sys.stderr)
+        return 2
+    for path in paths:
         print(f"已导出：{path}")
     if ev.has_errors:
         _print_errors(ev.findings)
@@ -127,6 +176,10 @@ def cmd_statement(args) -> int:
     from calc.evaluate import evaluate
     from forms.statement import write_statement
 
+    bad = _bad_output(args.output, [args.workbook], ".pdf", "报告为 PDF 文件")
+    if bad:
+        print(bad, file=sys.stderr)
+        return 1
     checklist = None
     if str(args.workbook).lower().endswith(".rdw"):
         from forms.evidence import workspace_checklist
@@ -147,8 +200,15 @@ def cmd_statement(args) -> int:
             from calc.evidence import build_checklist
             checklist = build_checklist(ledger, args.year)
     ev = evaluate(ledger, args.year, args.period or "year", q4_method=args.q4_method, packs=args.pack)
-    facts = write_statement(ev, args.output, version=__version__, checklist=checklist)
-    print(f"已生成报告：{args.output}")
+    from forms.atomic import write_atomic
+    from forms.statement import StatementError
+    try:
+        facts = write_atomic(args.output, lambda tmp: write_statement(
+            ev, tmp, version=__version__, checklist=checklist, appendix=getattr(args, "appendix", False)))
+    except StatementError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"已生成报告：{args.output}（{facts.get('pages', 0)}页）")
     if facts["missing_characters"]:
         chars = "".join(facts["missing_characters"])
         print(f"注意：字体不支持的字符已显示为“〓”：{chars}", file=sys.stderr)
@@ -159,25 +219,38 @@ def cmd_statement(args) -> int:
 
 
 def cmd_packs(args) -> int:
-    from calc.subsidy import list_packs
+    from calc.params import load_params
+    from calc.subsidy import PACK_TABLE_HEADS, law_data_as_of, list_packs, load_packs
 
     errors: list = []
-    for info in list_packs(errors=errors):
+    infos = list_packs(errors=errors, award_year=getattr(args, "year", None))
+    year = infos[0].award_year if infos else None
+    print(f"后补助规则包（状态按{year}年度奖补判断）" if year else "后补助规则包")
+    print("\t".join(PACK_TABLE_HEADS))
+    for info in infos:
         print(info.line)
+    as_of = law_data_as_of(load_params(), load_packs(errors=[]).values())
+    print(f"法规数据截至 {as_of}（全部参数文件和规则包中最早的核对日期）" if as_of
+          else "法规数据截至：部分参数文件或规则包未注明核对日期")
     for err in errors:
         print(f"规则包错误：{err}", file=sys.stderr)
     return 2 if errors else 0
 
 
 def cmd_template(args) -> int:
+    from forms.atomic import write_atomic
+    bad = _bad_output(args.output, [], ".xlsx", "模板为 Excel 工作簿")
+    if bad:
+        print(bad, file=sys.stderr)
+        return 1
     if getattr(args, "roster", False):
         from forms.pipeline import write_roster_template
-        write_roster_template(args.output)
+        write_atomic(args.output, write_roster_template)
         print(f"已生成培育库名册模板：{args.output}")
         return 0
     from forms.template import write_template
 
-    write_template(args.output)
+    write_atomic(args.output, write_template)
     print(f"已生成模板：{args.output}")
     return 0
 
@@ -325,7 +398,12 @@ def main(argv: list[str] | None = None) -> int:
             print(str(exc), file=sys.stderr)
             return 1
         if isinstance(exc, OSError):
-            print(f"文件操作失败：{exc.strerror or exc}（{getattr(exc, 'filename', '') or ''}）", file=sys.stderr)
+            from forms.atomic import OutputError, reason
+            if isinstance(exc, OutputError):          # names the file and says why (hostile-input M10)
+                print(str(exc), file=sys.stderr)
+            else:
+                name = getattr(exc, "filename", None)
+                print(f"文件操作失败：{reason(exc)}" + (f"（{name}）" if name else ""), file=sys.stderr)
             return 1
         import traceback
         log = Path.home() / ".rd-benefit-error.log"

@@ -29,6 +29,17 @@ def main(argv: list[str]) -> int:
         cells = sum(len(r) for name in wb.sheet_names for r in wb.get_sheet_by_name(name).to_python())
         seconds = time.perf_counter() - t
         print(json.dumps({"seconds": seconds, "cells": cells}))
+    elif task in ("pipeline", "pipeline_serial"):
+        # the whole run as a user starts it: read the roster (or folder), evaluate every enterprise, place it
+        import datetime as dt
+        import forms.pipeline as fp
+        if task == "pipeline_serial":
+            fp._workers = lambda: 1
+        t = time.perf_counter()
+        run = fp.run_pipeline(path, 2025, as_of=dt.date(2026, 12, 7))
+        seconds = time.perf_counter() - t
+        print(json.dumps({"seconds": seconds, "enterprises": len(run.results),
+                          "errors": sum(1 for r in run.results if not r.ok)}))
     else:
         raise SystemExit(f"unknown task {task}")
     return 0

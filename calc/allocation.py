@@ -455,11 +455,11 @@ def allocate(timesheets=(), payroll=(), equipment=(), equipment_hours=(), *, pro
                     day = p.end
                 if p.start and day < p.start:
                     day = hi
-                basis = (f"{src.sheet}第{src.row}行 {component} {fen_display(total)} × 工时 {hours_text(h)}/{hours_text(whole)}h"
+                basis = (f"{src.sheet}第{src.row}行 {component} {fen_display(total)} × 工时 {hours_text(h)}/{hours_text(whole)}小时"
                          f"（{subject} {month}，{'人员工时' if staff else '设备工时'}；最大余额法至分）")
                 hnte_cat = HNTE_BELOW_183 if staff and below_183(subject, lo.year) else None
                 lines.append(Line(next_id, day, d, code, amount, None, None, "自有", "转" if voucher_no else None,
-                                  voucher_no, f"{month} {name or subject} {summary_head} 按工时分配 {hours_text(h)}/{hours_text(whole)}h",
+                                  voucher_no, f"{month} {name or subject} {summary_head} 按工时分配 {hours_text(h)}/{hours_text(whole)}小时",
                                   src, hnte_cat, basis))
                 line_id = next_id
                 next_id += 1

@@ -22,7 +22,8 @@ __all__ = ["EvidenceItem", "Mark", "Entry", "Checklist", "items", "build_checkli
 
 ENTERPRISE = ""            # project_no of an enterprise-level entry
 SCOPES = ("project", "enterprise")
-CONDITIONS = ("always", "optional", "overseas_entrustee", "tech_sme_no", "prepayment_periods")
+CONDITIONS = ("always", "optional", "overseas_entrustee", "tech_sme_no", "prepayment_periods", "intangible_amortised",
+              "related_entrustee")
 
 
 class EvidenceParamError(ValueError):
@@ -40,7 +41,11 @@ class EvidenceItem:
 
     @property
     def citation(self) -> str:
-        return f"{self.source} {self.ref}".strip()
+        """As a bureau cites it: 文号 + 条款 (国家税务总局公告2015年第97号第六条第（一）项)."""
+        from .params import SOURCE_TITLES
+        from .citation import cite
+        title = SOURCE_TITLES.get(self.source)
+        return cite(title, self.ref, SOURCE_TITLES.get) if title else f"{self.source} {self.ref}".strip()
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,27 @@ def retention_end(year: int, params: Params | None = None) -> tuple[int, dt.date
     return years, dt.date(start.year + years, start.month, start.day) - dt.timedelta(days=1)
 
 
+def amortised_in(project, year: int) -> bool:
+    """A capitalised project whose intangible asset (formed on ``ia_date``) is amortised in ``year``."""
+    if project is None or not project.capitalised or project.ia_date is None:
+        return False
+    years = project.ia_years or 10
+    return project.ia_date.year <= year <= project.ia_date.year + years
+
+
+def _not_claimed(ledger: Ledger, year: int, no: str, params: Params) -> bool:
+    """A project whose lines of ``year`` are all outside the super-deduction (e.g. only 委托境外个人, 第39行): it
+    needs no claim-support documents (review V13)."""
+    codes = {l.code for l in ledger.lines if l.project_no == no and l.date is not None and l.date.year == year}
+    if not codes:
+        return False
+    for c in codes:
+        code = params.codes.get(c)
+        if code is None or (code.row not in (None, 39) and code.eligible):
+            return False
+    return True
+
+
 def projects_in_scope(ledger: Ledger, year: int) -> list[str]:
     """AI-EVID-02."""
     with_lines = {l.project_no for l in ledger.lines if l.date is not None and l.date.year == year}
@@ -179,6 +205,7 @@ def projects_in_scope(ledger: Ledger, year: int) -> list[str]:
             out.append(no)
     extra = [no for no in sorted(with_lines) if no not in ledger.projects]      # lines of an unlisted project
     out += extra
+    out += [no for no, p in ledger.projects.items() if no not in out and amortised_in(p, year)]
     return out or list(ledger.projects)
 
 
@@ -199,6 +226,11 @@ def _applies(item: EvidenceItem, ledger: Ledger, year: int, project) -> tuple[bo
     if when == "tech_sme_no":
         nos = tuple(getattr(ledger.profile, "tech_sme_nos", ()) or ())
         return bool(nos), f"已填科技型中小企业入库登记编号 {'、'.join(nos)}", False
+    if when == "intangible_amortised":
+        return amortised_in(project, year), f"研发形成的无形资产在{year}年度摊销", False
+    if when == "related_entrustee":
+        return (getattr(project, "form", None) == "委托研发" and bool(getattr(project, "entrustee_related", False)),
+                "受托方为关联方", False)
     if when == "prepayment_periods":
         periods = [y.period for y in ledger.years if y.year == year and y.period != "year"]
         return bool(periods), f"{year}年度有预缴期间数据（{'、'.join(periods)}）", False
@@ -223,11 +255,18 @@ def build_checklist(ledger: Ledger, year: int, marks: Mapping | None = None, par
         out.entries.append(Entry(item, no, name, reason, optional, mark, files))
 
     all_items = items(params)
+    with_lines = {l.project_no for l in ledger.lines if l.date is not None and l.date.year == year}
     for no in projects_in_scope(ledger, year):
         p = ledger.projects.get(no)
         name = getattr(p, "name", "") or ""
+        if _not_claimed(ledger, year, no, params):
+            continue                    # nothing of it is claimed: no claim-support set
+        amortisation_only = no not in with_lines and amortised_in(p, year) and not (
+            p.start and p.start.year <= year and (p.end is None or p.end.year >= year))
         for item in all_items:
             if item.scope != "project":
+                continue
+            if amortisation_only and item.when != "intangible_amortised":
                 continue
             ok, reason, optional = _applies(item, ledger, year, p)
             if ok:

@@ -1309,11 +1309,11 @@ def growth_rate(values: list, params: Params | None = None, *, rid: str = "sales
                               "第一年或第二年末数为负数，不自动评分，需人工复核（AI-12）", shown, ("AI-12", "manual_review"))
         if x1 == 0:
             g = Fraction(x3, x2) - 1
-            basis = f"第一年末数为0，按后两年计算：{label} = X3 ÷ X2 − 1（AI-11）"
+            basis = f"第一年末数为0，按后两年计算：{label} = X3/X2 − 1（AI-11）"
             flags = ("AI-11",)
         else:
             g = (Fraction(x2, x1) + Fraction(x3, x2)) / 2 - 1
-            basis = f"{label} = ½ × (X2 ÷ X1 + X3 ÷ X2) − 1"
+            basis = f"{label} = (X2/X1 + X3/X2)/2 − 1"
     else:
         x1, x2 = vals
         flags = ("AI-13",)
@@ -1325,7 +1325,7 @@ def growth_rate(values: list, params: Params | None = None, *, rid: str = "sales
             return GrowthRate(rid, label, None, "F", 0, 0, "zero_rule", "实际经营两个会计年度，第一年末数为0，按0分计（AI-13）",
                               shown, flags)
         g = Fraction(x2, x1) - 1
-        basis = f"实际经营两个会计年度：{label} = X2 ÷ X1 − 1（AI-13）"
+        basis = f"实际经营两个会计年度：{label} = X2/X1 − 1（AI-13）"
     band, rng = None, None
     for b in tab["bands"]:
         if g >= Fraction(b["min_rate"]):
@@ -1347,6 +1347,11 @@ def _growth_part(window, inputs: _Inputs, params: Params) -> tuple[ScorePart, li
         r.values = {y: v for y, v in zip(window, vals)}
         if r.status == "missing_input":
             r.basis = f"{_missing_text(missing)}；按[0, {r.max}]计"
+        elif r.status == "scored":          # the three years' figures, so the rate can be traced (review S20)
+            what = "年末净资产" if rid == "net_assets" else "年度销售收入"
+            xs = "，".join(f"X{i}＝{y}{what}{_yuan(v)}" for i, (y, v) in enumerate(zip(window[-len(vals):], vals), 1)
+                          if v is not None)
+            r.basis = f"{r.basis}（{xs}）"
         rates.append(r)
     items = [ScoreItem(r.id, r.label, r.min, r.max, r.band, r.basis, r.flags) for r in rates]
     flags = tuple(sorted({f for r in rates for f in r.flags}))
@@ -1477,9 +1482,11 @@ def _application_date(ledger: Ledger, year: int, findings: list) -> tuple[dt.dat
 
 def _certificate(ledger: Ledger, year: int, params: Params, recheck: Condition) -> CertificateStatus | None:
     prof = ledger.profile
-    issue = prof.hnte_cert_date
-    if issue is None:
+    chosen = prof.hnte_certificate_for(year)
+    if chosen is None:
         return None
+    cert_no, issue = chosen
+    others = [c for c in prof.hnte_certificates() if c != chosen]
     vy = params.maybe_at("hnte_validity_years", issue)
     ny = params.maybe_at("hnte_certificate_years", dt.date(issue.year, 12, 31))
     if vy is None or ny is None:        # a date no dated rule covers: refused at import (E_HNTE_CERT_DATE)
@@ -1488,14 +1495,16 @@ def _certificate(ledger: Ledger, year: int, params: Params, recheck: Condition) 
     tax_years = tuple(range(issue.year, issue.year + n))
     valid_until = _add_years(issue, int(vy.value)) - dt.timedelta(days=1)
     covers = year in tax_years
-    text = (f"高新技术企业证书{prof.hnte_cert_no or ''}于{issue.isoformat()}颁发，有效期至{valid_until.isoformat()}；"
+    text = (f"高新技术企业证书{cert_no or ''}于{issue.isoformat()}颁发，有效期至{valid_until.isoformat()}；"
             f"可享受15%税率的纳税年度为{'、'.join(str(y) for y in tax_years)}年度（AI-14）；"
             f"{year}年度{'在' if covers else '不在'}证书覆盖范围内")
     if covers and year == tax_years[-1]:
         text += f"；证书将于{valid_until.year}年期满，{tax_years[-1] + 1}年度需重新认定（期满当年须在汇算清缴前取得新证书）"
     elif year > tax_years[-1]:
         text += "；证书已期满，需重新认定"
-    return CertificateStatus(prof.hnte_cert_no, issue, valid_until, tax_years, covers, text,
+    if others:
+        text += "；另有证书" + "、".join(f"{n or ''}（{d.isoformat()}颁发）" for n, d in others) + "，各自适用于其覆盖的纳税年度"
+    return CertificateStatus(cert_no, issue, valid_until, tax_years, covers, text,
                              recheck if covers else None)
 
 
@@ -1566,7 +1575,7 @@ def hnte_evaluation(ledger: Ledger, year: int, params: Params | None = None,
     text += f"；创新能力评价[{score.min}, {score.max}]分（{VERDICT_NAMES[score.verdict]}）"
 
     recheck = _rd_ratio_condition(ledger, year, window, calibers, inputs, params, app, window_notes, recheck=True) \
-        if ledger.profile.hnte_cert_date else None
+        if ledger.profile.hnte_certificates() else None
     cert = _certificate(ledger, year, params, recheck)
     if cert is not None:
         ais.add("AI-14")

@@ -73,9 +73,45 @@ def tech_sme_year(number: str) -> int | None:
 
 
 def tech_sme_covers(number: str, year: int) -> bool:
-    """火〔2018〕11号 / 广东指引 Q&A 8.1: a number registered in Y covers Y; one registered in
+    """国科发火〔2018〕11号 / 广东指引 Q&A 8.1: a number registered in Y covers Y; one registered in
     Y+1 whose 11th character is "0" may also be used for the Y annual settlement."""
     reg = tech_sme_year(number)
     if reg is None:
         return False
     return reg == year or (reg == year + 1 and number.strip()[10] == "0")
+
+
+_CERT_DATE = None
+
+
+def parse_hnte_certificates(text: object) -> tuple[tuple, list[str]]:
+    """高新技术企业历次证书 as typed: entries “证书编号 发证日期” separated by ；/;/newlines (the number may be left
+    out, the date may be written 2019-12-02, 2019/12/2 or 2019年12月2日).  Returns (((no | None, date), …) in the
+    order given, [Chinese problem, …]); an entry without a readable date is a problem, never guessed."""
+    import re
+
+    from .values import ValueProblem, parse_date
+    global _CERT_DATE
+    if _CERT_DATE is None:
+        _CERT_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+    if text is None:
+        return (), []
+    certs, problems = [], []
+    for entry in re.split(r"[;；\n\r]+", unicodedata.normalize("NFKC", str(text))):
+        entry = entry.strip()
+        if not entry:
+            continue
+        dates = list(_CERT_DATE.finditer(entry))
+        if len(dates) != 1:
+            problems.append(f"“{entry[:40]}”：{'未写发证日期' if not dates else '含多个日期'}"
+                            "（每张证书写“证书编号 发证日期”，证书之间用；分隔）")
+            continue
+        m = dates[0]
+        try:
+            day = parse_date(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
+        except ValueProblem as exc:
+            problems.append(f"“{entry[:40]}”：{exc}")
+            continue
+        no = (entry[:m.start()] + " " + entry[m.end():]).strip(" \t,，:：()（）、")
+        certs.append((no or None, day))
+    return tuple(certs), problems

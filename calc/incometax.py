@@ -238,14 +238,15 @@ def choose_regime(year: int, ti: int, *, hnte: bool, staff: int | Fraction | Non
 # --------------------------------------------------------------------------- qualification and losses (§4.3)
 
 def hnte_years(ledger: Ledger, params: Params) -> set[int]:
-    """AI-14: a certificate issued in year I covers the tax years I … I+n−1 (n = 3)."""
-    cert = ledger.profile.hnte_cert_date
-    if cert is None:
-        return set()
-    entry = params.maybe_at("hnte_certificate_years", _year_end(cert.year))
-    if entry is None:                   # a date no dated rule covers: refused at import (E_HNTE_CERT_DATE)
-        return set()
-    return set(range(cert.year, cert.year + entry.value))
+    """AI-14: a certificate issued in year I covers the tax years I … I+n−1 (n = 3); every certificate of the
+    history (a re-certified enterprise) covers its own years."""
+    years: set[int] = set()
+    for _, cert in ledger.profile.hnte_certificates():
+        entry = params.maybe_at("hnte_certificate_years", _year_end(cert.year))
+        if entry is None:               # a date no dated rule covers: refused at import (E_HNTE_CERT_DATE)
+            continue
+        years |= set(range(cert.year, cert.year + entry.value))
+    return years
 
 
 def tech_sme_years(ledger: Ledger) -> set[int]:
@@ -370,10 +371,43 @@ def loss_schedule(losses: dict[int, int], qualified_years: set[int], incomes: di
 @dataclass
 class TaxRun:
     taxable_income: int         # TI after losses
-    tax: int
+    tax: int                    # the tax payable: the elected regime's tax less the credit (never below 0)
     losses_used: int
     new_loss: int
     choice: RegimeChoice
+    credit_used: int = 0        # 抵免所得税额 applied (A100000 row 27), at most the regime's tax
+    loss_offsets: list = field(default_factory=list)     # [(loss year | "以前年度", amount)] applied FIFO
+
+
+def prior_year_losses(ledger: Ledger, year: int, qualified: set[int], params: Params,
+                      deduction_of=None) -> tuple[LossSchedule | None, list[str]]:
+    """The loss carry-forward into ``year`` built from the yearly 年度数据 rows (hnte_sme.md §4.3; A106000):
+    each earlier year's 应纳税所得额 (before that year's extra deduction, which ``deduction_of(y)`` gives when the
+    ledger has that year) — a negative figure is that year's loss, a positive one absorbs the oldest usable losses
+    first; 5 years, 10 for the losses of the 5 years before a 高企 / 科技型中小企业 qualification year (财税〔2018〕76号,
+    国家税务总局公告2018年第45号).  None when no earlier row has a loss.  Also the notes on the years not given."""
+    rows = {y.year: y.get("taxable_income") for y in ledger.years
+            if y.period == "year" and y.year < year and y.get("taxable_income") is not None}
+    positive = getattr(deduction_of, "certainly_positive", None)
+    if positive is not None and all(positive(y, ti) for y, ti in rows.items()):
+        return None, []                 # no year can be a loss: nothing to compute
+    deductions = {y: (deduction_of(y) or 0) if deduction_of is not None else 0 for y in rows}
+    figures = {y: ti - deductions[y] for y, ti in sorted(rows.items())}
+    losses = {y: -p for y, p in figures.items() if p < 0}
+    if not losses:
+        return None, []
+    incomes = {y: max(p, 0) for y, p in figures.items() if y > min(losses)}
+    sched = loss_schedule(losses, qualified, incomes, params, as_of=year)
+    notes = []
+    missing = [y for y in range(min(losses) + 1, year) if y not in rows]
+    if missing and any(l.remaining for l in sched.lines.values()):
+        notes.append(f"{'、'.join(str(y) for y in missing)}年度未填应纳税所得额：按当年无所得（未弥补亏损）计算，请补填")
+    for y in sorted(figures):
+        d = deductions[y]
+        if d and y in losses:
+            notes.append(f"{y}年亏损 = 应纳税所得额 {fen_display(rows[y])} 元 − 当年加计扣除 {fen_display(d)} 元"
+                         f" = {fen_display(figures[y])} 元")
+    return sched, notes
 
 
 @dataclass
@@ -400,6 +434,10 @@ class TaxEffect:
     carried: list = field(default_factory=list)      # [{origin, amount, last_year, text}]
     cliff_warning: str | None = None
     period: str = "year"
+    tax_credit: int = 0                      # 抵免所得税额 given (A100000 row 27)
+    loss_schedule: LossSchedule | None = None    # the losses of earlier years, from the yearly rows (A106000)
+    prior_losses_typed: int | None = None    # 以前年度可弥补亏损 as typed (None: not typed)
+    loss_mismatch: str | None = None         # the typed total and the yearly rows disagree
 
     @property
     def regime_comparison(self) -> list[dict]:
@@ -410,7 +448,7 @@ class TaxEffect:
         return {"taxable_income_before": fen_str(self.before), "taxable_income_after": fen_str(b.taxable_income),
                 "regime": b.choice.regime, "rate": rate_str(b.choice.rate), "rate_percent": rate_percent(b.choice.rate),
                 "tax_without_benefits": fen_str(self.standard_tax_without), "tax_payable": fen_str(b.tax),
-                "saving": fen_str(self.standard_tax_without - b.tax),
+                "saving": fen_str(self.standard_tax_without - b.choice.tax),
                 "tax_saved_by_deduction": fen_str(self.tax_saved),
                 "loss_carried_forward": fen_str(self.loss_carried_forward),
                 "loss_increase": fen_str(self.loss_increase),
@@ -419,7 +457,30 @@ class TaxEffect:
                 "losses_carried": self.carried,
                 "regime_comparison": b.choice.as_dict(), "regime_comparison_without": self.without.choice.as_dict(),
                 "cliff_warning": self.cliff_warning, "qualified_years": list(self.qualified_years),
+                "tax_before_credit": fen_str(b.choice.tax), "tax_credit": fen_str(self.tax_credit),
+                "tax_credit_used": fen_str(b.credit_used),
+                "prior_losses": fen_str(self.prior_losses),
+                "prior_losses_typed": None if self.prior_losses_typed is None else fen_str(self.prior_losses_typed),
+                "prior_losses_basis": "yearly" if self.loss_schedule is not None else ("typed" if self.prior_losses else None),
+                "loss_schedule": self.loss_trace(), "loss_mismatch": self.loss_mismatch,
                 "notes": self.notes, "interpretations": list(self.interpretations)}
+
+    def loss_trace(self) -> list[dict] | None:
+        """A106000-style: each earlier year's loss, what the earlier years and this year used, what is left and
+        until when; None when the losses were not given year by year."""
+        if self.loss_schedule is None:
+            return None
+        used_now = dict(self.with_.loss_offsets)
+        out = []
+        for l in self.loss_schedule.lines.values():
+            earlier = [{"year": o.income_year, "amount": fen_str(o.amount)} for o in self.loss_schedule.offsets
+                       if o.loss_year == l.year]
+            now = used_now.get(l.year, 0)
+            out.append({"year": l.year, "loss": fen_str(l.amount), "used_before": earlier,
+                        "used_this_year": fen_str(now), "expired": fen_str(l.expired),
+                        "remaining": fen_str(l.remaining - now), "last_year": l.last_year,
+                        "extended_by": l.extended_by, "text": l.text})
+        return out
 
 
 def cliff_warning(year: int, choice: RegimeChoice, ti: int, params: Params, margin: int | None = None) -> str | None:
@@ -443,7 +504,7 @@ def cliff_warning(year: int, choice: RegimeChoice, ti: int, params: Params, marg
 
 
 def tax_effect(ledger: Ledger, year: int, deduction: int, params: Params | None = None,
-               period: str = "year", *, cliff_margin: int | None = None) -> TaxEffect | None:
+               period: str = "year", *, cliff_margin: int | None = None, deduction_of=None) -> TaxEffect | None:
     """The with/without computation of super_deduction.md §10.4; ``None`` when 应纳税所得额 is not given.
 
     ``period`` = "year" or a prepayment period ("H1", "Q1-Q3": the period's 年度数据 row, cumulative
@@ -453,20 +514,42 @@ def tax_effect(ledger: Ledger, year: int, deduction: int, params: Params | None 
     if row is None or row.get("taxable_income") is None:
         return None
     before = row.get("taxable_income")
-    pool = row.get("prior_losses") or 0
+    typed = row.get("prior_losses")
+    credit = max(row.get("tax_credit") or 0, 0)
     is_hnte = year in hnte_years(ledger, params)
     qualified = qualification_years(ledger, params)
+    schedule, loss_notes = prior_year_losses(ledger, year, qualified, params, deduction_of)
+    mismatch = None
+    if schedule is not None:
+        # the losses still usable in this year, oldest first (FIFO, as the law applies them)
+        buckets = [(l.year, l.remaining) for l in schedule.lines.values() if l.remaining > 0 and l.last_year >= year]
+        pool = sum(a for _, a in buckets)
+        if typed is not None and typed != pool:
+            mismatch = (f"“以前年度可弥补亏损”填写 {fen_display(typed)} 元，按年度数据逐年计算为 {fen_display(pool)} 元，两者不一致："
+                        f"本测算按逐年计算数（见亏损弥补明细）；如有本表未列年度的亏损，请补填该年度的应纳税所得额")
+    else:
+        pool = typed or 0
+        buckets = [("以前年度", pool)] if pool else []
 
     def run(d: int) -> TaxRun:
         p = before - d
+        offsets = []
         if p > 0:
             used = min(pool, p)
             ti, new_loss = p - used, 0
+            left = used
+            for origin, amount in buckets:
+                if left <= 0:
+                    break
+                take = min(amount, left)
+                offsets.append((origin, take))
+                left -= take
         else:
             used, ti, new_loss = 0, 0, -p
         slp = slp_evaluation(year, ti, row.values, params)
         choice = choose_regime(year, ti, hnte=is_hnte, params=params, slp=slp)
-        return TaxRun(ti, choice.tax, used, new_loss, choice)
+        applied = min(credit, choice.tax)
+        return TaxRun(ti, choice.tax - applied, used, new_loss, choice, applied, offsets)
 
     a, b = run(0), run(deduction)
     day = _year_end(year)
@@ -477,16 +560,22 @@ def tax_effect(ledger: Ledger, year: int, deduction: int, params: Params | None 
     ais = ["AI-SD-15", "AI-APP-07", "AI-21"]
     if qualified or a.new_loss or b.new_loss:
         ais += ["AI-17", "AI-18"]
-    if ledger.profile.hnte_cert_date is not None:
+    if ledger.profile.hnte_certificates():
         ais.append("AI-14")
     if is_hnte and deduction:
         ais.append("AI-16")
     for r in (a, b):
         if r.choice.slp is not None:
             ais += [i for i in r.choice.slp.interpretations if i not in ais]
-    if pool:
+    if pool and schedule is None:
         ais.append("AI-APP-06")
-    notes = []
+    if schedule is not None:
+        ais.append("AI-APP-41")
+        if mismatch:
+            ais.append("AI-APP-42")
+    notes = list(loss_notes)
+    if mismatch:
+        notes.append(mismatch)
     loss_increase = b.new_loss - a.new_loss
     not_needed = a.losses_used - b.losses_used
     extend_hint = "" if by is not None else \
@@ -498,7 +587,20 @@ def tax_effect(ledger: Ledger, year: int, deduction: int, params: Params | None 
         notes.append(f"以前年度亏损少弥补 {fen_display(not_needed)} 元，留待以后年度弥补（AI-APP-06）")
     carried = []
     pool_left = pool - b.losses_used
-    if pool_left:
+    if schedule is not None:
+        used_now = dict(b.loss_offsets)
+        for l in schedule.lines.values():
+            left = l.remaining - used_now.get(l.year, 0)
+            if left > 0 and l.last_year > year:
+                carried.append({"origin": str(l.year), "amount": fen_str(left), "last_year": l.last_year,
+                                "text": f"{l.year}年亏损余额 {fen_display(left)} 元可弥补至{l.last_year}年"
+                                        + ("（财税〔2018〕76号，10年）" if l.extended_by is not None else "（5年）")})
+            elif left > 0:
+                notes.append(f"{l.year}年亏损余额 {fen_display(left)} 元本年后到期，不得再弥补（已于{l.last_year}年期满）")
+        expired = [l for l in schedule.lines.values() if l.expired]
+        for l in expired:
+            notes.append(f"{l.year}年亏损 {fen_display(l.expired)} 元已超过弥补期限（至{l.last_year}年），不得弥补")
+    elif pool_left:
         carried.append({"origin": "以前年度", "amount": fen_str(pool_left), "last_year": None,
                         "text": f"以前年度可弥补亏损余额 {fen_display(pool_left)} 元（按一笔处理，弥补期限以各亏损年度为准，AI-APP-06）"})
     if b.new_loss:
@@ -513,9 +615,17 @@ def tax_effect(ledger: Ledger, year: int, deduction: int, params: Params | None 
     sources = [str(std.source), str(params.at("loss_carry_years", day).source)]
     if by is not None:
         sources.append(str(params.at("loss_carry_years_extended", _year_end(by)).source))
-    # the saving is a final figure of its own: the exact difference, rounded once (AI-APP-07)
-    return TaxEffect(year, before, deduction, pool, a, b, round_fen(a.choice.exact - b.choice.exact), loss_increase,
+    if credit:
+        notes.append(f"抵免所得税额 {fen_display(credit)} 元（A100000第27行）：享受加计扣除后抵免 {fen_display(b.credit_used)} 元"
+                     + (f"，未抵免完的 {fen_display(credit - b.credit_used)} 元按规定结转以后年度（专用设备投资抵免最长5年，财税〔2008〕48号）"
+                        if credit > b.credit_used else ""))
+    # the saving is a final figure of its own: the exact difference, rounded once (AI-APP-07); with a credit the
+    # difference of the two taxes after the credit (neither below 0)
+    saved = a.choice.exact - b.choice.exact if not credit else \
+        max(a.choice.exact - credit, 0) - max(b.choice.exact - credit, 0)
+    return TaxEffect(year, before, deduction, pool, a, b, round_fen(saved), loss_increase,
                      not_needed, deduction - loss_increase - not_needed, pool - b.losses_used + b.new_loss, loss_years,
                      round_fen(a.taxable_income * std.fraction), notes, sources, tuple(ais),
                      loss_last_year=last, loss_extended_by=by, qualified_years=tuple(sorted(qualified)),
-                     carried=carried, cliff_warning=warning, period=period)
+                     carried=carried, cliff_warning=warning, period=period, tax_credit=credit,
+                     loss_schedule=schedule, prior_losses_typed=typed, loss_mismatch=mismatch)

@@ -60,6 +60,31 @@ class Profile:
     advisor: str | None = None
     other: dict = field(default_factory=dict)      # the remaining profile fields, parsed
     rows: dict = field(default_factory=dict)       # field → Excel row in 企业信息
+    hnte_certs: tuple = ()          # ((证书编号 | None, 发证日期), …): 高新技术企业历次证书 (the history, parsed)
+
+    def hnte_certificates(self) -> tuple:
+        """Every 高新技术企业 certificate ((no, issue date), …) by issue date: the history and the one of the
+        证书编号 / 发证日期 fields (the latest, usually; counted once when it is also in the history)."""
+        certs = {d: n for n, d in self.hnte_certs}
+        if self.hnte_cert_date is not None:
+            certs[self.hnte_cert_date] = self.hnte_cert_no or certs.get(self.hnte_cert_date)
+        return tuple((certs[d], d) for d in sorted(certs))
+
+    def hnte_certificate_for(self, year: int, years_covered: int = 3):
+        """The certificate whose tax years (issue year … + n − 1, AI-14) cover ``year``; else the latest issued
+        by then; else the first one; None without any certificate."""
+        certs = self.hnte_certificates()
+        covering = [c for c in certs if c[1].year <= year < c[1].year + years_covered]
+        if covering:
+            return covering[-1]
+        before = [c for c in certs if c[1].year <= year]
+        return before[-1] if before else (certs[0] if certs else None)
+
+    @property
+    def operating_since(self) -> dt.date | None:
+        """开始经营日期 when given (it may differ from the registration date), else 成立日期."""
+        start = self.other.get("operating_start")
+        return start if isinstance(start, dt.date) else self.founded
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,15 @@ that knows the parameter-file layout.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from . import yamlsafe
 
 PARAMS_DIR = Path(__file__).resolve().parent.parent / "resources" / "params"
 FILES = ("super_deduction.yaml", "income_tax.yaml", "expense_codes.yaml", "a107012_layouts.yaml",
@@ -49,8 +52,15 @@ class Source:
     @property
     def cite(self) -> str:
         """As a bureau cites it: 文号 + 条款 (财税〔2015〕119号第二条第1项); see calc/citation.py."""
-        from .citation import cite
-        return cite(self.citation, self.ref, SOURCE_TITLES.get)
+        return _cite(self.citation, self.ref, len(SOURCE_TITLES))
+
+
+@functools.lru_cache(maxsize=8192)
+def _cite(citation: str, ref: str, _titles: int) -> str:
+    """Citations are pure text of (title, article) and the known titles (their count keys the cache): memoised,
+    as every evaluation cites the same few dozen sources."""
+    from .citation import cite
+    return cite(citation, ref, SOURCE_TITLES.get)
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,7 @@ class Params:
         self.row_labels: dict[str, str] = {}
         self.layouts: dict[str, dict] = {}
         self.layout_selection: list[dict] = []
+        self.filing_links: list[dict] = []             # where the A107012 amounts go in the return
         self.interpretations: dict[str, Interpretation] = {}
         self.versions: dict[str, Any] = {}
         self.titles: dict[str, str] = {}               # file name → its Chinese title (``title:``), shown to users
@@ -159,6 +170,9 @@ class Params:
         self.cited_always: list[str] = []              # sources every statement relies on (``cited_always:``)
         self.tables: dict[str, dict] = {}              # file stem → free-form tables (generic files)
         self.parsed: dict[str, Any] = {}               # file stem → tables validated at load (_TABLE_PARSERS)
+        # freshness (issue 16): file → "YYYY-MM-DD" of the last legal review, and what was verified
+        self.reviewed_on: dict[str, str] = {}
+        self.verified: dict[str, dict] = {}
 
     # -- queries -----------------------------------------------------------------
     def at(self, name: str, day: dt.date) -> Dated:
@@ -209,6 +223,25 @@ class Params:
                 continue
             return self.layouts[rule["layout"]]
         raise LookupError(f"no A107012 layout for {year}")
+
+    def filing_link(self, year: int, period_end: dt.date | None = None) -> dict | None:
+        """Where the deduction is entered: the annual link of tax ``year`` or, for a prepayment whose
+        period ends on ``period_end``, the link in force on its filing day (the 1st of the next month)."""
+        if period_end is None:
+            for link in self.filing_links:
+                if link["kind"] == "annual" and link.get("tax_year_from", year) <= year <= link.get("tax_year_to", year):
+                    return link
+            return None
+        filed = (period_end + dt.timedelta(days=1))
+        for link in self.filing_links:
+            if link["kind"] != "prepayment":
+                continue
+            if "filed_before" in link and not filed < link["filed_before"]:
+                continue
+            if "filed_from" in link and not filed >= link["filed_from"]:
+                continue
+            return link
+        return None
 
     def interpretation(self, flag: str) -> Interpretation:
         return self.interpretations.get(flag) or Interpretation(flag, "", flag)
@@ -287,6 +320,8 @@ class _Loader:
         for k, v in sources.items():
             if not isinstance(v, str) or not v.strip():
                 raise ParamError(file, f"sources.{k}", "缺少文件名称")
+            if str(k) in self.p.sources and self.p.sources[str(k)] != v:     # one key, one title in every file
+                raise ParamError(file, f"sources.{k}", f"与其他参数文件中同一文件键的名称不一致：“{self.p.sources[str(k)]}”")
             self.p.sources[str(k)] = v
             SOURCE_TITLES[str(k)] = v
 
@@ -366,11 +401,24 @@ class _Loader:
             for needed in ("R50", "R51", "R52"):
                 if needed not in keys:
                     raise ParamError(file, f"layouts[{i}].tail", f"缺少 {needed}")
+            for needed in ("title", "source"):
+                _need(file, f"layouts[{i}]", lay, needed)
+            if lay["source"] not in self.p.sources:
+                raise ParamError(file, f"layouts[{i}].source", f"未定义的文件“{lay['source']}”")
+            for j, m in enumerate(lay.get("method_codes") or ()):
+                if "code" not in m or "label" not in m or ("x" not in m and "q4_method" not in m):
+                    raise ParamError(file, f"layouts[{i}].method_codes[{j}]", "须有 code、label 以及 x 或 q4_method")
             self.p.layouts[lid] = lay
         for i, rule in enumerate(_need(file, "", doc, "selection")):
             if rule.get("layout") not in self.p.layouts:
                 raise ParamError(file, f"selection[{i}].layout", f"未知版式“{rule.get('layout')}”")
             self.p.layout_selection.append(rule)
+        for i, link in enumerate(doc.get("filing_links") or ()):
+            if link.get("kind") not in ("annual", "prepayment") or not link.get("text"):
+                raise ParamError(file, f"filing_links[{i}]", "须有 kind（annual / prepayment）和 text")
+            if link.get("source") not in self.p.sources:
+                raise ParamError(file, f"filing_links[{i}].source", f"未定义的文件“{link.get('source')}”")
+            self.p.filing_links.append(link)
 
     def generic(self, file: str, doc: dict) -> None:
         """Any other parameter file: dated ``parameters`` (as everywhere) and ``tables`` kept for the
@@ -419,6 +467,35 @@ _TABLE_PARSERS = {"risk_rules.yaml": "calc.risk:parse_rules"}
 _CACHE: dict[Path, Params] = {}
 
 
+def _freshness(params: Params, name: str, doc: dict) -> None:
+    """``reviewed_on`` (date of the last legal review) and ``verified`` {tax_years: [from, to] | null, checked,
+    against} of one parameter file (issue 16); both optional here, required of shipped files by the tests."""
+    rv = doc.get("reviewed_on")
+    if rv is not None:
+        rv = rv.isoformat() if isinstance(rv, dt.date) else str(rv)
+        try:
+            dt.date.fromisoformat(rv)
+        except ValueError:
+            raise ParamError(name, "reviewed_on", f"核对日期“{rv}”应写成 YYYY-MM-DD") from None
+    params.reviewed_on[name] = rv or ""
+    ver = doc.get("verified")
+    if isinstance(ver, str):        # a plain note: what was checked, no dated window
+        ver = {"tax_years": None, "checked": ver, "against": ""}
+    if ver is not None:
+        if not isinstance(ver, dict) or not {"tax_years", "checked", "against"} <= set(ver):
+            raise ParamError(name, "verified", "应为 {tax_years: [起始年度, 截止年度] 或 null, checked: 核对了什么, "
+                                               "against: 对照的文本}")
+        yrs = ver["tax_years"]
+        if yrs is not None and not (isinstance(yrs, list) and len(yrs) == 2
+                                    and all(isinstance(y, int) and not isinstance(y, bool) for y in yrs)
+                                    and yrs[0] <= yrs[1]):
+            raise ParamError(name, "verified.tax_years", "应为 [起始年度, 截止年度]（整数），未能核实写 null")
+        params.verified[name] = {"tax_years": None if yrs is None else tuple(yrs),
+                                 "checked": str(ver["checked"]), "against": str(ver["against"])}
+        if rv is None:
+            raise ParamError(name, "reviewed_on", "写了 verified（核实范围）就须写核对日期 reviewed_on")
+
+
 def load_params(directory: str | Path | None = None) -> Params:
     """Load and validate every parameter file of ``directory`` (default: resources/params)."""
     directory = Path(directory) if directory else PARAMS_DIR
@@ -436,7 +513,7 @@ def load_params(directory: str | Path | None = None) -> Params:
         except OSError as exc:
             raise ParamError(name, "", f"无法读取（{exc.strerror or exc}）") from None
         try:
-            doc = yaml.safe_load(text)
+            doc = yamlsafe.load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"第{mark.line + 1}行" if mark else ""
@@ -445,6 +522,7 @@ def load_params(directory: str | Path | None = None) -> Params:
             raise ParamError(name, "", f"无效的值：{exc}") from None
         if not isinstance(doc, dict):
             raise ParamError(name, "", "文件内容应为映射")
+        _freshness(params, name, doc)
         if name not in FILES and "parameters" not in doc and "tables" not in doc:
             continue        # a data file owned and validated by another module (e.g. classification rules)
         _reject_floats(name, "", doc)

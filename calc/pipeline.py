@@ -167,6 +167,8 @@ class EnterpriseResult:
     estimated: int = 0                       # 分: post-subsidy estimates (exact kind only)
     conditional: int = 0                     # 分: estimates that depend on facts not yet confirmed (附条件)
     up_to: int = 0                           # 分: "最高可得" ceilings, never added to anything
+    support: list = field(default_factory=list)     # 创新券 / 科创贷: [(title, amount 分 or None, kind, status)]
+    support_up_to: int = 0                   # 分: their "up to" amounts (a planned purchase or loan), apart from all
     missing: list = field(default_factory=list)     # what the bureau should collect
     error: str = ""
     path: str = ""                           # a workspace or workbook file (folder input)
@@ -196,6 +198,8 @@ class EnterpriseResult:
             "subsidies": [{"title": t, "amount": _fen(a), "kind": k, "status": s} for t, a, k, s in self.subsidies],
             "benefit": {"certain": _fen(self.certain), "estimated": _fen(self.estimated),
                         "conditional": _fen(self.conditional), "up_to": _fen(self.up_to)},
+            "support": {"items": [{"title": t, "amount": _fen(a), "kind": k, "status": s} for t, a, k, s in self.support],
+                        "up_to": _fen(self.support_up_to)},
             "missing": list(self.missing),
         }
 
@@ -471,12 +475,17 @@ def assess(ev, *, key: str, district: str = "", commissioner: str = "", as_of: d
         amount = e.total if e.eligible else None
         r.subsidies.append((e.title, amount, e.total_kind if e.eligible else "not_eligible", status))
         if e.eligible and e.total is not None:
-            if e.total_kind == "exact" and not e.up_to:
+            if e.total_kind in ("exact", "provisional") and not e.up_to:
                 r.estimated += e.total
             elif e.total_kind == "up_to" or e.up_to:
                 r.up_to += e.total
             elif e.total_kind in ("conditional", "range"):
                 r.conditional += e.total
+    for e in getattr(ev, "support", ()):
+        amount = e.total if e.eligible else None
+        r.support.append((e.title, amount, e.total_kind if e.eligible else "not_eligible", _subsidy_status(e)))
+        if e.eligible and e.total is not None and e.total_kind in ("exact", "up_to"):
+            r.support_up_to += e.total
     if r.sd_saving is None:
         r.missing.append("应纳税所得额（计算节税额）")
     for g in r.hnte.pending:
@@ -501,7 +510,7 @@ def _subsidy_status(e) -> str:
     """The estimate's status in plain Chinese (预估 / 附条件 / 最高可得 / 暂定 / 无法计算 / 不符合)."""
     if not e.eligible:
         return "不符合：" + (e.reason or "条件未满足")
-    kind = {"exact": "预估", "up_to": "最高可得", "range": "区间预估", "conditional": "附条件",
+    kind = {"exact": "预估", "provisional": "预估", "up_to": "最高可得", "range": "区间预估", "conditional": "附条件",
             "not_computable": "无法计算"}.get(e.total_kind, "预估")
     if e.up_to and kind == "预估":
         kind = "最高可得"
@@ -525,6 +534,7 @@ class Aggregate:
     estimated: int = 0
     conditional: int = 0
     up_to: int = 0
+    support_up_to: int = 0
     tiers: dict = field(default_factory=dict)
 
     def add(self, r: EnterpriseResult) -> None:
@@ -536,6 +546,7 @@ class Aggregate:
         self.estimated += r.estimated
         self.conditional += r.conditional
         self.up_to += r.up_to
+        self.support_up_to += r.support_up_to
         self.tiers[r.tier] = self.tiers.get(r.tier, 0) + 1
 
 

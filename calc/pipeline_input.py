@@ -69,7 +69,12 @@ ROSTER_COLUMNS: tuple[RosterColumn, ...] = (
     _C("居民企业", "profile:resident", "yesno", False, "是/否", "是"),
     _C("产品不属于禁止限制淘汰类", "profile:not_prohibited", "yesno", False, "是/否（科技型中小企业条件）", "是"),
     _C("无严重失信和经营异常记录", "profile:no_misconduct", "yesno", False, "是/否（科技型中小企业条件）", "是"),
-    _C("后补助政策", "@packs", "text", False, "所在地区后补助政策名称（见“可选政策”工作表），多个用；分隔", None),
+    _C("后补助政策", "@packs", "text", False, "所在地区后补助政策、创新券或科创贷政策的名称或地区（见“可选政策”工作表），"
+       "多个用；分隔", None),
+    _C("计划购买科技服务费用", "fact:planned_service_fee", "amount", False, "元；创新券测算：当年计划购买的检验检测、专利代理等服务",
+       None),
+    _C("科创贷：贷款利息（按1年期LPR）", "fact:loan_interest_lpr", "amount", False, "元；科创贷融资成本补助测算", None),
+    _C("科创贷：担保费", "fact:guarantee_fee", "amount", False, "元", None),
 )
 _BY_HEADER = {unicodedata.normalize("NFKC", c.header).replace(" ", ""): c for c in ROSTER_COLUMNS}
 
@@ -161,6 +166,7 @@ def parse_row(row_no: int, cells: dict[RosterColumn, object], year: int) -> Rost
     prior: dict[int, dict] = {year - 1: {}, year - 2: {}}
     kw: dict[str, object] = {}
     other: dict[str, object] = {}
+    facts: dict[str, object] = {}
     rd = values.get("rd")
     for key, v in values.items():
         if v is None or key.startswith("@") or key == "rd":
@@ -174,6 +180,8 @@ def parse_row(row_no: int, cells: dict[RosterColumn, object], year: int) -> Rost
                 prior[py][field] = v
         elif key.startswith("profile:"):
             other[key[8:]] = v
+        elif key.startswith("fact:"):
+            facts[key[5:]] = v
         else:
             kw[key] = v
     if rd:
@@ -185,7 +193,7 @@ def parse_row(row_no: int, cells: dict[RosterColumn, object], year: int) -> Rost
             prior[py].setdefault("other_revenue", 0)
         if not prior[py]:
             del prior[py]
-    q = QuickInput(year=year, prior_years=prior, profile_other=other, **kw)
+    q = QuickInput(year=year, prior_years=prior, profile_other=other, facts=facts, **kw)
     msgs = validate(q)
     if msgs:
         return RosterRow(row_no, None, out.district, out.commissioner, packs, tuple(("", m) for m in msgs), name)

@@ -30,7 +30,7 @@ special_income                adjustment 特殊收入 (row 46)
 materials                     adjustment 当年销售研发产品对应材料 (row 48)
 prior_ia_amortisation         adjustment 以前年度形成无形资产本年摊销额 (row 44)
 revenue, staff, assets,       the 年度数据 row of Y (schema field names; blank stays blank)
-taxable_income, prior_losses
+taxable_income, prior_losses, basic_research (企业投入基础研究支出, 2022年第32号)
 prior_years                   one 年度数据 row per earlier year ({field: value}, e.g. main_revenue,
                               rd_hnte, rd_domestic, total_assets, total_liabilities)
 facts                         补助测算信息 rows: enterprise-level facts without a year, the others for Y
@@ -52,7 +52,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 from . import schema as S
-from .identifiers import check_credit_code, normalize_industry_code, tech_sme_year
+from .identifiers import check_credit_code, normalize_industry_code, parse_hnte_certificates, tech_sme_year
 from .model import INFO, Adjustment, Finding, Ledger, Line, Profile, Project, Src, YearData
 from .money import AmountError, parse_amount, split_largest_remainder
 from .values import ValueProblem, parse_date, parse_int, parse_yesno
@@ -83,10 +83,10 @@ ENTRUSTED: dict[str, tuple[str, str, str, str]] = {
 # the 年度数据 fields of the estimate year (schema names)
 YEAR_FIELDS = ("main_revenue", "other_revenue", "total_income", "manufacturing_revenue", "negative_list_revenue",
                "nontaxable_income", "investment_income", "hitech_income", "staff_total", "staff_rd", "total_assets",
-               "total_liabilities", "total_costs", "taxable_income", "prior_losses")
+               "total_liabilities", "total_costs", "taxable_income", "prior_losses", "tax_credit", "basic_research")
 # the 年度数据 fields accepted for earlier years (the HNTE three-year window)
 PRIOR_FIELDS = ("main_revenue", "other_revenue", "total_income", "rd_hnte", "rd_domestic", "rd_super",
-                "total_assets", "total_liabilities", "staff_total", "staff_rd")
+                "total_assets", "total_liabilities", "staff_total", "staff_rd", "taxable_income")
 COUNT_FIELDS = {"staff_total", "staff_rd"}
 SIGNED_FIELDS = {"taxable_income", "investment_income"}       # may be negative (a loss)
 # yes/no facts offered on the form (calc.subsidy.FACTS names)
@@ -139,9 +139,12 @@ class QuickInput:
     total_costs: int | None = None
     taxable_income: int | None = None
     prior_losses: int | None = None
+    tax_credit: int | None = None       # 抵免所得税额 (A100000 row 27)
+    basic_research: int | None = None            # 企业投入基础研究支出 (2022年第32号), 分
     # statuses
     hnte_cert_no: str | None = None
     hnte_cert_date: dt.date | None = None
+    hnte_cert_history: str | None = None    # 高新技术企业历次证书: “编号 日期；编号 日期”
     tech_sme_no: str | None = None
     ic_or_machine_tool: bool = False
     # earlier years: {year: {field: value}} (PRIOR_FIELDS)
@@ -214,6 +217,8 @@ def validate(q: QuickInput) -> list[str]:
         problem = check_credit_code(q.credit_code)
         if problem:
             out.append(problem)
+    for problem in parse_hnte_certificates(q.hnte_cert_history)[1]:
+        out.append(f"高新技术企业历次证书：{problem}")
     for n in _split_sme(q.tech_sme_no):
         if tech_sme_year(n) is None:
             out.append(f"科技型中小企业入库登记编号“{n}”格式无法识别（应以登记年度开头）")
@@ -242,7 +247,7 @@ def validate(q: QuickInput) -> list[str]:
                 out.append(f"{y}年度：不支持的项目“{k}”")
             elif v is not None and (not isinstance(v, int) or isinstance(v, bool)):
                 out.append(f"{y}年度{_label(k)}应为整数或以分计的金额")
-            elif v is not None and v < 0:
+            elif v is not None and v < 0 and k not in SIGNED_FIELDS:
                 out.append(f"{y}年度{_label(k)}不能为负数")
     return out
 
@@ -265,7 +270,8 @@ def ledger_from_quick(q: QuickInput) -> Ledger:
                       packs=tuple(dict.fromkeys(p for p in q.packs if p)),
                       founded=(q.profile_other or {}).get("founded"), advisor=(q.profile_other or {}).get("advisor"),
                       other={k: v for k, v in (q.profile_other or {}).items()
-                             if v is not None and k not in _PROFILE_ATTRS})
+                             if v is not None and k not in _PROFILE_ATTRS},
+                      hnte_certs=parse_hnte_certificates(q.hnte_cert_history)[0])
     projects: dict[str, Project] = {}
     lines: list[Line] = []
 
@@ -374,8 +380,14 @@ QUICK_FIELDS: tuple[QuickField, ...] = (
     _F("total_liabilities", "负债总额", "amount", "收入与人员"),
     _F("taxable_income", "应纳税所得额（加计扣除前）", "signed_amount", "所得税", "当年加计扣除前的纳税调整后所得，亏损填负数"),
     _F("prior_losses", "以前年度可弥补亏损", "amount", "所得税"),
+    _F("tax_credit", "抵免所得税额", "amount", "所得税", "如专用设备投资额10%抵免（A100000第27行），从应纳税额中减除"),
+    _F("basic_research", "企业投入基础研究支出", "amount", "所得税",
+       "出资给非营利性科研机构、高等学校和政府性自然科学基金用于基础研究的支出，2022年起按100%加计扣除"),
     _F("hnte_cert_no", "高新技术企业证书编号", "text", "身份"),
     _F("hnte_cert_date", "高新技术企业证书发证日期", "date", "身份", "证书自发证日起有效3年"),
+    _F("hnte_cert_history", "高新技术企业历次证书", "text", "身份",
+       "重新认定时填写每一张：证书编号 发证日期，以；分隔，如 GR201932001234 2019-12-02；GR202232005678 2022-12-14"),
+    _F("profile:operating_start", "开始经营日期", "date", "身份", "与成立日期不同时填写（2022年第四季度按经营月份分摊）"),
     _F("tech_sme_no", "科技型中小企业入库登记编号", "text", "身份", "可填多个，逗号分隔"),
     _F("ic_or_machine_tool", "集成电路或工业母机企业", "bool", "身份", "适用120%加计扣除比例（须由企业确认）"),
     _F("profile:resident", "居民企业", "bool", "身份", "在中国境内（不含港澳台）注册"),
@@ -386,7 +398,8 @@ QUICK_FIELDS: tuple[QuickField, ...] = (
     for n in (2, 1)
     for f, label, kind in (("main_revenue", "主营业务收入", "amount"), ("other_revenue", "其他业务收入", "amount"),
                            ("rd_hnte", "研发费用（高企口径）", "amount"), ("rd_domestic", "境内研发费用", "amount"),
-                           ("total_assets", "资产总额", "amount"), ("total_liabilities", "负债总额", "amount"))
+                           ("total_assets", "资产总额", "amount"), ("total_liabilities", "负债总额", "amount"),
+                           ("taxable_income", "应纳税所得额（亏损填负数）", "signed_amount"))
 ) + tuple(_F(f"fact:{name}", "", "bool", "后补助") for name in QUICK_FACTS)
 
 FIELD_BY_KEY = {f.key: f for f in QUICK_FIELDS}
@@ -431,6 +444,10 @@ def _parse_one(f: QuickField, raw: object):
         problem = check_credit_code(text)
         if problem:
             raise ValueProblem(problem)
+    if f.key == "hnte_cert_history" and text:
+        problems = parse_hnte_certificates(text)[1]
+        if problems:
+            raise ValueProblem("；".join(problems))
     return text or None
 
 

@@ -23,6 +23,8 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from . import yamlsafe
+
 PACKS_DIR = Path(__file__).resolve().parent.parent / "resources" / "packs"
 WAN = 1_000_000                       # 分 per 万元
 YEARLY = "yearly"                     # a parameter set by each year's notice
@@ -30,6 +32,9 @@ _YEARLY_WORDS = {"yearly", "按年度公布", "年度公布", "每年公布"}
 
 LEVELS = {"province": "省级", "city": "市级", "district": "区级", "county": "县级"}
 CONFIDENCE = {"solid": "可靠", "provisional": "暂定"}
+# Freshness (issue 16): the status of a pack for one award year (see RulePack.freshness).
+STATUS_LABELS = {"verified": "已核实", "provisional": "暂定", "retired": "已停止", "outside": "不在适用期"}
+PACK_STATUS = {"active": "在用", "retired": "已停止"}
 
 # base code → (Chinese label, fixed caliber fact or None, increment?)
 BASE_CODES: dict[str, tuple[str, str | None, bool]] = {
@@ -316,6 +321,15 @@ class RulePack:
     path: Path | None = None
     origin: str = "shipped"            # shipped | user
     notes: str = ""
+    category: str = "subsidy"          # subsidy (研发费用后补助) | voucher (创新券) | loan (科创贷): shown apart
+    # freshness (issue 16): when the pack was last checked, and for which award years against which text
+    reviewed_on: str = ""              # "YYYY-MM-DD"; "" = never reviewed (a user pack may omit it)
+    verified_from: int | None = None   # award years whose parameters were checked against a text
+    verified_to: int | None = None
+    verified_checked: str = ""         # what was checked
+    verified_against: str = ""         # against which text
+    status: str = "active"             # active | retired (the programme ended: never offered for later years)
+    status_note: str = ""              # why (Chinese), e.g. the successor pack
     _facts: Mapping = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -333,6 +347,43 @@ class RulePack:
         a = "" if self.effective_from is None else str(self.effective_from)
         b = "" if self.effective_to is None else str(self.effective_to)
         return f"{a}-{b}"
+
+    @property
+    def verified_text(self) -> str:
+        """The verified window in words: "2022—2025年度（…）" or "未核实"."""
+        if self.verified_from is None:
+            return "未对照原文核实"
+        if self.verified_to == self.verified_from:
+            return f"{self.verified_from}年度"
+        return f"{self.verified_from}—{self.verified_to}年度"
+
+    def freshness(self, award_year: int) -> tuple[str, str]:
+        """(status, reason in Chinese) of this pack for ``award_year``.
+
+        ``outside``: not in the policy period (not computable); ``retired``: the programme ended before this
+        award year; ``provisional``: computable but not to be presented as exact or solid (secondary sources,
+        no dated period, or an award year past what was verified); ``verified``: checked for this year."""
+        if self.status == "retired" and self.effective_to is not None and award_year > self.effective_to:
+            return "retired", (f"本政策已停止（最后适用{self.effective_to}年度）"
+                               + (f"：{self.status_note}" if self.status_note else ""))
+        if (self.effective_from is not None and award_year < self.effective_from) or \
+                (self.effective_to is not None and award_year > self.effective_to):
+            return "outside", f"{award_year}年度不在本政策适用期（{self.period_text}，按奖补年度）内"
+        reasons = []
+        if self.effective_from is None:
+            reasons.append("政策施行年度未确定（没有注明起止年度的政策不能给出确定金额）")
+        if self.confidence == "provisional":
+            reasons.append("规则包参数来自二手资料或存在矛盾")
+        if not self.doc_number:
+            reasons.append("规则包未注明政策文号，金额以主管部门公布的原文和核定结果为准")
+        when = f"（{self.reviewed_on}核对）" if self.reviewed_on else "（规则包未注明核对日期）"
+        if self.verified_from is None:
+            reasons.append("规则包的参数未对照政策原文核实" + when)
+        elif award_year > self.verified_to or award_year < self.verified_from:
+            reasons.append(f"规则包仅核实了{self.verified_text}{when}，{award_year}年度是否仍按此执行未经核实")
+        if reasons:
+            return "provisional", "暂定 — " + "；".join(reasons)
+        return "verified", f"已核实 — {self.verified_text}{when}"
 
     def component(self, cid: str) -> Component:
         for c in self.components:
@@ -987,7 +1038,8 @@ def merge_component(base: dict, patch: Mapping, *, keep_variants: bool = False) 
 
 _TOP = {"pack_id", "version", "region", "region_code", "level", "title", "doc_number", "issuer", "effective_from",
         "effective_to", "data_year_offset", "confidence", "sources", "flags", "assumptions", "warnings", "inputs",
-        "gates", "components", "combination", "year_overrides", "examples", "notes"}
+        "gates", "components", "combination", "year_overrides", "examples", "notes", "reviewed_on", "verified", "status",
+        "status_note", "category"}
 _REQUIRED = ["pack_id", "region", "region_code", "level", "title", "issuer", "confidence", "sources", "components"]
 
 
@@ -1008,6 +1060,19 @@ def _reject_floats(file: str, key: str, node: Any) -> None:
             else:
                 sub = f"{key}[{ident}]"
             _reject_floats(file, sub, v)
+
+
+CATEGORIES = {"subsidy": "研发费用后补助", "voucher": "科技创新券", "loan": "科创贷融资成本补助"}
+
+
+def _category(p: "_Parser", v: Any) -> str:
+    """What kind of support a pack estimates: post-subsidies are shown with the R&D figures; vouchers and loan-cost
+    subsidies are estimated from a planned purchase or loan and shown apart from them."""
+    if v is None:
+        return "subsidy"
+    if v not in CATEGORIES:
+        raise p.err("category", f"类别“{v}”应为 {'、'.join(CATEGORIES)} 之一（{'、'.join(CATEGORIES.values())}）")
+    return v
 
 
 def parse_pack(doc: Any, file: str, facts: Mapping, *, path: Path | None = None, origin: str = "shipped") -> RulePack:
@@ -1046,6 +1111,7 @@ def parse_pack(doc: Any, file: str, facts: Mapping, *, path: Path | None = None,
     if eff_from is not None and eff_to is not None and eff_to < eff_from:
         raise p.err("effective_to", f"截止年度 {eff_to} 早于起始年度 {eff_from}")
     offset = p.integer("data_year_offset", doc.get("data_year_offset", -1), lo=-3, hi=0)
+    fresh = _freshness(p, doc, eff_from, eff_to)
     version = p.integer("version", doc.get("version", 1), lo=1)
     # sources
     srcs = doc["sources"]
@@ -1107,7 +1173,8 @@ def parse_pack(doc: Any, file: str, facts: Mapping, *, path: Path | None = None,
                     p.text("doc_number", doc.get("doc_number"), required=False), tuple(issuer), eff_from, eff_to,
                     offset, confidence, sources, flags, tuple(assumptions), tuple(warnings), inputs, (), (), (),
                     Combination(), (), (), file=file, path=path, origin=origin,
-                    notes=p.text("notes", doc.get("notes"), required=False), _facts=facts)
+                    notes=p.text("notes", doc.get("notes"), required=False), _facts=facts, **fresh,
+                    category=_category(p, doc.get("category")))
     p = _Parser(file, pack, facts)
     pack.gates = p.gates(doc.get("gates"), "gates")
     comps = doc["components"]
@@ -1127,6 +1194,45 @@ def parse_pack(doc: Any, file: str, facts: Mapping, *, path: Path | None = None,
     pack.year_overrides = _year_overrides(p, pack, doc.get("year_overrides") or [])
     pack.examples = _examples(p, pack, doc.get("examples") or [], ids)
     return pack
+
+
+def _freshness(p: _Parser, doc: dict, eff_from: int | None, eff_to: int | None) -> dict:
+    """``reviewed_on``, ``verified`` {award_years: [from, to] | null, checked, against}, ``status``, ``status_note``."""
+    out: dict[str, Any] = {}
+    rv = doc.get("reviewed_on")
+    if rv is not None:
+        rv = str(rv)       # YAML may give a date
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", rv):
+            raise p.err("reviewed_on", f"核对日期“{rv}”应写成 \"YYYY-MM-DD\"")
+        out["reviewed_on"] = rv
+    ver = doc.get("verified")
+    if ver is not None:
+        d = p.mapping("verified", ver, {"award_years", "checked", "against"}, ["checked", "against"])
+        if "award_years" not in d:
+            raise p.err("verified.award_years", "缺少此项（[起始奖补年度, 截止奖补年度]；未能核实写 null）")
+        yrs = d["award_years"]
+        if yrs is not None:
+            if not isinstance(yrs, list) or len(yrs) != 2:
+                raise p.err("verified.award_years", "应为 [起始奖补年度, 截止奖补年度]，未能核实写 null")
+            a = p.integer("verified.award_years", yrs[0], lo=2000, hi=2100)
+            b = p.integer("verified.award_years", yrs[1], lo=2000, hi=2100)
+            if b < a:
+                raise p.err("verified.award_years", f"截止年度 {b} 早于起始年度 {a}")
+            if (eff_from is not None and a < eff_from) or (eff_to is not None and b > eff_to):
+                raise p.err("verified.award_years", "核实的年度应在政策适用期（effective_from—effective_to）之内")
+            out["verified_from"], out["verified_to"] = a, b
+        out["verified_checked"] = p.text("verified.checked", d["checked"])
+        out["verified_against"] = p.text("verified.against", d["against"])
+        if "reviewed_on" not in out:
+            raise p.err("reviewed_on", "写了 verified（核实范围）就须写核对日期 reviewed_on")
+    status = doc.get("status", "active")
+    if status not in PACK_STATUS:
+        raise p.err("status", f"状态“{status}”应为 {'、'.join(PACK_STATUS)} 之一")
+    if status == "retired" and eff_to is None:
+        raise p.err("status", "已停止（retired）的政策须写截止年度 effective_to")
+    out["status"] = status
+    out["status_note"] = p.text("status_note", doc.get("status_note"), required=False)
+    return out
 
 
 def _combination(p: _Parser, v: Any, ids: list[str]) -> Combination:
@@ -1234,9 +1340,11 @@ def _examples(p: _Parser, pack: RulePack, v: Any, ids: list[str]) -> tuple[dict,
             for name in vals:
                 if name not in pack.inputs:
                     raise p.err(f"{key}.facts.{y}.{name}", f"输入“{name}”未在 inputs 中声明")
-        exp = p.mapping(f"{key}.expect", e["expect"], {"amount", "low", "kind", "up_to", "eligible", "items"})
+        exp = p.mapping(f"{key}.expect", e["expect"], {"amount", "low", "kind", "up_to", "eligible", "items", "status"})
         if "kind" in exp and exp["kind"] not in ("exact", "up_to", "range", "conditional", "not_computable"):
             raise p.err(f"{key}.expect.kind", "应为 exact、up_to、range、conditional、not_computable 之一")
+        if "status" in exp and exp["status"] not in STATUS_LABELS:
+            raise p.err(f"{key}.expect.status", f"应为 {'、'.join(STATUS_LABELS)} 之一")
         for k in ("amount", "low"):
             if k in exp and exp[k] is not None:
                 p.money(f"{key}.expect.{k}", exp[k])
@@ -1253,13 +1361,15 @@ def read_pack(path: Path, facts: Mapping, *, origin: str = "shipped") -> RulePac
     path = Path(path)
     file = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = yamlsafe.read_text(path)
+    except yamlsafe.TooLarge as exc:
+        raise RulePackError(file, "(文件)", exc.problem) from None
     except UnicodeDecodeError:
         raise RulePackError(file, "(文件)", "不是 UTF-8 编码的文本文件") from None
     except OSError as exc:
         raise RulePackError(file, "(文件)", f"无法读取（{exc.strerror or exc}）") from None
     try:
-        doc = yaml.safe_load(text)
+        doc = yamlsafe.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 1}行" if mark else "(文件)"

@@ -22,14 +22,16 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .money import fen_str, ratio_str, round_fen, split_largest_remainder, to_fraction
-from .rulepack import (BASE_CODES, CONFIDENCE, LEVELS, PACKS_DIR, WAN, YEARLY, Band, Component,
+from .rulepack import (BASE_CODES, CONFIDENCE, LEVELS, PACK_STATUS, PACKS_DIR, STATUS_LABELS, WAN, YEARLY, Band,
+                       Component,
                        Cond, Gate, Quantity, RulePack, RulePackError, Val, _pct, merge_component,
                        override_patch, pack_files, read_pack, user_pack_dir)
 
 __all__ = [
     "FACTS", "FactDef", "FactValue", "Facts", "facts_from_values", "load_packs", "list_packs", "get_pack", "PackInfo",
     "estimate", "SubsidyEstimate", "ComponentResult", "GateResult", "RulePack", "RulePackError", "user_pack_dir",
-    "APP_FLAGS", "run_examples", "KIND_LABELS",
+    "APP_FLAGS", "run_examples", "KIND_LABELS", "STATUS_LABELS", "law_data_as_of", "offered_packs",
+    "PACK_TABLE_HEADS", "current_award_year",
 ]
 
 # --------------------------------------------------------------------------- the canonical facts
@@ -109,9 +111,10 @@ APP_FLAGS = {
     "AI-APP-PS02": "用户或规则包录入某年度公布的补助比例后，按该比例计算，不再视为“最高”上限",
     "AI-APP-PS03": "选用某地区规则包即视为企业注册地在该地区",
 }
-KIND_LABELS = {"exact": "估算", "up_to": "最高可得", "range": "区间", "conditional": "附条件",
+KIND_LABELS = {"exact": "估算", "provisional": "暂定估算", "up_to": "最高可得", "range": "区间", "conditional": "附条件",
                "not_computable": "无法计算"}
-_KIND_ORDER = ["exact", "up_to", "range", "conditional", "not_computable"]
+# "provisional": the arithmetic is exact but the rules are not verified for this award year (issue 16)
+_KIND_ORDER = ["exact", "provisional", "up_to", "range", "conditional", "not_computable"]
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,10 @@ def facts_from_values(by_year: Mapping[int, Mapping[str, Any]], enterprise: Mapp
 # --------------------------------------------------------------------------- loading
 
 
+# the column heads of ``main.py packs`` (PackInfo.line)
+PACK_TABLE_HEADS = ("编号", "地区", "政策（文号）", "适用奖补年度", "可信度", "核实范围", "状态", "核对日期", "说明")
+
+
 @dataclass(frozen=True)
 class PackInfo:
     id: str
@@ -234,13 +241,21 @@ class PackInfo:
     version: int
     origin: str
     path: str
+    verified: str = ""            # the verified window in words
+    reviewed_on: str = ""
+    status: str = ""              # verified | provisional | retired | outside, for ``award_year``
+    status_text: str = ""         # Chinese, with the reason
+    award_year: int | None = None
+    issuer: str = ""
 
     @property
     def line(self) -> str:
         conf = CONFIDENCE.get(self.confidence, self.confidence)
         doc = f"（{self.doc_number}）" if self.doc_number else ""
         user = "［自定义］" if self.origin == "user" else ""
-        return f"{self.id}\t{self.region}\t{self.title}{doc}\t{self.period}\t{conf}{user}"
+        note = self.status_text.split(" — ", 1)[1] if " — " in self.status_text else self.status_text
+        return (f"{self.id}\t{self.region}\t{self.title}{doc}\t{self.period}\t{conf}{user}\t"
+                f"{self.verified}\t{STATUS_LABELS.get(self.status, self.status)}\t{self.reviewed_on or '未注明'}\t{note}")
 
 
 _SHIPPED: dict[Path, dict[str, RulePack]] = {}
@@ -290,12 +305,44 @@ def load_packs(extra_dirs: Iterable[str | Path] = (), *, errors: list | None = N
     return packs
 
 
-def list_packs(extra_dirs: Iterable[str | Path] = (), *, errors: list | None = None) -> list[PackInfo]:
-    """id, title, region, period and confidence of every pack (for ``main.py packs``)."""
+def current_award_year(today=None) -> int:
+    """The award year being determined now: the calendar year (awards of year N use data of N−1)."""
+    import datetime as _dt
+    return (today or _dt.date.today()).year
+
+
+def list_packs(extra_dirs: Iterable[str | Path] = (), *, errors: list | None = None,
+               award_year: int | None = None) -> list[PackInfo]:
+    """id, title, region, period, confidence, verified window, ``reviewed_on`` and status of every pack
+    (for ``main.py packs``); the status is for ``award_year`` (default: :func:`current_award_year`)."""
     packs = load_packs(extra_dirs, errors=errors)
-    return [PackInfo(p.pack_id, p.title, p.region, LEVELS.get(p.level, p.level), p.period_text, p.confidence,
-                     p.doc_number, p.version, p.origin, str(p.path or ""))
-            for p in sorted(packs.values(), key=lambda p: p.pack_id)]
+    year = award_year or current_award_year()
+    out = []
+    for p in sorted(packs.values(), key=lambda p: p.pack_id):
+        status, reason = p.freshness(year)
+        out.append(PackInfo(p.pack_id, p.title, p.region, LEVELS.get(p.level, p.level), p.period_text, p.confidence,
+                            p.doc_number, p.version, p.origin, str(p.path or ""), p.verified_text, p.reviewed_on,
+                            status, reason, year, "、".join(p.issuer)))
+    return out
+
+
+def offered_packs(award_year: int, extra_dirs: Iterable[str | Path] = (), *, errors: list | None = None) -> list[PackInfo]:
+    """The packs to offer for ``award_year``: retired packs are never offered for a year after their end
+    (they stay loadable and compute their own years)."""
+    return [i for i in list_packs(extra_dirs, errors=errors, award_year=award_year) if i.status != "retired"]
+
+
+def law_data_as_of(params=None, packs: Iterable[RulePack] = ()) -> str:
+    """「法规数据截至」: the **earliest** ``reviewed_on`` among the parameter files and the packs a computation
+    used — law data is only as fresh as its stalest part (each pack's own date is shown with it).  "" when
+    something used was never reviewed (then the caller says 未注明)."""
+    dates = []
+    if params is not None:
+        dates += list(getattr(params, "reviewed_on", {}).values())
+    dates += [p.reviewed_on for p in packs]
+    if not dates or any(not d for d in dates):
+        return ""
+    return min(dates)
 
 
 def get_pack(pack_id: str, extra_dirs: Iterable[str | Path] = ()) -> RulePack:
@@ -401,6 +448,10 @@ class SubsidyEstimate:
     data_year: int
     period: str = ""
     period_text: str = ""
+    status: str = "verified"                    # verified | provisional | retired | outside (issue 16)
+    status_reason: str = ""                     # Chinese
+    reviewed_on: str = ""
+    verified: str = ""                          # the verified window in words
     gates: list = field(default_factory=list)
     components: list = field(default_factory=list)
     combination: str = "stack"
@@ -419,6 +470,8 @@ class SubsidyEstimate:
     needs: list = field(default_factory=list)
     conditions: list = field(default_factory=list)
     reason: str = ""
+    category: str = "subsidy"                   # subsidy | voucher | loan (calc.rulepack.CATEGORIES)
+    formula_kind: str = ""                      # the kind from the arithmetic alone (before the freshness status)
 
     @property
     def kind(self) -> str:
@@ -441,6 +494,9 @@ class SubsidyEstimate:
         d = {"pack": self.pack_id, "title": self.title, "region": self.region, "doc_number": self.doc_number,
              "confidence": self.confidence, "period": self.period, "period_text": self.period_text,
              "award_year": self.award_year, "data_year": self.data_year,
+             "status": self.status, "status_label": STATUS_LABELS.get(self.status, self.status),
+             "status_reason": self.status_reason, "reviewed_on": self.reviewed_on or None,
+             "verified": self.verified,
              "items": [c.as_dict() for c in self.components],
              "combination": self.combination,
              "amount": None if self.total is None else fen_str(self.total),
@@ -479,7 +535,10 @@ class SubsidyEstimate:
 
     def explain(self) -> list[str]:
         """The estimate in readable Chinese lines: gates, each component's steps, total, assumptions."""
-        lines = [self.headline(), f"奖补年度{self.award_year}年，数据年度{self.data_year}年；政策期间：{self.period_text}"]
+        lines = [self.headline(), f"奖补年度{self.award_year}年，数据年度{self.data_year}年；政策期间：{self.period_text}",
+                 f"规则状态：{self.status_reason or STATUS_LABELS.get(self.status, self.status)}"
+                 + ("" if self.reviewed_on and self.reviewed_on in self.status_reason
+                    else f"（规则包核对日期：{self.reviewed_on or '未注明'}）")]
         for g in self.gates:
             lines.append(f"  条件［{_STATUS[g.status]}］{g.label}：{g.detail}")
         for c in self.components:
@@ -1263,22 +1322,22 @@ def estimate(pack: RulePack, facts: Facts, award_year: int | None = None, *,
     ctx = _Ctx(pack, facts, data_year)
     est = SubsidyEstimate(pack.pack_id, pack.region, pack.title, pack.doc_number, pack.confidence, award_year,
                           data_year, pack.period_code, pack.period_text)
+    est.status, est.status_reason = pack.freshness(award_year)
+    est.reviewed_on, est.verified = pack.reviewed_on, pack.verified_text
     est.combination = pack.combination.mode
     est.sources = [s.cite() for s in pack.sources.values()]
     est.assumptions = [f"企业注册地在{pack.region}（选用本规则包即视为如此，AI-APP-PS03）"] + list(pack.assumptions)
     est.warnings = list(pack.warnings)
-    if pack.confidence == "provisional":
-        est.warnings.insert(0, "暂定政策：参数来自二手资料或存在矛盾，结果仅供参考")
-    if pack.effective_from is None:
-        est.warnings.append("政策施行年度未确定")
     flags_used: list[str] = ["AI-APP-PS03"] + list(pack.flags)
     # the policy period
     if (pack.effective_from is not None and award_year < pack.effective_from) or \
             (pack.effective_to is not None and award_year > pack.effective_to):
         est.total = est.total_low = None
         est.total_kind = "not_computable"
-        est.reason = f"{award_year}年度不在本政策适用期（{pack.period_text}，按奖补年度）内"
+        est.reason = est.status_reason if est.status in ("retired", "outside") else \
+            f"{award_year}年度不在本政策适用期（{pack.period_text}，按奖补年度）内"
         est.flags = _flag_texts(pack, flags_used)
+        est.formula_kind = est.total_kind
         return est
     # pack gates
     for g in pack.gates:
@@ -1326,6 +1385,15 @@ def estimate(pack: RulePack, facts: Facts, award_year: int | None = None, *,
             est.assumptions.append(a)
     _combine(ctx, pack, est, pack_failed)
     est.flags = _flag_texts(pack, flags_used)
+    est.formula_kind = est.total_kind
+    if est.status == "provisional":
+        # issue 16: rules not verified for this award year never give an "exact" figure or a "solid" rule
+        est.confidence = "provisional"
+        if est.total_kind == "exact":
+            est.total_kind = "provisional"
+        for c in est.components:
+            if c.kind == "exact":
+                c.kind = "provisional"
     return est
 
 
@@ -1502,8 +1570,13 @@ def run_examples(pack: RulePack) -> list[tuple[str, bool, str]]:
             money_eq("合计", est.total, exp["amount"])
         if "low" in exp:
             money_eq("区间下限", est.total_low, exp["low"])
-        if "kind" in exp and est.total_kind != exp["kind"]:
-            problems.append(f"结果类型应为 {exp['kind']}，实际 {est.total_kind}")
+        # ``kind`` checks the arithmetic (before the freshness status turns "exact" into "provisional");
+        # ``status`` checks the freshness status itself
+        formula_kind = est.formula_kind or est.total_kind
+        if "kind" in exp and formula_kind != exp["kind"]:
+            problems.append(f"结果类型应为 {exp['kind']}，实际 {formula_kind}")
+        if "status" in exp and est.status != exp["status"]:
+            problems.append(f"规则状态应为 {exp['status']}，实际 {est.status}")
         if "up_to" in exp and est.up_to != exp["up_to"]:
             problems.append(f"“最高可得”应为 {exp['up_to']}，实际 {est.up_to}")
         if "eligible" in exp and est.eligible != exp["eligible"]:
@@ -1541,7 +1614,10 @@ def _main(argv: list[str]) -> int:
             status = 1
             continue
         results = run_examples(pack)
-        print(f"{f.name}：格式正确（{pack.title}，{pack.period_text}，{CONFIDENCE[pack.confidence]}）")
+        print(f"{f.name}：格式正确（{pack.title}，{pack.period_text}，{CONFIDENCE[pack.confidence]}，"
+              f"核实范围 {pack.verified_text}，核对日期 {pack.reviewed_on or '未注明'}）")
+        if not pack.reviewed_on:
+            print("  提示：请写 reviewed_on（核对日期）和 verified（核实范围），否则结果一律按暂定处理")
         for eid, ok, msg in results:
             print(f"  示例 {eid}：{msg}")
             status |= 0 if ok else 1

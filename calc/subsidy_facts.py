@@ -49,9 +49,9 @@ def ledger_facts(ledger: Ledger, latest_year: int, params: Params, engine: Super
                 if row.get(name) is not None:
                     vals[name] = (row.get(name), f"{y}年度数据")
         # the workbook fills these fields when the status exists: an empty field means "not certified"
-        if ledger.profile.hnte_cert_date is not None:
+        if ledger.profile.hnte_certificates():
             vals["hnte_certified"] = (y in certified, "企业信息：高新技术企业证书发证日期")
-            vals["first_time_hnte"] = (y == ledger.profile.hnte_cert_date.year and y == min(certified),
+            vals["first_time_hnte"] = (y == ledger.profile.hnte_certificates()[0][1].year and y == min(certified),
                                        "企业信息：证书发证年度（首次认定以用户确认为准）")
         else:
             vals["hnte_certified"] = (False, "企业信息未填高新技术企业证书")

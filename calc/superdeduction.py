@@ -132,10 +132,38 @@ class SDResult:
     findings: list
     interpretations: set
     excluded: list                                      # [(line id, reason)]
+    confirmation: str = ""                              # the basis of a user-confirmed rate (120%), printed with it
 
     @property
     def extra_deduction(self) -> int:
         return self.rows.get("R51", 0) if self.eligible else 0
+
+    def method_code(self) -> dict | None:
+        """The row-50 code entry of the layout (a ``method_codes`` item: code, label, unverified?) for this
+        result: by the 2022年第28号 二 method chosen for a Q4-2022 split, else by the full-year rate."""
+        if not self.layout or not self.eligible:
+            return None
+        for m in self.layout.get("method_codes") or ():
+            if "q4_method" in m:
+                if self.q4 and self.q4.get("method") == m["q4_method"]:
+                    return m
+            elif not self.q4 and Fraction(str(m["x"])) == self.rate:
+                return m
+        return None
+
+    def unverified_rows(self) -> dict[str, str]:
+        """Rows of the layout not verified against the published 填报说明: key → what is not (Chinese)."""
+        if not self.layout:
+            return {}
+        code = self.method_code()
+        out = {}
+        for t in self.layout["tail"]:
+            texts = [str(t["unverified"])] if t.get("unverified") else []
+            if t["key"] == "R50" and code and code.get("unverified"):
+                texts.append(str(code["unverified"]))
+            if texts:
+                out[t["key"]] = "；".join(texts)
+        return out
 
     def row_keys(self) -> list[str]:
         """The rows of the filing layout, in display order."""
@@ -467,7 +495,7 @@ class SuperDeductionEngine:
         rows["R50"] = rate
         rate_src = rate_entry.source.cite if rate_entry else ""
         traces["R50"] = Trace("R50", "八、加计扣除比例", rate, p.text("sd_r50"),
-                              [(t, s) for t, s, _ in fl.notes],
+                              [("判定", f"{t}（依据{s}）" if s else t) for t, s, _ in fl.notes],
                               [("加计扣除比例", f"{_rate_text(e[3], e[2])}（{e[0]}至{e[1]}）", e[3].source.cite if e[3] else "") for e in segs],
                               interpretations=tuple(sorted({i for _, _, ii in fl.notes for i in ii} | set(rate_entry.interpretations if rate_entry else ()))))
         q4 = None
@@ -485,6 +513,17 @@ class SuperDeductionEngine:
             traces["R51"] = Trace("R51", "九、本年研发费用加计扣除总额", rows["R51"], p.text("sd_r51"),
                                   [(p.text("sd_l1_label"), l1), ("加计扣除比例", rate_percent(rate))],
                                   [("加计扣除比例", (rate_entry.text or rate_percent(rate)) if rate_entry else "—", rate_src)])
+        # the user's 集成电路 / 工业母机 confirmation and what it rests on (2023年第44号; the year's list: law data)
+        confirmation = ""
+        if any(sg[3] is not None and sg[3].who == "ic_or_machine_tool" for sg in segs):
+            lst = p.maybe_at("ic_mt_list", dt.date(year, 12, 31))
+            basis = (self.ledger.profile.ic_basis or "").strip()
+            confirmation = ("企业确认属于集成电路企业或工业母机企业，按120%加计扣除；认定依据："
+                            + (basis if basis else "未填写") + (f"；须列入{lst.value}（{lst.source.cite}）" if lst else ""))
+            if not basis:
+                findings.append(Finding(WARNING, "W_IC_BASIS", "已确认为集成电路或工业母机企业并按120%加计扣除，但未填写“集成电路或工业母机企业认定依据”"
+                                        + (f"（须列入{lst.value}）" if lst else ""), "企业信息",
+                                        self.ledger.profile.rows.get("ic_basis"), "集成电路或工业母机企业认定依据"))
         # 16. row 1 (AI-SD-14)
         counted = sorted({r.project_no for r in rows_out if r.cols["total"] != 0})
         rows["R01"] = len(counted)
@@ -495,7 +534,7 @@ class SuperDeductionEngine:
             t.value = rows.get(key, t.value)
         summary = rows_out + [cap_sub, exp_sub, other_row, tot_row]
         return SDResult(period, True, "", rate, rate_entry, segs, layout, rows, traces, summary, fl, intangibles, q4,
-                        findings, ais, excluded)
+                        findings, ais, excluded, confirmation)
 
     # -- the pool: which lines count in a period (§8.4 steps 2–3), as grouped integer sums ---------------
     def _pool(self, period: Period, findings: list, ais: set):
@@ -669,8 +708,8 @@ class SuperDeductionEngine:
         q13_run = self.compute(period.year, "Q1-Q3")
         l1_q13_run = q13_run.rows.get("L1", 0) if q13_run.eligible else 0
         a_q4 = min(l1, max(0, l1 - l1_q13_run))
-        founded = self.ledger.profile.founded
-        first_month = founded.month if founded and founded.year == period.year else 1
+        started = self.ledger.profile.operating_since        # 开始经营日期, else 成立日期
+        first_month = started.month if started and started.year == period.year else 1
         m_year = 12 - first_month + 1
         m_q4 = min(3, 12 - max(first_month, 10) + 1)
         b_q4 = round_fen(Fraction(l1 * m_q4, m_year)) if m_year > 0 else 0

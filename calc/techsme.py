@@ -2,7 +2,7 @@
 
 ``tech_sme_evaluation(ledger, year)`` evaluates the enterprise for evaluation year ``year`` on the
 figures of the data year ``year − 1`` (AI-24): the basic conditions T1–T4, the score (T5: staff,
-R&D — both measures, the better taken — and IP), the direct routes of art. 8, the advisory checks
+R&D — both measures, the better taken — and IP), the direct routes of art. 8, the 67号 entry conditions (T6, T7)
 of AI-23, and for each indicator the exact, minimal distance to its next band (AI-APP-13).
 
 Every condition is three-valued (pass / fail / unknown): a missing input is never a pass.
@@ -428,7 +428,8 @@ def tech_sme_evaluation(ledger: Ledger, year: int, params: Params | None = None,
     # ---- direct routes (国科发政〔2017〕115号第八条)
     rv = _version(params, "direct_routes", day)
     routes: list[Route] = []
-    cert = prof.hnte_cert_date
+    chosen = prof.hnte_certificate_for(on.year if on is not None else year)
+    cert = chosen[1] if chosen else None
     for r in rv.get("routes") or []:
         rid, label, src = r["id"], r["label"], f"{rv['source']} {r.get('ref', '')}".strip()
         if rid == "hnte_certificate":
@@ -486,20 +487,39 @@ def tech_sme_evaluation(ledger: Ledger, year: int, params: Params | None = None,
     if hints:
         ais.add("AI-APP-13")
 
-    # ---- advisory checks (AI-23): warnings, never gates
+    # ---- 67号 entry conditions (AI-23): gates with pass / fail / unknown, texts and basis from the data
     advisories: list[str] = []
-    adv = _maybe_version(params, "advisory", day)
-    adv_src = _src(adv) if adv else "国科火字〔2022〕67号"
-    ais.add("AI-23")
-    if prof.collection == "核定征收":
-        advisories.append(f"企业所得税为核定征收：科技型中小企业评价服务相关要求为查账征收（{adv_src}，AI-23）")
-    flags = sd.flags if sd is not None else engine.compute(dy).flags if dy >= 2016 else None
-    if flags is not None and flags.negative_list:
-        advisories.append(f"{dy}年度属于研发费用加计扣除负面清单行业：科技型中小企业评价服务相关要求产品不属于不适用加计扣除的行业（{adv_src}，AI-23）")
-    if dy not in line_columns(ledger).years:
-        advisories.append(f"{dy}年度无研发支出辅助账明细：科技型中小企业评价服务相关要求能准确归集研发费用（{adv_src}，AI-23）")
-    for a in advisories:
-        findings.append(Finding(WARNING, "W_TECHSME_ADVISORY", a, "企业信息"))
+    entry = _maybe_version(params, "entry_conditions", day)
+    entry_conditions: list[Condition] = []
+    if entry is not None:
+        ais.add("AI-23")
+        flags = sd.flags if sd is not None else engine.compute(dy).flags if dy >= 2016 else None
+        has_lines = dy in line_columns(ledger).years
+        for c in entry.get("conditions") or ():
+            key = None
+            if c["check"] == "collection_and_ledger":
+                declared_ok = other.get("rd_accurate")
+                if prof.collection == "核定征收":
+                    status = FAIL
+                elif declared_ok is not None:
+                    status, key = (PASS, "pass_declared") if declared_ok else (FAIL, "fail_declared")
+                else:
+                    status = PASS if has_lines else UNKNOWN
+                if status == UNKNOWN:
+                    findings.append(Finding(WARNING, "W_TECHSME_INPUT", f"科技型中小企业{c['id']}：未填“能够准确归集研发费用”",
+                                            "企业信息", prow("rd_accurate"), "能够准确归集研发费用"))
+            elif c["check"] == "industry_not_excluded":
+                status = UNKNOWN if flags is None or not ledger.profile.industry_code else FAIL if flags.negative_list else PASS
+            else:
+                raise ValueError(f"unknown 67号 check {c['check']}")
+            text = str(c[key or status]).format(year=dy)
+            entry_conditions.append(Condition(c["id"], c["name"], status, None, True, text,
+                                              f"{entry['source']} {c.get('ref', entry.get('ref', ''))}".strip(),
+                                              tuple(entry.get("interpretations") or ())))
+        if any(c.status == FAIL for c in entry_conditions):
+            eligible = False
+        elif eligible is True and any(c.status == UNKNOWN for c in entry_conditions):
+            eligible = None
 
     registered = any(tech_sme_covers(n, year) for n in prof.tech_sme_nos)
     if registered:
@@ -508,7 +528,8 @@ def tech_sme_evaluation(ledger: Ledger, year: int, params: Params | None = None,
         ais |= set(ind.interpretations)
     sources = sorted({str(staff_max.source), staff_t.source, sales_t.source, cost_t.source, ip_src, str(pass_e.source), _src(rv)})
     return TechSmeEvaluation(year, dy, eligible, score, (lo, hi), staff_ind.score, rd_score, rd_option, ip_ind.score, direct,
-                             [t1, t2, t3, t4, t5], indicators, routes, hints, advisories, notes, findings, ais, sources,
+                             [t1, t2, t3, t4, t5, *entry_conditions], indicators, routes, hints, advisories, notes,
+                             findings, ais, sources,
                              registered, rd, rd_basis)
 
 

@@ -58,7 +58,7 @@ def versions_line(params=None, pack_ids=None, app_version: str | None = None) ->
     if params is None:
         from .params import load_params
         params = load_params()
-    pv = {params.titles.get(f, _param_name(f)): v for f, v in params.versions.items()}
+    pv = {params.titles.get(f, "其他参数"): v for f, v in params.versions.items()}     # titles, never file names
     if pv:
         parts.append("参数 " + "、".join(f"{k}第{v}版" for k, v in pv.items()))
     if pack_ids:

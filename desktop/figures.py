@@ -20,4 +20,6 @@ def subsidy_mark(est) -> str:
         return "最高可得"
     if est.total_kind == "range":
         return "预估区间"
+    if est.total_kind == "provisional":
+        return "暂定预估"          # issue 16: rules not verified for this award year
     return "预估"

@@ -208,7 +208,11 @@ class ProfilePage(QScrollArea):
         form = QFormLayout(inner)
         self.edits: dict[str, QLineEdit] = {}
         for col in S.PROFILE_FIELDS:
-            edit = QLineEdit()
+            if col.field == "hnte_cert_history":        # several certificates: a small table (desktop/cert_table.py)
+                from .cert_table import CertificateTable
+                edit = CertificateTable()
+            else:
+                edit = QLineEdit()
             edit.setToolTip(col.help or "")
             if col.field == "packs":            # chosen by name from a list, never typed as ids (review #9)
                 edit.setReadOnly(True)
@@ -299,6 +303,9 @@ class ProfilePage(QScrollArea):
 
 
 class MainWindow(QMainWindow):
+    output_busy = False            # an export (申报报表 / 工作簿) is running in the worker pool
+    output_progress = None
+
     def __init__(self, autosave_ms: int | None = None):
         super().__init__()
         from .settings import load_settings
@@ -393,6 +400,14 @@ class MainWindow(QMainWindow):
         self.roster_view.show()
         return self.roster_view
 
+    def show_pipeline(self, source=None):
+        """培育库: many enterprises at once (a roster workbook or a folder of workspaces)."""
+        from .pipeline_view import PipelineView
+        self.pipeline_view = PipelineView(self, source=source)
+        self.pipeline_view.open_requested.connect(self.open_path)
+        self.pipeline_view.show()
+        return self.pipeline_view
+
     def _open_from_roster(self, path: str) -> None:
         if self.doc.ws is not None and Path(path) == self.doc.ws.path:
             self.raise_()
@@ -466,6 +481,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.act_roster = self._action(_t("工作区一览…"), lambda checked=False: self.show_roster())
         m.addAction(self.act_roster)
+        self.act_pipeline = self._action(_t("培育库（名册或文件夹）…"), lambda checked=False: self.show_pipeline())
+        m.addAction(self.act_pipeline)
         m.addSeparator()
         for a in (self.act_save, self.act_save_as):
             m.addAction(a)
@@ -547,11 +564,17 @@ class MainWindow(QMainWindow):
         try:
             ws = Workspace.open(path, recover=recover)
         except (WorkspaceLocked, WorkspaceReadOnly) as exc:
-            choice = self.ask(_t("文件正在使用"), f"{exc}\n\n是否以只读方式打开？", (_t("只读打开"), _t("取消")))
-            if choice != 0:
-                return False
+            foreign = isinstance(exc, WorkspaceLocked) and exc.foreign    # a lock of another computer (M12)
+            buttons = (_t("只读打开"),) + ((_t("接管编辑"),) if foreign else ()) + (_t("取消"),)
+            choice = self.ask(_t("文件正在使用"), f"{exc}\n\n是否以只读方式打开？", buttons)
             try:
-                ws = Workspace.open(path, readonly=True)
+                if foreign and choice == 1:
+                    Workspace.take_over_lock(exc)
+                    ws = Workspace.open(path, recover=recover)
+                elif choice == 0:
+                    ws = Workspace.open(path, readonly=True)
+                else:
+                    return False
             except WorkspaceError as exc2:
                 self.show_error(str(exc2))
                 return False
@@ -565,12 +588,15 @@ class MainWindow(QMainWindow):
     def open_workbook_as_workspace(self, path: Path) -> bool:
         """An .xlsx ledger opened directly: imported into a new workspace next to it."""
         from forms.workbook import WorkbookError, load_ledger
-        target = path.with_suffix(EXTENSION)
-        n = 2
-        while target.exists():
-            target = path.with_name(f"{path.stem}({n}){EXTENSION}")
-            n += 1
+        from forms.workspace import workspace_next_to
         try:
+            target, beside = workspace_next_to(path, [self.settings.start_folder(), Path.home()])
+            if not beside:                # the workbook is on a read-only location (M3)
+                choice = self.ask(_t("位置为只读"), f"“{path.parent}”为只读位置，不能在工作簿旁建立工作区。\n\n"
+                                  f"是否在“{target.parent}”建立工作区“{target.name}”？原工作簿不会改动。",
+                                  (_t("建立"), _t("取消")))
+                if choice != 0:
+                    return False
             ledger = load_ledger(path)
             ws = Workspace.create(target, ledger)
         except (WorkbookError, WorkspaceError, OSError) as exc:
@@ -745,10 +771,28 @@ class MainWindow(QMainWindow):
             return
         path, _ = QFileDialog.getSaveFileName(self, _t("导出为工作簿"), str(ws.path.with_suffix(".xlsx")), _t("Excel 工作簿 (*.xlsx)"))
         if path:
-            try:
-                ws.export_workbook(path)
-            except (WorkspaceError, OSError) as exc:
-                self.show_error(str(exc))
+            self.export_workbook_to(path)
+
+    def export_workbook_to(self, path: str) -> None:
+        """导出为工作簿 off the UI thread (hostile-input R5).  取消 frees the window at once; the file being written is
+        then discarded and an existing file of that name is left as it was."""
+        ws = self.doc.ws
+        if ws is None:
+            return
+        from forms.atomic import write_atomic
+
+        def work(progress):
+            progress.report(0, 1)
+
+            def write(tmp):
+                ws.export_workbook(tmp)
+                progress.report(1, 1)                    # 取消 meanwhile: the temporary file is removed
+
+            write_atomic(path, write)
+            return Path(path)
+
+        self._run_output(_t("正在导出为工作簿…"), work,
+                         lambda p: self.statusBar().showMessage(_t("已导出：") + p.name, 5000))
 
     def import_erp(self) -> None:
         if self.doc.ws is None or self.doc.ws.readonly:
@@ -760,6 +804,7 @@ class MainWindow(QMainWindow):
     def quick_estimate(self) -> None:
         from .quick_estimate import QuickEstimateDialog
         dialog = QuickEstimateDialog(self)
+        dialog.advisor_name = self.settings.advisor_name or ""      # printed on its statement (科技特派员)
         dialog.exec()
 
     def save_statement(self) -> None:
@@ -779,13 +824,63 @@ class MainWindow(QMainWindow):
             return
         folder = QFileDialog.getExistingDirectory(self, _t("导出申报报表到文件夹"), self.default_folder())
         if folder:
-            from forms.exports import export_all
-            try:
-                paths = export_all(ev, folder)
-            except OSError as exc:
-                self.show_error(str(exc))
-                return
-            self.statusBar().showMessage(_t("已导出：") + "、".join(p.name for p in paths), 5000)
+            self.export_forms_to(folder)
+
+    def export_forms_to(self, folder: str) -> None:
+        """导出申报报表 off the UI thread with progress and 取消 (hostile-input R5); the three files are replaced
+        together or not at all (取消 or an error leaves an earlier export as it was)."""
+        ev = self.doc.evaluation
+        if ev is None:
+            return
+        from forms.exports import export_all
+
+        def work(progress):
+            return export_all(ev, folder, progress=progress.report)
+
+        self._run_output(_t("正在导出申报报表…"), work,
+                         lambda paths: self.statusBar().showMessage(_t("已导出：") + "、".join(p.name for p in paths),
+                                                                    5000))
+
+    def _run_output(self, label: str, work, on_done) -> None:
+        """``work(progress)`` in the worker pool behind a progress dialog with 取消; ``on_done(result)`` on the UI
+        thread.  ``output_busy`` is True meanwhile (tests wait on it)."""
+        from PySide6.QtWidgets import QProgressDialog
+        from .workers import Progress, run_in_pool
+
+        progress = Progress()
+        dialog = QProgressDialog(label, _t("取消"), 0, 0, self)
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.setMinimumDuration(400)
+        dialog.setAutoReset(False)
+        dialog.setAutoClose(False)
+        dialog.canceled.connect(progress.cancel)
+        timer = QTimer(self)
+        timer.setInterval(100)
+
+        def tick():
+            if progress.total:
+                dialog.setMaximum(progress.total)
+                dialog.setValue(min(progress.done, progress.total))
+
+        timer.timeout.connect(tick)
+        timer.start()
+        self.output_busy = True
+        self.output_progress = progress
+
+        def finished(result, error):
+            timer.stop()
+            dialog.canceled.disconnect()
+            dialog.reset()
+            dialog.deleteLater()
+            self.output_busy = False
+            if progress.cancelled:
+                self.statusBar().showMessage(_t("导出已取消，原有文件未改动"), 8000)
+            elif error:
+                self.show_error(error)
+            else:
+                on_done(result)
+
+        run_in_pool(self.doc.pool, lambda: work(progress), finished)
 
     # -- 编辑 menu: clipboard, rows, find ----------------------------------------------------------
     def current_table_page(self) -> "TablePage | None":

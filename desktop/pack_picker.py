@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, Q
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 STATUS = {"solid": ("正式", "#1E7B34"), "provisional": ("暂定", "#B26A00")}
+# issue 16: the status for this year's award (calc.rulepack.RulePack.freshness) overrides the confidence
+FRESH = {"provisional": ("暂定", "#B26A00"), "retired": ("已停止", "#808080"), "outside": ("未到适用期", "#808080")}
 _MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市")
 _CITY_PROVINCE = {"深圳市": "广东省", "广州市": "广东省", "厦门市": "福建省", "宁波市": "浙江省", "青岛市": "山东省",
                   "大连市": "辽宁省"}
@@ -82,16 +84,22 @@ class PackPicker(QTreeWidget):
                 parent_item = provinces[province] = QTreeWidgetItem([province, "", ""])
                 parent_item.setFlags(parent_item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
                 self.addTopLevelItem(parent_item)
-            status, color = STATUS.get(info.confidence, (info.confidence, "#555"))
+            status, color = FRESH.get(getattr(info, "status", ""), None) or STATUS.get(info.confidence,
+                                                                                      (info.confidence, "#555"))
             place = rest if rest and not rest.startswith("（") else _t("全省（区、市）") + rest
             item = QTreeWidgetItem([f"{place} · {info.title}", status, info.period])
             item.setData(0, ID_ROLE, info.id)
             doc = f"（{info.doc_number}）" if info.doc_number else ""
-            item.setToolTip(0, f"{info.region}\n{info.title}{doc}\n适用：{info.period}\n状态：{status}规则")
+            why = getattr(info, "status_text", "")
+            item.setToolTip(0, f"{info.region}\n{info.title}{doc}\n适用：{info.period}\n状态：{status}规则"
+                               + (f"\n{why}" if why else "")
+                               + (f"\n核对日期：{info.reviewed_on}" if getattr(info, "reviewed_on", "") else ""))
             item.setForeground(1, QBrush(QColor(color)))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, Qt.CheckState.Unchecked)
             parent_item.addChild(item)
+            # a programme that ended is not offered for this year's award; shown again when already chosen
+            item.setHidden(getattr(info, "status", "") == "retired")
             self.leaves[info.id] = item
         self.sortItems(0, Qt.SortOrder.AscendingOrder)
         self.itemChanged.connect(lambda *_: self.changed.emit())
@@ -103,6 +111,8 @@ class PackPicker(QTreeWidget):
         for pid, item in self.leaves.items():
             on = pid in wanted
             item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            if on:
+                item.setHidden(False)
             if on and item.parent() is not None:
                 item.parent().setExpanded(True)
         self.blockSignals(False)

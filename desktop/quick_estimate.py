@@ -36,7 +36,8 @@ GROUPS = (
     ("以前年度", "以前年度（高新技术企业近三年指标，可选）"),
     ("后补助", "后补助"),
 )
-PRIOR_ROWS = ("main_revenue", "other_revenue", "rd_hnte", "rd_domestic", "total_assets", "total_liabilities")
+PRIOR_ROWS = ("main_revenue", "other_revenue", "rd_hnte", "rd_domestic", "total_assets", "total_liabilities",
+              "taxable_income")
 TRI = ("未填", "是", "否")
 TRI_VALUES = {0: None, 1: True, 2: False}
 ERROR_STYLE = "color: #B3261E; font-size: 9pt;"
@@ -265,7 +266,7 @@ class QuickEstimateDialog(QDialog):
         self.prior_error.setWordWrap(True)
         self.prior_error.hide()
         grid.addWidget(self.prior_error, len(PRIOR_ROWS) + 1, 0, 1, 3)
-        note = QLabel("金额单位：元。用于高新技术企业研发费用占比（近三年）和成长性指标；测算年度取上方数据。")
+        note = QLabel("金额单位：元。用于高新技术企业研发费用占比（近三年）、成长性指标和按年度弥补亏损；测算年度取上方数据。")
         note.setWordWrap(True)
         note.setStyleSheet("color: #666; font-size: 9pt;")
         grid.addWidget(note, len(PRIOR_ROWS) + 2, 0, 1, 3)
@@ -475,8 +476,9 @@ class QuickEstimateDialog(QDialog):
         if self.evaluation is None:
             return None
         try:
-            info = write_statement(self.evaluation, path, self.params)
-        except OSError as exc:
+            info = write_statement(self.evaluation, path, self.params,
+                                   advisor=getattr(self, "advisor_name", "") or None)
+        except Exception as exc:        # noqa: BLE001 — OSError, StatementError: a message, never a traceback
             self.status_label.setText(f"报告未保存：{exc}")
             return None
         missing = (info or {}).get("missing_characters") or {}

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
 
 from calc.money import fen_display, rate_percent, ratio_str, round_fen, rmb_upper, yuan_to_fen
 from calc.params import Params, load_params
-from forms.report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines
+from forms.report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines, loss_lines
 from desktop.figures import certain_total, subsidy_mark
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1          # the figure key of a row (str)
@@ -505,7 +505,7 @@ class ResultsView(QWidget):
     def _fill_header(self) -> None:
         ev = self.ev
         prof = ev.ledger.profile
-        self.title_label.setText(f"{prof.name or '（未填企业名称）'} · {ev.sd.period.label}")
+        self.title_label.setText(f"{prof.name or '（未填企业名称）'} · {ev.sd.period.label} · {ev.law_as_of_text}")
         total = certain_total(ev)
         if total is None:
             self.total_label.setText("节税额：无法计算")
@@ -610,7 +610,7 @@ class ResultsView(QWidget):
             self.regime_model.appendRow([_item(opt["label"], key=fig, bold=opt["elected"], bg=bg),
                                          _item(amount, align_right=True, bold=opt["elected"], bg=bg),
                                          _item(state, fg=fg, bg=bg)])
-        notes = list(te.notes)
+        notes = [*loss_lines(te), *te.notes]
         if te.cliff_warning:
             notes.append("注意：" + te.cliff_warning)
         notes.append(f"以前年度可弥补亏损 ¥{money(te.prior_losses)}；结转以后年度的亏损 ¥{money(te.loss_carried_forward)}"
@@ -755,11 +755,14 @@ class ResultsView(QWidget):
             return
         out = ["<style>p { margin-top: 1px; margin-bottom: 1px; }</style>",
                "<p style='color:#606060'>后补助属于财政资金，最终金额由主管部门按预算、核查和排序确定，可能低于本预估；"
-               "点击带下划线的条目查看其计算过程。</p>"]
+               "点击带下划线的条目查看其计算过程。</p>",
+               f"<p style='color:#606060'>{e(self.ev.law_as_of_text)}；各规则包的核对日期和状态见下。</p>"]
         for est in subs:
             fig = f"subsidy:{est.pack_id}"
             self._figures[fig] = ("subsidy", est, None)
             badge, colour, conf_long = CONFIDENCE.get(est.confidence, (est.confidence, "#606060", est.confidence))
+            if getattr(est, "status", "") == "verified":
+                conf_long = f"{conf_long}，已核实，核对日期 {est.reviewed_on}"
             lines = est.explain()
             out.append("<table width='100%' cellspacing='0' cellpadding='6' "
                        "style='border:1px solid #C9D9EA; margin-bottom:10px; background:#FAFCFE'><tr><td>")
@@ -976,7 +979,7 @@ class ResultsView(QWidget):
                 out.append("<table class='grid' cellspacing='0' cellpadding='3'>" + "".join(
                     f"<tr><td>{'✓' if c.get('ok') else ('✗' if c.get('ok') is False else '?')}</td>"
                     f"<td>{e(c.get('text', ''))}</td><td>{e(c.get('source', ''))}</td></tr>" for c in slp.checks) + "</table>")
-        for note in te.notes + ([te.cliff_warning] if te.cliff_warning else []):
+        for note in loss_lines(te) + te.notes + ([te.cliff_warning] if te.cliff_warning else []):
             out.append(f"<p>{e(note)}</p>")
         if te.sources:
             out.append("<h4>依据</h4><p>" + "<br>".join(e(x) for s in te.sources for x in self._sources(s)) + "</p>")

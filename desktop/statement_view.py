@@ -95,6 +95,10 @@ class _Job(QRunnable):
         try:
             result = self.fn()
         except Exception as exc:                 # reported to the UI, never raised in the pool
+            from forms.statement import StatementError
+            if isinstance(exc, StatementError):  # a Chinese message naming the field (M2): shown as is
+                emit(self.signals.error, self.generation, str(exc))
+                return
             detail = traceback.format_exc(limit=3)
             emit(self.signals.error, self.generation, f"{exc.__class__.__name__}: {exc}\n{detail}")
         else:
@@ -153,6 +157,13 @@ class StatementView(QWidget):
         self.checklist_box = QCheckBox(QCoreApplication.translate("StatementView", "附加留存备查资料清单"))   # off by default; needs checklist_source
         self.checklist_box.toggled.connect(lambda _on: self.ev is not None and self.show_evaluation(self.ev))
         self.checklist_source = None          # ev → calc.evidence.Checklist (set by the main window)
+        # the technical appendix (A107012, traces, ledger summaries, findings): off by default, the owner's
+        # version is page 1 to sign and the key conditions (1–2 pages)
+        self.appendix_box = QCheckBox(QCoreApplication.translate("StatementView", "附技术附录"))
+        self.appendix_box.setToolTip(QCoreApplication.translate(
+            "StatementView", "附上A107012、分项目汇总、计算过程追溯、明细账行汇总、检查结果与风险提示详情"))
+        self.appendix_box.toggled.connect(lambda _on: self.ev is not None and self.show_evaluation(self.ev))
+        bar.addWidget(self.appendix_box)
         self.folder_source = None             # () → the folder file dialogs start in (set by the main window)
         bar.addWidget(self.checklist_box)
         bar.addStretch(1)
@@ -237,11 +248,13 @@ class StatementView(QWidget):
             except Exception:             # noqa: BLE001 - the statement is still produced without the appendix
                 checklist = None
 
+        appendix = self.appendix_box.isChecked()
+
         def work():
             from forms.statement import write_statement
             with _BUILD:
                 info = write_statement(ev, path, params, issued=dt.date.today(), version=version,
-                                       checklist=checklist)
+                                       checklist=checklist, appendix=appendix)
             images = render_pdf_pages(path, PREVIEW_DPI)
             return path, info, images
 

@@ -41,3 +41,25 @@ def run_in_pool(pool: QThreadPool, fn, finished) -> None:
 
     task.relay.done.connect(done)
     pool.start(task)
+
+
+class Cancelled(Exception):
+    """Raised inside a worker by :meth:`Progress.report` once the user pressed 取消."""
+
+
+class Progress:
+    """Shared between a worker and the UI thread: the worker reports ``(done, total)``; the UI polls it and may
+    cancel.  Plain attributes (each assignment is atomic under the GIL); no Qt object crosses threads."""
+
+    def __init__(self):
+        self.done = 0
+        self.total = 0
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def report(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        if self.cancelled:
+            raise Cancelled()

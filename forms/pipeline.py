@@ -185,8 +185,10 @@ def resolve_packs(names: Iterable[str], award_year: int) -> tuple[tuple[str, ...
         by_region = [p for p in packs.values() if p.region == name and
                      (p.effective_from is None or p.effective_from <= award_year) and
                      (p.effective_to is None or award_year <= p.effective_to)]
-        if by_region:
-            ids.append(max(by_region, key=lambda p: (p.effective_from or 0, p.version)).pack_id)
+        if by_region:             # the newest policy of each kind (post-subsidy, voucher, loan) of that region
+            for cat in sorted({p.category for p in by_region}):
+                ids.append(max((p for p in by_region if p.category == cat),
+                               key=lambda p: (p.effective_from or 0, p.version)).pack_id)
             continue
         unknown.append(name)
     return tuple(dict.fromkeys(ids)), unknown
@@ -219,9 +221,9 @@ def _workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _run(items: list, fn_one, fn_chunk, chunk: int, pool_min: int, progress, cancelled) -> list:
+def _run(items: list, fn_one, fn_chunk, chunk: int, pool_min: int, progress, cancelled, spawn: bool = False) -> list:
     """Evaluate ``items`` in order; a process pool for big inputs. Returns results in input order (cancelled:
-    the ones done so far)."""
+    the ones done so far). ``spawn``: start the workers fresh instead of forking (a GUI process has threads)."""
     n = len(items)
     out: list = [None] * n
     done = 0
@@ -235,7 +237,9 @@ def _run(items: list, fn_one, fn_chunk, chunk: int, pool_min: int, progress, can
                 progress(done, n)
         return [r for r in out if r is not None]
     chunks = [(s, items[s:s + chunk]) for s in range(0, n, chunk)]
-    with cf.ProcessPoolExecutor(max_workers=_workers()) as pool:
+    import multiprocessing
+    ctx = multiprocessing.get_context("spawn") if spawn else None
+    with cf.ProcessPoolExecutor(max_workers=_workers(), mp_context=ctx) as pool:
         futures = {pool.submit(fn_chunk, part): start for start, part in chunks}
         try:
             for fut in cf.as_completed(futures):
@@ -256,7 +260,7 @@ def _run(items: list, fn_one, fn_chunk, chunk: int, pool_min: int, progress, can
 
 def evaluate_roster(roster: RosterInput, year: int, *, as_of: dt.date | None = None, packs: Iterable[str] = (),
                     progress: Callable[[int, int], None] | None = None,
-                    cancelled: Callable[[], bool] | None = None) -> tuple[list, list]:
+                    cancelled: Callable[[], bool] | None = None, spawn: bool = False) -> tuple[list, list]:
     """(results, findings): every valid roster row evaluated; a row with problems becomes an error result."""
     as_of = as_of or dt.date.today()
     findings: list[Finding] = []
@@ -283,7 +287,7 @@ def evaluate_roster(roster: RosterInput, year: int, *, as_of: dt.date | None = N
         q = replace(rr.quick, packs=ids, profile_other={**rr.quick.profile_other,
                                                         **({"advisor": rr.commissioner} if rr.commissioner else {})})
         items.append((key, q, rr.district, rr.commissioner, year, as_of))
-    good = _run(items, _assess_quick, _assess_chunk, _ROSTER_CHUNK, _POOL_MIN_ROSTER, progress, cancelled)
+    good = _run(items, _assess_quick, _assess_chunk, _ROSTER_CHUNK, _POOL_MIN_ROSTER, progress, cancelled, spawn)
     good_iter = iter(good)
     out = []
     for slot in slots:                # the roster's order; a cancelled run stops at the first result not computed
@@ -335,7 +339,8 @@ def _assess_files(items: list) -> list:
 
 def evaluate_folder(folder: str | os.PathLike, year: int, *, as_of: dt.date | None = None,
                     progress: Callable[[int, int], None] | None = None,
-                    cancelled: Callable[[], bool] | None = None, recursive: bool = True) -> tuple[list, list]:
+                    cancelled: Callable[[], bool] | None = None, recursive: bool = True,
+                    spawn: bool = False) -> tuple[list, list]:
     """(results, findings) for every workspace and ledger workbook of ``folder``."""
     as_of = as_of or dt.date.today()
     files = pipeline_files(folder, recursive=recursive)
@@ -343,7 +348,7 @@ def evaluate_folder(folder: str | os.PathLike, year: int, *, as_of: dt.date | No
     if not files:
         findings.append(_finding(WARNING, "W_PIPELINE_EMPTY", "文件夹中没有工作区（.rdw）或研发支出辅助账工作簿（.xlsx）"))
     items = [(str(p), year, as_of) for p in files]
-    return _run(items, _assess_file, _assess_files, 4, _POOL_MIN_FILES, progress, cancelled), findings
+    return _run(items, _assess_file, _assess_files, 4, _POOL_MIN_FILES, progress, cancelled, spawn), findings
 
 
 @dataclass
@@ -362,13 +367,14 @@ class PipelineRun:
 
 
 def run_pipeline(source: str | os.PathLike, year: int, *, as_of: dt.date | None = None, packs: Iterable[str] = (),
-                 progress=None, cancelled=None) -> PipelineRun:
+                 progress=None, cancelled=None, spawn: bool = False) -> PipelineRun:
     """A roster workbook or a folder → :class:`PipelineRun`. Raises WorkbookError for an unreadable roster file."""
     as_of = as_of or dt.date.today()
     src = Path(source)
     if src.is_dir():
-        results, findings = evaluate_folder(src, year, as_of=as_of, progress=progress, cancelled=cancelled)
+        results, findings = evaluate_folder(src, year, as_of=as_of, progress=progress, cancelled=cancelled, spawn=spawn)
         return PipelineRun(str(src), "folder", year, as_of, results, findings)
     roster = read_roster(src, year)
-    results, findings = evaluate_roster(roster, year, as_of=as_of, packs=packs, progress=progress, cancelled=cancelled)
+    results, findings = evaluate_roster(roster, year, as_of=as_of, packs=packs, progress=progress, cancelled=cancelled,
+                                        spawn=spawn)
     return PipelineRun(str(src), "roster", year, as_of, results, roster.findings + findings)

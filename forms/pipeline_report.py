@@ -32,7 +32,7 @@ def _yuan(fen: int | None, unknown: str = "无法计算") -> str:
     return unknown if fen is None else f"¥{fen_display(fen)}"
 
 
-def _wan(fen: int | None) -> str:
+def wan_text(fen: int | None) -> str:
     """万元 with two decimals (the unit a bureau's report uses), rounded half up."""
     if fen is None:
         return "无法计算"
@@ -103,10 +103,10 @@ COLUMNS = (
     ("培育分层", 22), ("科小状态", 12), ("科小评分", 8), ("科小：缺少或待核实", 28), ("高企状态", 10),
     ("最早可申报年度", 10), ("申报看的年度", 12), ("高企：差距与说明", 48), ("研发费用加计扣除额（元）", 16),
     ("加计扣除节税额（确定，元）", 16), ("高企15%税率节税（元）", 16), ("后补助（预估，元）", 16),
-    ("后补助（附条件，元）", 16), ("后补助（最高可得，元）", 16), ("后补助政策与状态", 40), ("待补充资料", 30), ("来源", 18),
+    ("后补助（附条件，元）", 16), ("后补助（最高可得，元）", 16), ("创新券、科创贷（最高可得，元）", 16), ("后补助政策与状态", 40), ("待补充资料", 30), ("来源", 18),
 )
 MONEY_COLS = {"研发费用加计扣除额（元）", "加计扣除节税额（确定，元）", "高企15%税率节税（元）", "后补助（预估，元）",
-              "后补助（附条件，元）", "后补助（最高可得，元）"}
+              "后补助（附条件，元）", "后补助（最高可得，元）", "创新券、科创贷（最高可得，元）"}
 
 
 COMPACT = (("序号", 5), ("企业名称", 22), ("所在区县", 8), ("科技特派员", 8), ("科小", 11), ("高企", 7),
@@ -127,6 +127,8 @@ def compact_row(i: int, r) -> list:
         subs.append(f"附条件{_yuan(r.conditional)}")
     if r.up_to:
         subs.append(f"最高可得{_yuan(r.up_to)}")
+    if r.support_up_to:
+        subs.append(f"另：创新券、科创贷最高{_yuan(r.support_up_to)}")
     pend = f"；另有{len(h.pending)}项定性条件待核实" if h and h.pending else ""
     return [i, r.name, r.district, r.commissioner, sme, HNTE_STATUS_NAMES.get(h.status, h.status) if h else "",
             h.earliest_year if h else None, (h.core if h else "") + pend, r.certain, "；".join(subs),
@@ -138,15 +140,16 @@ def result_row(i: int, r) -> list:
     h = r.hnte
     if r.error:
         return [i, r.name, r.credit_code, r.district, r.industry, r.commissioner, "无法测算", "", None, "", "", None, "",
-                r.error, None, None, None, None, None, None, "", "", r.key]
+                r.error, None, None, None, None, None, None, None, "", "", r.key]
     window = f"{h.window[0]}—{h.window[-1]}" if h and h.window else ""
-    subs = "；".join(f"{t}：{'' if a is None else _yuan(a) + '，'}{s}" for t, a, k, s in r.subsidies)
+    subs = "；".join(f"{t}：{'' if a is None else _yuan(a) + '，'}{s}" for t, a, k, s in r.subsidies + r.support)
     hnte_saving = r.hnte_saving if r.hnte_saving else None
     at_risk = f"（复核未达标，{_yuan(r.hnte_saving_at_risk)}有追缴风险）" if r.hnte_saving_at_risk else ""
     return [i, r.name, r.credit_code, r.district, r.industry, r.commissioner, r.tier_label, r.tech_sme_status,
             r.tech_sme_score, r.tech_sme_lacks, HNTE_STATUS_NAMES.get(h.status, h.status) if h else "",
             h.earliest_year if h else None, window, (h.text if h else "") + at_risk,
-            r.sd_deduction, r.sd_saving, hnte_saving, r.estimated or None, r.conditional or None, r.up_to or None, subs,
+            r.sd_deduction, r.sd_saving, hnte_saving, r.estimated or None, r.conditional or None, r.up_to or None,
+            r.support_up_to or None, subs,
             "；".join(r.missing), r.key]
 
 
@@ -447,12 +450,15 @@ def write_pipeline_brief(run, path, *, issuer: str = "") -> Path:
     story.append(p("一、总体情况", "h1"))
     certain_note = f"（另有{a.certain_unknown}家缺应纳税所得额，节税额无法计算，未计入）" if a.certain_unknown else ""
     lines = [f"纳入测算企业{a.count}家" + (f"，另有{agg['errors']}家资料有误无法测算（见工作簿“全部企业”表）" if agg["errors"] else "") + "。",
-             f"研发费用加计扣除的确定性节税额合计{_wan(a.certain)}{certain_note}。",
-             f"研发费用后补助预估合计{_wan(a.estimated)}（预估，取决于申报、评审与年度预算，不与节税额相加）。"]
+             f"研发费用加计扣除的确定性节税额合计{wan_text(a.certain)}{certain_note}。",
+             f"研发费用后补助预估合计{wan_text(a.estimated)}（预估，取决于申报、评审与年度预算，不与节税额相加）。"]
     if a.conditional:
-        lines.append(f"另有附条件的后补助{_wan(a.conditional)}，须待企业确认相关条件（如研发准备金备案），不计入上述预估。")
+        lines.append(f"另有附条件的后补助{wan_text(a.conditional)}，须待企业确认相关条件（如研发准备金备案），不计入上述预估。")
+    if a.support_up_to:
+        lines.append(f"按企业计划的科技服务采购和贷款，创新券、科创贷融资成本补助最高可得{wan_text(a.support_up_to)}，"
+                     "单独列示，不计入节税额和后补助。")
     if a.up_to:
-        lines.append(f"另有按政策上限计算的“最高可得”后补助{_wan(a.up_to)}，仅供参考，不计入任何合计。")
+        lines.append(f"另有按政策上限计算的“最高可得”后补助{wan_text(a.up_to)}，仅供参考，不计入任何合计。")
     for line in lines:
         story.append(p(line))
     story.append(p("二、培育分层", "h1"))
@@ -487,7 +493,7 @@ def write_pipeline_brief(run, path, *, issuer: str = "") -> Path:
         rows = [["区县", "企业数"] + [t.short for t in rules[:-1]] + ["节税额（确定）", "后补助（预估）"]]
         for name, g in districts:
             rows.append([name, str(g.count)] + [str(g.tiers.get(t.id, 0)) for t in rules[:-1]]
-                        + [_wan(g.certain), _wan(g.estimated)])
+                        + [wan_text(g.certain), wan_text(g.estimated)])
         n = len(rules) - 1
         story.append(tbl(rows, [26 * mm, 12 * mm] + [14 * mm] * n + [26 * mm, 26 * mm],
                          num_cols=tuple(range(1, n + 4))))

@@ -13,6 +13,22 @@ REGIME_NAMES = {"standard": "一般企业 25%", "hnte": "高新技术企业 15%"
                 "none": "无应纳税所得额"}
 
 
+def loss_lines(te) -> list[str]:
+    """The losses of earlier years, year by year as A106000 shows them (when given by year)."""
+    trace = te.loss_trace()
+    if not trace:
+        return []
+    out = ["以前年度亏损弥补（按年度数据逐年计算，先发生先弥补）："]
+    for r in trace:
+        before = "、".join(f"{u['year']}年弥补 {fen_display(yuan_to_fen(u['amount']))} 元" for u in r["used_before"])
+        out.append(f"  {r['year']}年亏损 {fen_display(yuan_to_fen(r['loss']))} 元" + (f"，{before}" if before else "")
+                   + f"，本年弥补 {fen_display(yuan_to_fen(r['used_this_year']))} 元"
+                   + (f"，已过期 {fen_display(yuan_to_fen(r['expired']))} 元" if r["expired"] != "0.00" else "")
+                   + f"，余额 {fen_display(yuan_to_fen(r['remaining']))} 元，可弥补至{r['last_year']}年"
+                   + ("（10年）" if r["extended_by"] is not None else "（5年）"))
+    return out
+
+
 def regime_text(choice) -> str:
     """The elected regime with its rate, exact (2.5%, never 3%): the 小型微利企业 effective rate is shown too."""
     name = REGIME_NAMES.get(choice.regime, choice.regime)
@@ -44,12 +60,45 @@ def a107012_json(sd: SDResult) -> dict:
 
 
 def method_code(sd: SDResult) -> str | None:
+    m = sd.method_code()
+    return str(m["code"]) if m else None
+
+
+UNVERIFIED_MARK = "※"
+
+
+def a107012_notes(sd: SDResult, params: Params) -> list[str]:
+    """The lines printed under the form: the version and its announcement, what is not verified, and where
+    the amounts go in the return — all from the layout data."""
     if not sd.layout:
-        return None
-    for m in sd.layout.get("method_codes", ()) or ():
-        if Fraction(m["x"]) == sd.rate:
-            return m["code"]
-    return None
+        return []
+    lay = sd.layout
+    src = params.source(lay["source"])
+    out = [f"表样：{lay['title']}，依据{src.citation}。"]
+    if lay.get("unverified_all"):
+        out.append(f"{UNVERIFIED_MARK} {lay['unverified_all']}。")
+    tail = {t["key"]: t for t in lay["tail"]}
+    for key, text in sd.unverified_rows().items():
+        number = tail[key]["number"] if key in tail else str(int(key[1:]))
+        where = f"第{number}行" if number else f"“{tail[key]['label'] if key in tail else params.row_labels[key]}”"
+        out.append(f"{UNVERIFIED_MARK} {where}未核实：{text}。")
+    link = params.filing_link(sd.period.year, sd.period.end if sd.period.prepayment else None)
+    if link is not None:
+        lsrc = params.source(link["source"], link.get("ref", ""))
+        text = f"申报填写：{link['text']}（{lsrc.cite}"
+        for extra in link.get("sources_also") or ():
+            text += f"；{params.source(extra).citation}"
+        text += "）。"
+        if link.get("unverified"):
+            text += f"{UNVERIFIED_MARK} {link['unverified']}。"
+        out.append(text)
+    return out
+
+
+def a107012_code_text(sd: SDResult) -> str | None:
+    """Row 50 as the form asks for it: the code and its meaning (None where the layout has no code)."""
+    m = sd.method_code()
+    return f"{m['code']} {m['label']}" if m else None
 
 
 def summary_table_json(sd: SDResult) -> list:
@@ -67,8 +116,16 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "rate": rate_str(sd.rate),
         "rate_source": sd.rate_entry.source.citation if sd.rate_entry else None,
         "rate_source_key": str(sd.rate_entry.source) if sd.rate_entry else None,
+        "rate_source_cite": sd.rate_entry.source.cite if sd.rate_entry else None,      # 财政部 税务总局公告2023年第7号第一条
         "layout": sd.layout["id"] if sd.layout else None,
+        "layout_title": (sd.layout.get("title") or None) if sd.layout else None,   # what users read instead of the id
         "method_code": method_code(sd),
+        "method_code_text": a107012_code_text(sd),
+        "rate_confirmation": sd.confirmation or None,
+        "layout_title": sd.layout["title"] if sd.layout else None,
+        "layout_source": params.source(sd.layout["source"]).citation if sd.layout else None,
+        "unverified_rows": {_row_json_key(k): v for k, v in sd.unverified_rows().items()},
+        "layout_unverified_all": (sd.layout or {}).get("unverified_all"),
         "a107012": a107012_json(sd),
         "extra_deduction": fen_str(sd.extra_deduction),
         "tax_saving": fen_str(te.tax_saved) if te else None,
@@ -77,13 +134,17 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "trace": {(_row_json_key(k)): t.as_dict() for k, t in sd.traces.items()},
         "excluded_lines": len(sd.excluded),
     }
+    basic_research = ev.basic_research.as_dict() if ev.basic_research is not None else None
     if sd.q4:
         super_ded["q4_split"] = {"method": sd.q4["method"],
                                  "methods": {m: {k: fen_str(v) for k, v in d.items() if isinstance(v, int)}
                                              for m, d in sd.q4["methods"].items()}}
     income = te.as_dict() if te is not None else None
     hnte = ev.hnte.as_dict() if ev.hnte is not None else {"conditions": [], "score": None}
-    hnte.update({"certified": ev.year in ev.hnte_certified_years, "certificate_no": prof.hnte_cert_no,
+    covering = prof.hnte_certificate_for(ev.year)
+    hnte.update({"certified": ev.year in ev.hnte_certified_years,
+                 "certificate_no": covering[0] if covering else prof.hnte_cert_no,
+                 "certificates": [{"no": n, "issued": d.isoformat()} for n, d in prof.hnte_certificates()],
                  "certificate_years": sorted(ev.hnte_certified_years), "tax_saving": fen_str(ev.hnte_saving)})
     tech_sme = ev.tech_sme.as_dict() if ev.tech_sme is not None else {"eligible": None, "score": None,
                                                                        "direct_pass": None}
@@ -97,15 +158,19 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "year": ev.year,
         "period": ev.period,
         "super_deduction": super_ded,
+        "basic_research": basic_research,
         "income_tax": income,
         "hnte": hnte,
         "tech_sme": tech_sme,
         "small_low_profit": small,
         "post_subsidy": [e.as_json() for e in ev.subsidies],
+        "support": [e.as_json() for e in ev.support],       # 创新券 / 科创贷 (not R&D post-subsidies)
         "post_subsidy_total": fen_str(ev.subsidy_total),
         "post_subsidy_up_to": ev.subsidy_up_to,
         "total_benefit": fen_str(ev.total_benefit),
-        "interpretations": [{"id": i, "text": params.interpretation(i).text} for i in sorted(ev.interpretations)],
+        "law_data_as_of": ev.law_as_of or None,       # issue 16: earliest reviewed_on of the law data used
+        "interpretations": [{"id": i, "text": params.interpretation(i).text, "why": params.interpretation(i).why or None}
+                            for i in sorted(ev.interpretations)],
         "findings": [f.as_dict() for f in ev.findings],
         "risks": risks,
         "allocation": allocation_json(ev),
@@ -177,6 +242,8 @@ def a107012_lines(sd: SDResult, params: Params) -> list[tuple[str, str, str]]:
     """(display number, label, amount) in the filing layout's order."""
     lines = []
     tail = {t["key"]: t for t in sd.layout["tail"]} if sd.layout else {}
+    unverified = sd.unverified_rows()
+    code = sd.method_code()
     for key in sd.row_keys():
         if key not in sd.rows:
             value = ""
@@ -187,6 +254,10 @@ def a107012_lines(sd: SDResult, params: Params) -> list[tuple[str, str, str]]:
             label = tail[key]["label"]
         else:
             number, label = str(int(key[1:])), params.row_labels[key]
+        if key == "R50" and code is not None:
+            label, value = f"{label}：{code['code']} {code['label']}", str(code["code"])
+        if key in unverified:
+            label += UNVERIFIED_MARK
         lines.append((number, label, value))
     return lines
 
@@ -198,6 +269,7 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
     out = []
     out.append(f"研发惠企测算 — {prof.name or '（未填企业名称）'}（{prof.credit_code or '—'}）")
     out.append(f"{sd.period.label}    行业代码 {prof.industry_code or '—'}")
+    out.append(ev.law_as_of_text)
     out.append("")
     out.append("一、研发费用加计扣除")
     if not sd.eligible:
@@ -210,14 +282,24 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
         else:
             out.append(f"  加计扣除比例：{rate_percent(sd.rate)}（{src.citation if src else ''} {src.ref if src else ''}）")
         out.append(f"  加计扣除额（A107012 第51行）：¥{fen_display(sd.extra_deduction)}")
+        if sd.confirmation:
+            out.append(f"  {sd.confirmation}")
+        br = ev.basic_research
+        if br is not None:
+            out.append(f"  企业投入基础研究支出加计扣除额：¥{fen_display(br.amount)} × {rate_percent(br.rate)} = "
+                       f"¥{fen_display(br.extra)}（{br.entry.source.cite}；不填入A107012）")
         if te is not None:
-            out.append(f"  本年节税额：¥{fen_display(te.tax_saved)}（有/无加计扣除两次计算之差，AI-SD-15）")
+            out.append(f"  本年节税额：¥{fen_display(te.tax_saved)}（有/无加计扣除两次计算之差，AI-SD-15"
+                       f"{'；含企业投入基础研究支出加计扣除' if br is not None else ''}）")
             for note in te.notes:
                 out.append(f"  {note}")
         out.append("")
-        out.append(f"  A107012《研发费用加计扣除优惠明细表》（{sd.layout['id']}）")
+        out.append(f"  A107012《研发费用加计扣除优惠明细表》（{sd.layout['title']}）")
         for number, label, value in a107012_lines(sd, params):
-            out.append(f"  {number:>4}  {label[:40]:<40}  {value:>18}")
+            short = label if len(label) <= 40 else label[:39] + ("…" + UNVERIFIED_MARK if label.endswith(UNVERIFIED_MARK) else "…")
+            out.append(f"  {number:>4}  {short:<40}  {value:>18}")
+        for note in a107012_notes(sd, params):
+            out.append(f"  {note}")
         out.append("")
         out.append("  研发支出辅助账汇总表（允许加计扣除金额合计，按项目）")
         for r in sd.summary:
@@ -230,7 +312,13 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
     else:
         b = te.with_
         out.append(f"  加计扣除前应纳税所得额 ¥{fen_display(te.before)}；扣除后 ¥{fen_display(b.taxable_income)}")
-        out.append(f"  适用：{regime_text(b.choice)}；应纳税额 ¥{fen_display(b.tax)}")
+        if te.tax_credit:
+            out.append(f"  适用：{regime_text(b.choice)}；应纳税额 ¥{fen_display(b.choice.tax)}，"
+                       f"减：抵免所得税额 ¥{fen_display(b.credit_used)}，应纳所得税额 ¥{fen_display(b.tax)}")
+        else:
+            out.append(f"  适用：{regime_text(b.choice)}；应纳税额 ¥{fen_display(b.tax)}")
+        for line in loss_lines(te):
+            out.append(f"  {line}")
         if ev.hnte_saving:
             out.append(f"  高新技术企业15%税率节税 ¥{fen_display(ev.hnte_saving)}")
         if ev.slp_saving:
@@ -273,8 +361,10 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
         out.append("")
         out.append("五、研发费用财政后补助（预估，以主管部门核定为准）")
         for e in ev.subsidies:
-            conf = "正式规则" if e.confidence == "solid" else "暂定规则"
+            conf = "正式规则·已核实" if e.status == "verified" else "暂定规则" if e.status == "provisional" else "已停止"
             out.append(f"  [{e.pack_id}·{conf}·{e.period_text}] {e.headline()}")
+            if e.status_reason and e.status != "verified":
+                out.append(f"    规则状态：{e.status_reason}（规则包核对日期 {e.reviewed_on or '未注明'}）")
             for line in e.explain()[1:]:
                 if line.startswith("  ") and not line.startswith(("  来源", "  AI-", "  PS-")):
                     out.append("  " + line)

@@ -109,7 +109,7 @@ def summary_of(ev) -> dict:
         hnte = ""
     best = None
     for e in ev.subsidies:
-        if e.eligible and e.total is not None and e.total_kind in ("exact", "up_to"):
+        if e.eligible and e.total is not None and e.total_kind in ("exact", "provisional", "up_to"):
             if best is None or e.total > best.total:
                 best = e
     sd = ev.sd

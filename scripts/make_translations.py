@@ -144,7 +144,9 @@ RESULTS_VIEW = {
     "风险事项（悬停查看为何关注与留存资料）": "Risk (hover for why it matters and what to keep on file)",
 }
 
-STATEMENT_VIEW = {"附加留存备查资料清单": "Append the evidence checklist"}
+STATEMENT_VIEW = {"附加留存备查资料清单": "Append the evidence checklist", "附技术附录": "Append the technical appendix",
+                  "附上A107012、分项目汇总、计算过程追溯、明细账行汇总、检查结果与风险提示详情":
+                      "Append A107012, the project summary, the traces, the ledger summary, the findings and the risk details"}
 
 
 def schema_names() -> dict:

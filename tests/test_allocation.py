@@ -77,7 +77,7 @@ def test_lines_codes_dates_and_basis():
     assert codes == [("R04", 1200000, D(2024, 3, 31), "P1"), ("R05", 360000, D(2024, 3, 31), "P1")]
     l0 = r.lines[0]
     assert l0.src == Src(S.SHEET_PAYROLL, 2) and l0.voucher_no == "转-0001"
-    assert "按工时分配 120/168h" in l0.summary and "2024-03" in l0.summary
+    assert "按工时分配 120/168小时" in l0.summary and "2024-03" in l0.summary
     assert "人员薪酬第2行" in l0.basis and "120/168" in l0.basis
     non = [p for p in r.parts if not p.rd]
     assert [(p.component, p.amount, p.code, p.line_id) for p in non] == [("工资薪金", 480000, None, None),

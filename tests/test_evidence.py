@@ -33,11 +33,27 @@ def _ledger(tmp_path, **kw):
 
 def test_items_are_the_ten_documents_of_9_3():
     its = items()
-    assert [i.id for i in its] == [f"E{n:02d}" for n in range(1, 11)]
+    assert [i.id for i in its] == [f"E{n:02d}" for n in range(1, 13)]      # E11/E12: review V13
     params = load_params()
     for i in its:
         assert i.source in params.sources
     assert {i.source for i in its} >= {"97号", "2018年第23号", "指引2.0", "64号"}
+    assert its[0].citation == "国家税务总局公告2015年第97号第六条第（一）项"           # 文号 + 条款, never "97号 六(一)"
+
+
+def test_sample_checklist_items_follow_what_is_claimed():
+    """Review V13: RD03 (its intangible amortised in 2024, row 44) gets the capitalisation basis and nothing else;
+    the related overseas entrustee RD06 gets the 受托方研发项目费用支出明细; RD10 (委托境外个人, not claimed) gets
+    no claim-support set."""
+    import main
+    cl = build_checklist(load_ledger(main.SAMPLE), 2024)
+    by = {}
+    for e in cl.entries:
+        by.setdefault(e.project_no, []).append(e.item.id)
+    assert by["RD03"] == ["E11"]
+    assert "E12" in by["RD06"] and "E08" in by["RD06"]
+    assert "RD10" not in by
+    assert all("E11" not in v and "E12" not in v for k, v in by.items() if k not in ("RD03", "RD06"))
 
 
 def test_retention_is_ten_years_after_settlement():
@@ -130,11 +146,11 @@ def test_statement_checklist_appendix_cli(tmp_path):
     assert r.returncode in (0, 2), r.stderr
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
     flat = text.replace("\n", "")
-    assert "留存期限" in flat and "AI-EVID-01" in flat and "立项决议.pdf" in flat
+    assert "留存期限" in flat and "留存备查资料清单" in flat and "立项决议.pdf" in flat
     plain = tmp_path / "plain.pdf"
     subprocess.run([sys.executable, str(ROOT / "main.py"), "statement", str(path), "--year", "2024", "-o", str(plain)],
                    capture_output=True, text=True, cwd=ROOT)
-    assert "AI-EVID-01" not in subprocess.run(["pdftotext", str(plain), "-"], capture_output=True, text=True).stdout
+    assert "留存期限" not in subprocess.run(["pdftotext", str(plain), "-"], capture_output=True, text=True).stdout
 
 
 def test_marks_do_not_rebuild_the_ledger(tmp_path):

@@ -22,13 +22,13 @@ def fen(value) -> int:
 def sample_exports(tmp_path_factory):
     out = tmp_path_factory.mktemp("export")
     ev = evaluate(load_ledger(main.SAMPLE), 2023)
-    export_all(ev, out)
-    return ev, out
+    paths = export_all(ev, out)
+    return ev, {name: p for name, p in zip(EXPORT_FILES, paths)}
 
 
 def test_summary_totals_equal_a107012(sample_exports):
     ev, out = sample_exports
-    ws = openpyxl.load_workbook(out / "研发支出辅助账汇总表.xlsx").active
+    ws = openpyxl.load_workbook(out["研发支出辅助账汇总表.xlsx"]).active
     rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r and r[0]}
     heads = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == "项目编号")
     col = {h: i for i, h in enumerate(heads)}
@@ -47,7 +47,7 @@ def test_summary_totals_equal_a107012(sample_exports):
 
 def test_a107012_workbook_matches_rows(sample_exports):
     ev, out = sample_exports
-    ws = openpyxl.load_workbook(out / "A107012.xlsx").active
+    ws = openpyxl.load_workbook(out["A107012.xlsx"]).active
     by_number = {str(row[0]): row[2] for row in ws.iter_rows(values_only=True) if row and row[0] and str(row[0]).isdigit()}
     for n in range(2, 50):
         assert fen(by_number[str(n)]) == ev.sd.rows[f"R{n:02d}"], n
@@ -58,14 +58,15 @@ def test_a107012_workbook_matches_rows(sample_exports):
 
 def test_ledgers_reconcile_with_summary(sample_exports):
     ev, out = sample_exports
-    wb = openpyxl.load_workbook(out / "研发支出辅助账.xlsx")
+    wb = openpyxl.load_workbook(out["研发支出辅助账.xlsx"])
     pool = {r.project_no: r for r in ev.sd.summary if r.ledger_type}
     assert set(pool) <= {name[:-3] for name in wb.sheetnames}
     for name in wb.sheetnames:
         ws = wb[name]
         rows = list(ws.iter_rows(values_only=True))
         total = next(r for r in rows if r and r[0] == "合计金额")
-        body = [r for r in rows[6:] if r and r[0] not in (None, "合计金额", "会计主管：")]
+        end = next(i for i, r in enumerate(rows) if r and r[0] in ("本年合计", "合计金额"))
+        body = rows[6:end]                           # the brought-forward line (if any) and the vouchers
         assert sum(fen(r[4]) for r in body) == fen(total[4])
         assert fen(total[5]) == sum(fen(v) for v in total[6:14])     # 税法规定的归集金额 = Σ detail columns
         no = name[:-3]
@@ -73,7 +74,7 @@ def test_ledgers_reconcile_with_summary(sample_exports):
             s = pool[no].cols
             assert [fen(v) for v in total[6:12]] == [s["1"], s["2"], s["3"], s["4"], s["5"], s["7.1"]]
             assert (fen(total[12]), fen(total[13])) == (s["8.1"], s["8.3"])
-        assert ws.print_title_rows == "$5:$6" or ws.print_title_rows == "5:6"
+        assert ws.print_title_rows in ("$1:$6", "1:6")       # the project rows print on every page (X12)
         assert ws.page_setup.orientation == "landscape"
 
 
@@ -84,9 +85,8 @@ def test_formula_injection_is_neutralised(tmp_path):
                  years=[other_year(2024)], projects=[project("P1", name="+恶意项目")], lines=lines)
     ev = evaluate(load_ledger(path), 2024)
     out = tmp_path / "out"
-    export_all(ev, out)
-    for name in EXPORT_FILES:
-        wb = openpyxl.load_workbook(out / name)
+    for path in export_all(ev, out):
+        wb = openpyxl.load_workbook(path)
         for ws in wb.worksheets:
             for row in ws.iter_rows():
                 for cell in row:
@@ -96,5 +96,6 @@ def test_formula_injection_is_neutralised(tmp_path):
 
 def test_cli_export(tmp_path, capsys):
     assert main.main(["export", str(main.SAMPLE), "--year", "2024", "--out", str(tmp_path)]) == 0
-    for name in EXPORT_FILES:
-        assert (tmp_path / name).exists()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 3 and all(n.startswith("2024年度_宁夏银川精工传感科技有限公司_") for n in names), names
+    assert {n.split("_")[-1] for n in names} == set(EXPORT_FILES)

@@ -300,7 +300,7 @@ def test_region_policy_chosen_by_name_in_the_enterprise_form(sample_window, qtbo
     page.pack_button.setFocus()
     QTest.mouseClick(page.pack_button, Qt.LeftButton)
     assert seen["provinces"] == ["江苏省"]                        # 宿州 (安徽) is not 苏州
-    assert seen["leaf"][0].startswith("苏州市吴中区 · ") and seen["leaf"][1] in ("正式", "暂定")
+    assert seen["leaf"][0].startswith("苏州市吴中区 · ") and seen["leaf"][1] in ("正式", "暂定", "已停止")
     assert win.doc.ws.profile()["packs"] == "suzhou-wuzhong"
     assert edit.text().startswith("江苏省苏州市吴中区 · ") and "suzhou" not in edit.text()
     qtbot.waitUntil(lambda: [e.pack_id for e in win.doc.evaluation.subsidies] == ["suzhou-wuzhong"], timeout=60000)

@@ -112,7 +112,7 @@ def test_filters_and_totals(window):
 def test_statement_from_the_window(window, qtbot, tmp_path):
     window.save_statement()
     view = window.statement
-    qtbot.waitUntil(lambda: getattr(view, "page_count", 0) >= 4, timeout=90000)
+    qtbot.waitUntil(lambda: getattr(view, "page_count", 0) >= 2, timeout=90000)
     assert Path(view.pdf_path).read_bytes().startswith(b"%PDF")
 
 

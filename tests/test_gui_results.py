@@ -75,7 +75,8 @@ def test_header_and_a107012_in_filing_layout(view, ev):
     assert amount == fen_display(ev.sd.rows["R51"])
     assert label.startswith("九、本年研发费用加计扣除总额")
     assert view.a107012_row(40)[1] == fen_display(ev.sd.rows["R40"])
-    assert view.a107012_row(50)[1] == "100%"
+    label50, value50 = view.a107012_row(50)          # row 50 carries the form's method code and its meaning
+    assert value50 == ev.sd.method_code()["code"] and "100%" in label50
     assert view.summary_model.rowCount() == len(ev.sd.summary)
     shot(view, "a107012")
 
@@ -188,7 +189,8 @@ def test_subsidy_tab_headline_and_confidence(view, ev, qtbot):
     text = view.subsidy_browser.toPlainText()
     assert est.headline() in text
     block = text[text.index(est.headline()) - 10:text.index(est.headline())]
-    assert "可靠" in block
+    assert "暂定" in block          # issue 16: no 文号 for the 宁夏 办法 → provisional, with the reason
+    assert est.status_reason in text
     assert est.period_text in text
     assert view.select_figure(f"subsidy:{est.pack_id}:A")
     assert "F2" in view.trace_text() or "按类别" in view.trace_text()
@@ -215,6 +217,7 @@ def test_clear(view):
 def statement(qtbot, ev):
     w = StatementView(version="test")
     qtbot.addWidget(w)
+    w.appendix_box.setChecked(True)             # the technical appendix: a multi-page statement to page through
     w.resize(900, 1000)
     w.show()
     qtbot.waitExposed(w)
@@ -254,6 +257,34 @@ def test_statement_preview_save_and_print(statement, qtbot, tmp_path, ev):
     assert out.exists() and out.stat().st_size > 50_000
     from desktop.statement_view import pdf_page_count
     assert pdf_page_count(out) == w.page_count
+
+
+def test_statement_owner_version_and_appendix_checkbox(qtbot, ev):
+    """Two depths: the owner's version (1–2 pages) by default; 附技术附录 adds the appendix."""
+    w = StatementView(version="test")
+    qtbot.addWidget(w)
+    assert not w.appendix_box.isChecked()
+    with qtbot.waitSignal(w.ready, timeout=60000) as sig:
+        w.show_evaluation(ev)
+    assert 1 <= sig.args[0] <= 2
+    with qtbot.waitSignal(w.ready, timeout=60000) as sig:
+        w.appendix_box.setChecked(True)
+    assert sig.args[0] > 2
+
+
+def test_M2_statement_failure_message_is_chinese_and_names_the_field(qtbot, ev, monkeypatch):
+    """M2: a statement that cannot be laid out shows a Chinese message naming the field, no class names."""
+    import forms.statement as fs
+    w = StatementView(version="test")
+    qtbot.addWidget(w)
+
+    def boom(*a, **k):
+        raise fs.StatementError("报告无法排版：企业名称过长（3000字），请缩短后重试。")
+    monkeypatch.setattr(fs, "write_statement", boom)
+    with qtbot.waitSignal(w.failed, timeout=60000) as sig:
+        w.show_evaluation(ev)
+    assert sig.args[0].startswith("报告无法排版：企业名称过长")
+    assert "Error" not in w.error_label.text() and "企业名称" in w.error_label.text()
 
 
 def test_statement_print_page_range(statement, tmp_path):

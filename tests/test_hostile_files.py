@@ -433,7 +433,7 @@ def test_control_character_in_a_cell_imports_exports_and_prints(base, tmp_path, 
     assert load_ledger(path).lines[0].summary == "摘要\x1b占位"
     out_dir = tmp_path / "导出"
     assert main.main(["export", str(path), "--year", "2024", "--out", str(out_dir)]) == 0, capsys.readouterr().err
-    wb = openpyxl.load_workbook(out_dir / "研发支出辅助账.xlsx")
+    wb = openpyxl.load_workbook(next(out_dir.glob("*_研发支出辅助账.xlsx")))
     texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert "摘要占位" in texts
     pdf = tmp_path / "报告.pdf"

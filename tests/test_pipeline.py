@@ -328,3 +328,36 @@ def test_cli_refuses_output_onto_input_and_bad_inputs(tmp_path):
     cp = subprocess.run([sys.executable, str(ROOT / "main.py"), "template", "--roster", "-o", str(tmp_path / "t.xlsx")],
                         capture_output=True, text=True, cwd=ROOT)
     assert cp.returncode == 0 and (tmp_path / "t.xlsx").exists()
+
+
+# ------------------------------------------------------------------ 创新券 and 科创贷 (estimated from a planned purchase or loan)
+
+def test_voucher_and_loan_packs_shown_apart(tmp_path):
+    """成都科技创新券: 20 % of the service fee, ≤ 10万 a year (30万 → 6万); 天府科创贷: 30 % of the LPR interest
+    (30万 → 9万) + 50 % of the guarantee fee (10万 → 5万); neither is a post-subsidy nor part of the certain figure."""
+    path = _roster(tmp_path, [["成都甲公司", "I6513", "2000000", "40000000", None, "20254301001A00001",
+                               "四川省成都市；四川省", "300000", "300000", "100000"]],
+                   headers=["企业名称", "所属行业代码", "研发费用（当年）", "销售收入（当年）", "统一社会信用代码",
+                            "科小入库登记编号", "后补助政策", "计划购买科技服务费用", "科创贷：贷款利息（按1年期LPR）",
+                            "科创贷：担保费"])
+    run = run_pipeline(path, YEAR, as_of=AS_OF)
+    r = run.results[0]
+    assert r.ok
+    assert not any("创新券" in t or "科创贷" in t for t, *_ in r.subsidies)    # the 四川 post-subsidy stays there
+    by_title = {t: (a, k) for t, a, k, _ in r.support}
+    voucher = next(v for t, v in by_title.items() if "创新券" in t)
+    loan = next(v for t, v in by_title.items() if "科创贷" in t)
+    assert voucher == (6 * WAN, "up_to")
+    assert loan[0] == 14 * WAN
+    assert r.certain == r.sd_saving and r.estimated == 0
+    assert r.as_dict()["support"]["items"][0]["amount"] == "60000.00"
+
+
+def test_region_name_resolves_one_policy_of_each_kind():
+    from forms.pipeline import resolve_packs
+    ids, unknown = resolve_packs(["四川省", "不存在的地区"], 2026)
+    assert unknown == ["不存在的地区"]
+    from calc.subsidy import load_packs
+    packs = load_packs(include_user=False)
+    cats = [packs[i].category for i in ids]
+    assert sorted(cats) == sorted(set(cats)) and "loan" in cats

@@ -491,9 +491,9 @@ def test_cli_compute_mentions_the_risks(capsys):
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 def test_statement_has_the_risk_section(sample_ev, tmp_path):
     path = tmp_path / "s.pdf"
-    write_statement(sample_ev, path, issued=dt.date(2025, 3, 1))
+    write_statement(sample_ev, path, issued=dt.date(2025, 3, 1), appendix=True)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert "七、税务风险提示" in text and "为何关注" in text and "留存资料" in text and "RISK-17" in text
+    assert "税务风险提示（详细）" in text and "为何关注" in text and "留存资料" in text and "RISK-17" in text
 
 
 def test_screen_on_odd_ledgers_does_not_fail():

@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 README = PACKS_DIR / "README.md"
 
 SOLID = {"ningxia-2022", "shandong-2022", "henan-2018", "hunan-2024", "shenzhen-2020", "shenzhen-longgang-2022",
-         "hebei-2022", "fujian-2025", "anhui-dangshan-2023"}
-PROVISIONAL = {"hunan-2018", "hunan-2021", "guangdong-2015", "foshan-nanhai", "sichuan-2021", "sichuan-2022", "chongqing-2021", "chongqing-banan",
+         "hebei-2022", "fujian-2025", "anhui-dangshan-2023", "guangzhou-huangpu-2020"}
+PROVISIONAL = {"hunan-2018", "hunan-2021", "hunan-2023", "shandong-2025", "qingdao-2024", "hainan-2021", "baoji-2022",
+               "xian-2019", "guangdong-2015", "foshan-nanhai", "sichuan-2021", "sichuan-2022", "chongqing-2021", "chongqing-banan",
                "chongqing-dadukou", "guangxi-2019", "hubei-2017", "wuhan-2017", "jiangsu-2017", "suzhou-wuzhong",
                "shaanxi-2021", "fujian-2016", "anhui-suzhou"}
 
@@ -59,9 +60,9 @@ def test_shipped_pack_examples_pass(pid):
 
 def test_per_value_source_reaches_the_trace():
     p = load_packs()["hunan-2021"]
-    f = facts_from_values({2022: {"rd_super": W(1500), "sd_claimed": True, "rd_reserve_filed": True},
-                           2021: {"rd_super": W(1000)}}, {"independent_legal_person": True})
-    a = estimate(p, f, 2023).item("A")
+    f = facts_from_values({2021: {"rd_super": W(1500), "sd_claimed": True, "rd_reserve_filed": True},
+                           2020: {"rd_super": W(1000)}}, {"independent_legal_person": True})
+    a = estimate(p, f, 2022).item("A")
     assert any("最低补助额" in s for s in a.sources) and any("2021年相关报道" in s for s in a.sources)
 
 

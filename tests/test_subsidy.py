@@ -164,7 +164,7 @@ def test_ps_p10_guangxi_increment_plus_special_up_to_800(packs):
               guangxi_gazelle=False, guangxi_special_scale=True)
     est = estimate(packs["guangxi-2019"], f, 2024)
     assert est.item("incr_above").amount == W(500) and est.item("special").amount == W(300)
-    assert amount(est) == "800.00" and est.total_kind == "exact"      # any rate in [10%, 20%] hits the 500 cap
+    assert amount(est) == "800.00" and est.formula_kind == "exact"      # any rate in [10%, 20%] hits the 500 cap
 
 
 @pytest.mark.parametrize("num, den, expected, as_pct", [
@@ -200,7 +200,7 @@ def _sz(**rd):
 ])
 def test_ps_d1_d4_shenzhen(packs, rd, expected, kind):
     est = estimate(packs["shenzhen-2020"], _sz(**rd), 2020)
-    assert amount(est) == expected and est.total_kind == kind
+    assert amount(est) == expected and est.formula_kind == kind
     assert est.up_to is (kind == "up_to")
 
 
@@ -236,7 +236,7 @@ def _sd(rd, prior, revenue, **kw):
          "ic_enterprise": False, "first_time_hnte": False}
     y.update(kw)
     return facts({2023: y, 2022: {"rd_super": prior, "sd_claimed": True}},
-                 good_credit=True, research_integrity=True, shandong_green_ok=True)
+                 good_credit=True, research_integrity=True, shandong_green_ok=True, registered_in_qingdao=False)
 
 
 def test_ps_d5(packs):
@@ -254,27 +254,27 @@ def test_ps_d7_ic_half_up_to_whole_wan(packs):
     est = estimate(packs["shandong-2022"], _sd("123.45", "100", "1000", ic_enterprise=True), 2024)
     ic = est.item("ic")
     assert ic.raw == W("12.345") and ic.rounded == W(12) and ic.amount == W(12)
-    assert amount(est) == "12.00" and est.total_kind == "exact"
+    assert amount(est) == "12.00" and est.formula_kind == "exact"
 
 
 def test_ps_d8_ic_cap_and_the_2yi_boundary(packs):
     est = estimate(packs["shandong-2022"], _sd("6000", "5000", "20000", ic_enterprise=True), 2024)
     assert est.item("ic").base_code == "B1"                # exactly 2亿 uses B1 (≤ 2亿)
-    assert est.item("ic").raw == W(600) and amount(est) == "500.00" and est.total_kind == "exact"
+    assert est.item("ic").raw == W(600) and amount(est) == "500.00" and est.formula_kind == "exact"
 
 
 def test_ps_d9_first_time_hnte_minimum(packs):
     est = estimate(packs["shandong-2022"], _sd("150", "100", "2000", first_time_hnte=True, sme=True), 2024)
     g = est.item("general")
     assert (g.raw, g.rounded, g.floored, g.capped, g.amount) == (W("7.5"), W(8), W(8), W(8), W(10))
-    assert amount(est) == "10.00" and est.total_kind == "exact" and not est.up_to
+    assert amount(est) == "10.00" and est.formula_kind == "exact" and not est.up_to
 
 
 def test_ps_d10_yearly_rate_entered(packs):
     est = estimate(packs["shandong-2022"], _sd("100", "90", "1500"), 2024, overrides={"general": {"rate": "0.8%"}})
     g = est.item("general")
     assert (g.raw, g.rounded, g.floored, g.amount) == (W("0.8"), W(1), W(1), W(1))
-    assert amount(est) == "1.00" and est.total_kind == "exact"
+    assert amount(est) == "1.00" and est.formula_kind == "exact"
     assert "AI-APP-PS02" in dict(est.flags)
 
 
@@ -313,7 +313,7 @@ def test_ps_d12_d16_hunan(packs, inc, key, expected):
     f = facts({2023: {"rd_super": str(Fraction(1000) + Fraction(inc)), "sd_claimed": True, "rd_reserve_filed": True,
                       "key_hitech_field": key}, 2022: {"rd_super": "1000"}}, independent_legal_person=True)
     est = estimate(packs["hunan-2024"], f, 2024)
-    assert amount(est) == expected and est.total_kind == "exact"
+    assert amount(est) == expected and est.formula_kind == "exact"
 
 
 def test_ps_d15_unrounded_amount_shown(packs):
@@ -402,7 +402,7 @@ def test_ps_d26_d29_dangshan(packs, rev, rd, prior, rank, expected, kind):
     if rank is not None:
         y["rd_rank"] = rank
     est = estimate(packs["anhui-dangshan-2023"], facts({2023: y, 2022: {"rd_stats": prior}}), 2024)
-    assert amount(est) == expected and est.total_kind == kind
+    assert amount(est) == expected and est.formula_kind == kind
 
 
 def test_ps_d26_trace(packs):
@@ -478,7 +478,7 @@ def test_guangxi_special_scale_is_user_confirmed_and_hnte_reward_info_only(packs
 def test_ps_d36_wuzhong(packs):
     est = estimate(packs["suzhou-wuzhong"], facts({2023: {"rd_super": "7500", "sd_claimed": True},
                                                    2022: {"rd_super": "6000", "sd_claimed": True}}), 2024)
-    assert est.item("large").amount == W(120) and amount(est) == "120.00" and est.total_kind == "exact"
+    assert est.item("large").amount == W(120) and amount(est) == "120.00" and est.formula_kind == "exact"
     assert "⌊(7,500 − 5,000) / 1,000⌋" in " ".join(est.item("large").steps)
 
 
@@ -519,7 +519,7 @@ def _nx(**ent):
 def test_gate_pass(packs):
     est = estimate(packs["ningxia-2022"], _nx(independent_legal_person=True, good_credit=True), 2024)
     assert [g.status for g in est.gates] == ["pass", "pass", "pass"]
-    assert amount(est) == "100.00" and est.total_kind == "exact"
+    assert amount(est) == "100.00" and est.formula_kind == "exact"
 
 
 def test_gate_fail_gives_zero_with_reason(packs):
@@ -652,7 +652,7 @@ combination: COMBINATION
 def test_exclusive_with_preference():
     p = inline_pack(EXCLUSIVE.replace("COMBINATION", "{mode: exclusive, prefer: [A, B]}"), "excl-test")
     est = estimate(p, facts({2020: {"rd_super": "100"}}), 2021)
-    assert est.total == W(5) and est.total_kind == "exact"
+    assert est.total == W(5) and est.formula_kind == "exact"
 
 
 def test_exclusive_without_preference_shows_alternatives_as_range():
@@ -805,7 +805,7 @@ def test_hefei_double_top_100_ranking_is_conditional():
         combination: {mode: take_highest, note: 不重复奖励}
         """)
     est = estimate(p, facts_from_values({2020: {"rd_rank": 30}}), 2021)
-    assert est.total == W(50) and est.total_kind == "exact"
+    assert est.total == W(50) and est.formula_kind == "exact"
     est = estimate(p, facts_from_values({2020: {}}), 2021)
     assert est.total == W(50) and est.total_kind == "conditional"
 
@@ -831,7 +831,7 @@ def test_hainan_thirty_percent_of_the_increment_for_hntes():
     est = estimate(p, facts({2020: {"rd_super": "1500", "hnte_certified": True}, 2019: {"rd_super": "1000"}}), 2021)
     assert est.total == W(150)
     est = estimate(p, facts({2020: {"rd_super": "900", "hnte_certified": True}, 2019: {"rd_super": "1000"}}), 2021)
-    assert est.total == 0 and est.total_kind == "exact" and "未增长，按0计" in " ".join(est.item("A").steps)
+    assert est.total == 0 and est.formula_kind == "exact" and "未增长，按0计" in " ".join(est.item("A").steps)
 
 
 # --------------------------------------------------------------------------- facts and JSON
@@ -861,10 +861,12 @@ def test_as_json_interface_shape(packs):
     doc = est.as_json()
     json.dumps(doc, ensure_ascii=False)
     assert doc["pack"] == "ningxia-2022" and doc["amount"] == "1000000.00" and doc["up_to"] is False
-    assert doc["confidence"] == "solid" and doc["period"] == "2023-" and doc["kind"] == "exact"
+    # issue 16: the 宁夏 办法's 文号 was not retrieved, so the figure is provisional (pack confidence stays solid)
+    assert doc["confidence"] == "provisional" and doc["period"] == "2023-" and doc["kind"] == "provisional"
+    assert doc["status"] == "provisional" and "文号" in doc["status_reason"] and doc["reviewed_on"] == "2026-12-07"
     item = doc["items"][0]
     assert item["type"] == "A" and item["base"] == "10000000.00" and item["amount"] == "1000000.00"
-    assert item["up_to"] is False and item["kind"] == "exact" and item["rate"] == "0.1000"
+    assert item["up_to"] is False and item["kind"] == "provisional" and item["rate"] == "0.1000"
     assert all(isinstance(s, str) for s in doc["sources"]) and doc["flags"]
     lines = est.explain()
     assert lines[0].startswith("宁夏") and any("基数 B1" in line for line in lines)

@@ -18,8 +18,11 @@ def test_sample_ningxia_estimate_in_json(capsys):
     nx = subs["ningxia-2022"]
     # B1 = 2024 A107012 row 40 = 7,026,335.04; 一般企业 10% → 702,633.50 (exact)
     assert doc["super_deduction"]["a107012"]["40"] == "7026335.04"
-    assert nx["amount"] == "702633.50" and nx["kind"] == "exact" and nx["up_to"] is False
-    assert nx["confidence"] == "solid" and nx["data_year"] == 2024 and nx["award_year"] == 2025
+    # issue 16: the 宁夏 办法's 文号 was not retrieved → the same figure, marked provisional with the reason
+    assert nx["amount"] == "702633.50" and nx["kind"] == "provisional" and nx["up_to"] is False
+    assert nx["status"] == "provisional" and "文号" in nx["status_reason"]
+    assert doc["law_data_as_of"] == "2026-12-07"
+    assert nx["confidence"] == "provisional" and nx["data_year"] == 2024 and nx["award_year"] == 2025
     assert doc["post_subsidy_total"] == "702633.50"
     benefit = yuan_to_fen(doc["super_deduction"]["tax_saving"]) + yuan_to_fen(nx["amount"])
     assert yuan_to_fen(doc["total_benefit"]) == benefit
@@ -50,4 +53,4 @@ def test_statement_shows_subsidy(tmp_path):
     out = tmp_path / "s.pdf"
     assert main.main(["statement", str(main.SAMPLE), "--year", "2024", "-o", str(out)]) == 0
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
-    assert "研发费用财政后补助" in text and "702,633.50" in text
+    assert "财政后补助" in text and "702,633.50" in text

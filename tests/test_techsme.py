@@ -13,7 +13,7 @@ from calc.techsme import FAIL, PASS, UNKNOWN, band_table, tech_sme_evaluation
 WAN = 1_000_000          # 1 万元 in 分
 DAY = dt.date(2024, 12, 31)
 
-GOOD = {"resident": True, "not_prohibited": True, "no_misconduct": True,
+GOOD = {"resident": True, "not_prohibited": True, "no_misconduct": True, "rd_accurate": True,
         "national_award": False, "provincial_lab": False, "led_standard": False}
 
 
@@ -240,14 +240,21 @@ def test_class2_fallback_flagged():
 
 # --------------------------------------------------------------------------- advisory checks (AI-23)
 
-def test_advisories_are_warnings_not_gates():
+def test_67hao_conditions_are_gates():
+    # issue 16 / law-currency (a.5): 国科火字〔2022〕67号's conditions 须同时满足 — pass / fail / unknown, never warnings
     ev = ev_of(collection="核定征收")
-    assert ev.eligible is True
-    assert any("核定征收" in a for a in ev.advisories)
-    assert any(f.code == "W_TECHSME_ADVISORY" and f.severity == "warning" for f in ev.findings)
-    assert "AI-23" in ev.interpretations
+    assert ev.eligible is False and ev.condition("T6").status == FAIL and "核定征收" in ev.condition("T6").text
+    assert ev.condition("T6").source.startswith("67号") and "AI-23" in ev.interpretations
+    assert "T6" in ev.verdict_text
     ev = ev_of(industry="F5211")        # retail: negative list by industry code
-    assert ev.eligible is True and any("负面清单" in a for a in ev.advisories)
+    assert ev.eligible is False and ev.condition("T7").status == FAIL and "负面清单" in ev.condition("T7").text
+    ev = ev_of(other={"rd_accurate": None})          # no ledger lines and nothing declared: unknown
+    assert ev.condition("T6").status == UNKNOWN and ev.eligible is None
+    assert any(f.code == "W_TECHSME_INPUT" and "能够准确归集研发费用" in f.message for f in ev.findings)
+    ev = ev_of(other={"rd_accurate": False})
+    assert ev.condition("T6").status == FAIL and ev.eligible is False
+    ev = ev_of()
+    assert ev.condition("T6").status == PASS and ev.condition("T7").status == PASS and ev.eligible is True
 
 
 # --------------------------------------------------------------------------- distance to the next band (AI-APP-13)
@@ -352,7 +359,7 @@ def test_json_shape():
     for key in ("eligible", "score", "staff_score", "rd_score", "rd_option", "ip_score", "direct_pass", "conditions",
                 "next_band", "interpretations", "advisories", "direct_routes", "indicators"):
         assert key in d
-    assert [c["id"] for c in d["conditions"]] == ["T1", "T2", "T3", "T4", "T5"]
+    assert [c["id"] for c in d["conditions"]] == ["T1", "T2", "T3", "T4", "T5", "T6", "T7"]
     assert d["indicators"]["rd_sales"]["numerator"] == "420000.00"
 
 

@@ -379,5 +379,7 @@
 </context>
 <context><name>StatementView</name>
 <message><source>附加留存备查资料清单</source><translation>Append the evidence checklist</translation></message>
+<message><source>附技术附录</source><translation>Append the technical appendix</translation></message>
+<message><source>附上A107012、分项目汇总、计算过程追溯、明细账行汇总、检查结果与风险提示详情</source><translation>Append A107012, the project summary, the traces, the ledger summary, the findings and the risk details</translation></message>
 </context>
 </TS>
