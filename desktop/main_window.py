@@ -564,11 +564,17 @@ class MainWindow(QMainWindow):
         try:
             ws = Workspace.open(path, recover=recover)
         except (WorkspaceLocked, WorkspaceReadOnly) as exc:
-            choice = self.ask(_t("文件正在使用"), f"{exc}\n\n是否以只读方式打开？", (_t("只读打开"), _t("取消")))
-            if choice != 0:
-                return False
+            foreign = isinstance(exc, WorkspaceLocked) and exc.foreign    # a lock of another computer (M12)
+            buttons = (_t("只读打开"),) + ((_t("接管编辑"),) if foreign else ()) + (_t("取消"),)
+            choice = self.ask(_t("文件正在使用"), f"{exc}\n\n是否以只读方式打开？", buttons)
             try:
-                ws = Workspace.open(path, readonly=True)
+                if foreign and choice == 1:
+                    Workspace.take_over_lock(exc)
+                    ws = Workspace.open(path, recover=recover)
+                elif choice == 0:
+                    ws = Workspace.open(path, readonly=True)
+                else:
+                    return False
             except WorkspaceError as exc2:
                 self.show_error(str(exc2))
                 return False
@@ -582,12 +588,15 @@ class MainWindow(QMainWindow):
     def open_workbook_as_workspace(self, path: Path) -> bool:
         """An .xlsx ledger opened directly: imported into a new workspace next to it."""
         from forms.workbook import WorkbookError, load_ledger
-        target = path.with_suffix(EXTENSION)
-        n = 2
-        while target.exists():
-            target = path.with_name(f"{path.stem}({n}){EXTENSION}")
-            n += 1
+        from forms.workspace import workspace_next_to
         try:
+            target, beside = workspace_next_to(path, [self.settings.start_folder(), Path.home()])
+            if not beside:                # the workbook is on a read-only location (M3)
+                choice = self.ask(_t("位置为只读"), f"“{path.parent}”为只读位置，不能在工作簿旁建立工作区。\n\n"
+                                  f"是否在“{target.parent}”建立工作区“{target.name}”？原工作簿不会改动。",
+                                  (_t("建立"), _t("取消")))
+                if choice != 0:
+                    return False
             ledger = load_ledger(path)
             ws = Workspace.create(target, ledger)
         except (WorkbookError, WorkspaceError, OSError) as exc:

@@ -35,9 +35,10 @@ from pathlib import Path
 import yaml
 
 from calc import schema as S
+from calc import yamlsafe
 from calc.model import ERROR, INFO, WARNING, Finding
 from calc.money import AmountError, fen_display, fen_to_decimal, parse_amount, parse_ratio, percent_text, to_fraction
-from calc.values import ValueProblem, clean_text, is_blank, parse_choice, parse_date
+from calc.values import ValueProblem, clean_text, is_blank, parse_choice, parse_date, strip_invisible
 
 from .xlsx_reader import RawSheet, WorkbookError, column_letter, read_csv, read_workbook
 
@@ -93,8 +94,13 @@ _ACCOUNT_TITLE_RE = re.compile(
 _LEADING_CODE_RE = re.compile(r"^(?P<code>\d{3,}(?:[.\-]\d+)*)\s*[-_—\s]*\s*(?P<name>\D.*)$")
 _YEAR_RE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})\s*(?:年|[.\-/]\s*\d{1,2}(?!\d)|\s*$)")
 _NOT_PERIOD_WORDS = ("打印", "制表", "导出", "引出", "输出时间", "生成时间")   # title lines whose dates are no period
+# Matched against the text with its whitespace removed (see parse_voucher): with no ``\s*`` between the optional
+# parts the match is linear (the old pattern's four overlapping ``\s*`` cost O(n⁴) on "记" + 500 spaces, R1).
 _VOUCHER_RE = re.compile(
-    r"^(?P<kind>[^\d\s\-_:：#·.,，第号]+?)?\s*字?\s*[-_—:：#·.]?\s*第?\s*(?P<no>\d+)\s*号?$")
+    r"^(?P<kind>[^\d\-_:：#·.,，第号]+?)?字?[-_—:：#·.]?第?(?P<no>\d+)号?$")
+_SPLIT_DIGITS_RE = re.compile(r"\d\s+(?=\d)")       # "1 2": not one number (kept whole, as before)
+_WS_RE = re.compile(r"\s+")
+_VOUCHER_MAX = 200                                     # longer text is no 凭证字号: kept whole
 _DEFAULT_PROJECT_PATTERN = r"(?i)(?<![A-Za-z0-9])((?:RD|YF|XM)[-_]?\d{1,6}(?:-\d{1,4})?)(?![A-Za-z0-9])"
 _CODE_TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:[._\-][A-Za-z0-9]+)*")
 _PROJECT_LABEL_RE = re.compile(r"^\s*(?:研发项目|项目核算|项目编码|项目编号|项目名称|项目|辅助核算|辅助项|核算项目)\s*[:：/\\\-—_=]*\s*")
@@ -743,9 +749,12 @@ def _parse_preset(doc: object, where: str, origin: str) -> Preset:
 
 
 def _read_preset_file(path: Path, origin: str) -> Preset:
-    text = path.read_text(encoding="utf-8-sig")
     try:
-        doc = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        text = yamlsafe.read_text(path, encoding="utf-8-sig")
+    except yamlsafe.TooLarge as exc:
+        raise PresetError(f"预设 {path.name}: {exc.problem}") from None
+    try:
+        doc = json.loads(text) if path.suffix.lower() == ".json" else yamlsafe.load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise PresetError(f"预设 {path.name}: 格式错误：{exc}") from None
     return _parse_preset(doc, str(path), origin)
@@ -923,7 +932,7 @@ def load_rules(path: str | os.PathLike | None = None) -> RuleSet:
     """Read the classification rules (default ``resources/params/classification_rules.yaml``)."""
     p = Path(path) if path else RULES_PATH
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        doc = yamlsafe.load(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise RulesError(f"规则文件 {p.name}: 无法读取：{exc}") from None
     return parse_rules(doc, p.name)
@@ -1067,8 +1076,10 @@ def parse_voucher(text: object, *, strip_zeros: bool = True) -> tuple[str | None
     t = _text(text)
     if t is None:
         return None, None
-    m = _VOUCHER_RE.match(t)
-    if not m:
+    if len(t) > _VOUCHER_MAX or _SPLIT_DIGITS_RE.search(t):
+        return None, t
+    m = _VOUCHER_RE.match(_WS_RE.sub("", t))
+    if not m or (m.group("kind") and not t.startswith(m.group("kind"))):    # no whitespace inside 凭证字
         return None, t
     kind = (m.group("kind") or "").strip() or None
     no = m.group("no")
@@ -1210,6 +1221,7 @@ def _find_known(text: str, known: tuple[dict[str, str], list[tuple[str, str]]] |
 
 
 def _project_from_column(text: str, known, pattern: re.Pattern) -> str | None:
+    text = strip_invisible(text)            # "RD\u200b01" is RD01, not "01" (review M14)
     found = _find_known(text, known)
     if found:
         return found
