@@ -1496,7 +1496,7 @@ def _certificate(ledger: Ledger, year: int, params: Params, recheck: Condition) 
     valid_until = _add_years(issue, int(vy.value)) - dt.timedelta(days=1)
     covers = year in tax_years
     text = (f"高新技术企业证书{cert_no or ''}于{issue.isoformat()}颁发，有效期至{valid_until.isoformat()}；"
-            f"可享受15%税率的纳税年度为{'、'.join(str(y) for y in tax_years)}年度（AI-14）；"
+            f"可享受15%税率的纳税年度为{'、'.join(str(y) for y in tax_years)}年度（发证年度起三个纳税年度）；"
             f"{year}年度{'在' if covers else '不在'}证书覆盖范围内")
     if covers and year == tax_years[-1]:
         text += f"；证书将于{valid_until.year}年期满，{tax_years[-1] + 1}年度需重新认定（期满当年须在汇算清缴前取得新证书）"

@@ -729,6 +729,8 @@ class Statement:
                      f"（{sd.q4['method_label']}）" if sd.q4 else f"{rate_percent(sd.rate)}")
         self.story.append(self.p(f"加计扣除比例：{rate_text}；依据：{src.cite if src else '—'}。"
                                  f"表样：{sd.layout.get('title') or 'A107012'}（行次名称按申报年度）。"))
+        if sd.confirmation:                                # the 120% rests on the user's confirmation: its basis
+            self.story.append(self.p(sd.confirmation + "。", "small"))
         rows = [["行次", "项目", "金额（数量）"]]
         bold = []
         for number, label, value in a107012_lines(sd, self.params):
