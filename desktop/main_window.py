@@ -314,7 +314,7 @@ class MainWindow(QMainWindow):
         self.doc.extra_packs = list(self.settings.default_packs)
         install_wheel_guard()
         self.setWindowTitle(_t(APP_TITLE))
-        self.resize(1280, 800)
+        self.fit_to_screen()
         self.tabs = QTabWidget()
         self.profile_page = ProfilePage(self)
         self.pages: dict[str, TablePage] = {t: TablePage(self, t) for t in ("years", "projects", "lines", "adjustments", "facts")}
@@ -326,7 +326,12 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.results, _t("测算结果"))
         self.statement = self._statement_widget()
         self.tabs.addTab(self.statement, _t("报告"))
-        self.setCentralWidget(self.tabs)
+        from PySide6.QtWidgets import QStackedWidget
+        self.start_page = self._start_page()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.start_page)
+        self.stack.addWidget(self.tabs)
+        self.setCentralWidget(self.stack)
         self._build_findings_dock()
         self._build_actions()
         self._build_toolbar()
@@ -340,6 +345,72 @@ class MainWindow(QMainWindow):
         self.ask = self._ask              # tests replace this to answer dialogs
         self.confirm_import = self._confirm_import      # tests replace this (diff → apply?)
         self.update_status()
+
+    # -- fitting the screen (review desktop-app #15) ----------------------------------------
+    PREFERRED = (1280, 800)
+
+    def available(self):
+        from PySide6.QtGui import QGuiApplication
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry() if screen is not None else None
+
+    def fit_to_screen(self) -> None:
+        """1280×800 where it fits, else the available screen (1280×720, 1366×768 laptops), never larger."""
+        avail = self.available()
+        w, h = self.PREFERRED
+        if avail is not None:
+            frame = 40                                       # title bar and borders of the window system
+            w, h = min(w, avail.width()), min(h, avail.height() - frame)
+            self.setMinimumSize(min(900, w), min(560, h))
+        self.resize(w, h)
+
+    def too_big_for_screen(self) -> bool:
+        avail = self.available()
+        return avail is not None and (avail.width() < self.PREFERRED[0] or avail.height() < self.PREFERRED[1] + 40)
+
+    # -- the start page without a workspace (review desktop-app #19) ---------------------------
+    def _start_page(self) -> QWidget:
+        from PySide6.QtWidgets import QListWidget, QListWidgetItem
+        page = QWidget()
+        outer = QVBoxLayout(page)
+        outer.addStretch(1)
+        title = QLabel(_t(APP_TITLE))
+        title.setStyleSheet("font-size: 20pt; font-weight: bold; color: #1F4E79;")
+        title.setAlignment(Qt.AlignCenter)
+        outer.addWidget(title)
+        hint = QLabel(_t("未打开工作区：新建一个企业的工作区，打开已有的，或先看示例。"))
+        hint.setAlignment(Qt.AlignCenter)
+        outer.addWidget(hint)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.start_buttons = {}
+        for key, text, slot in (("new", _t("新建工作区…"), self.new_workspace), ("open", _t("打开…"), self.open_dialog),
+                                ("sample", _t("打开示例"), self.open_sample), ("quick", _t("快速测算…"), self.quick_estimate)):
+            b = QPushButton(text)
+            b.setMinimumSize(150, 44)
+            b.clicked.connect(lambda checked=False, f=slot: f())
+            row.addWidget(b)
+            self.start_buttons[key] = b
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addWidget(QLabel(_t("最近打开")), 0, Qt.AlignHCenter)
+        self.recent_list = QListWidget()
+        self.recent_list.setMaximumWidth(720)
+        self.recent_list.itemActivated.connect(lambda item: self.open_path(item.data(Qt.UserRole)))
+        self.recent_list.itemDoubleClicked.connect(lambda item: self.open_path(item.data(Qt.UserRole)))
+        outer.addWidget(self.recent_list, 0, Qt.AlignHCenter)
+        outer.addStretch(2)
+        self._recent_item = QListWidgetItem
+        return page
+
+    def _fill_start_page(self) -> None:
+        self.recent_list.clear()
+        for p in recent_files():
+            item = self._recent_item(f"{Path(p).name}    {Path(p).parent}")
+            item.setData(Qt.UserRole, str(p))
+            self.recent_list.addItem(item)
+        if not self.recent_list.count():
+            self.recent_list.addItem(_t("（暂无）"))
 
     # -- optional parts written in their own modules ------------------------------------
     def _results_widget(self):
@@ -514,9 +585,21 @@ class MainWindow(QMainWindow):
         t.addAction(self.act_audit)
         v = self.menuBar().addMenu(_t("视图(&V)"))
         lang = v.addMenu(_t("语言 / Language"))
-        for code, label in (("zh", "中文"), ("en", "English")):
-            lang.addAction(self._action(label, lambda checked=False, c=code: self.set_language(c)))
+        from PySide6.QtGui import QActionGroup
+        from .app import current_language
+        group = QActionGroup(self)
+        self.language_actions = {}
+        for code, label in (("zh", "中文"),
+                            ("en", "English (menus, buttons and dialogs; forms, results and findings stay Chinese)")):
+            act = self._action(label, lambda checked=False, c=code: self.set_language(c))
+            act.setCheckable(True)
+            act.setChecked(code == current_language())
+            group.addAction(act)
+            lang.addAction(act)
+            self.language_actions[code] = act
         h = self.menuBar().addMenu(_t("帮助(&H)"))
+        self.act_manual = self._action(_t("用户手册"), self.show_manual, QKeySequence.HelpContents)
+        h.addAction(self.act_manual)
         h.addAction(self._action(_t("关于"), self.about))
 
     def _build_toolbar(self) -> None:
@@ -936,10 +1019,61 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"已重做：{label or ''}", 3000)
 
     def set_language(self, code: str) -> None:
-        """Stored in the settings; takes effect at the next start (the translator is installed at startup)."""
-        from .app import save_language
+        """Stored in the settings; the translators are installed at start-up, so a dialog offers to restart now
+        (review desktop-app #27)."""
+        from .app import current_language, save_language
+        if code == current_language():
+            return
         save_language(code)
         self.statusBar().showMessage(_t("界面语言将在重新启动后生效") + " / The interface language applies after a restart", 8000)
+        choice = self.ask(_t("界面语言") + " / Language",
+                          _t("界面语言将在重新启动后生效。现在重新启动吗？") + "\nRestart now to switch the language?",
+                          (_t("立即重新启动") + " / Restart now", _t("稍后") + " / Later"))
+        if choice == 0:
+            self.restart_app()
+
+    def restart_app(self) -> bool:
+        """Close (asking to save), then start the application again with the same arguments."""
+        import sys
+        from PySide6.QtCore import QProcess
+        if not self.maybe_save():
+            return False
+        args = list(sys.argv)
+        if self.doc.ws is not None and not any(a.endswith(EXTENSION) for a in args[1:]):
+            args.append(str(self.doc.ws.path))
+        self.doc.detach()
+        QProcess.startDetached(sys.executable, args)
+        self.close()
+        from PySide6.QtWidgets import QApplication
+        QApplication.quit()
+        return True
+
+    def manual_path(self) -> Path:
+        return Path(__file__).resolve().parent.parent / "docs" / "manual" / "README.md"
+
+    def show_manual(self):
+        """帮助 → 用户手册: the offline manual (docs/manual/README.md) with its pictures, in a window."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtWidgets import QDialog, QTextBrowser
+        path = self.manual_path()
+        if not path.exists():
+            self.show_error(_t("找不到用户手册：") + str(path))
+            return None
+        dialog = QDialog(self)
+        dialog.setWindowTitle(_t("用户手册"))
+        lay = QVBoxLayout(dialog)
+        browser = QTextBrowser()
+        browser.setOpenExternalLinks(False)
+        browser.setSearchPaths([str(path.parent)])
+        browser.document().setBaseUrl(QUrl.fromLocalFile(str(path.parent) + "/"))
+        browser.setMarkdown(path.read_text(encoding="utf-8"))
+        lay.addWidget(browser)
+        avail = self.available()
+        dialog.resize(min(1000, avail.width() if avail else 1000), min(760, (avail.height() - 40) if avail else 760))
+        dialog.setModal(False)
+        dialog.show()
+        self.manual_dialog, self.manual_browser = dialog, browser
+        return dialog
 
     def about(self) -> None:
         from calc.version import about_html
@@ -968,6 +1102,13 @@ class MainWindow(QMainWindow):
 
     def update_status(self) -> None:
         ws = self.doc.ws
+        if hasattr(self, "stack"):
+            want = self.tabs if ws is not None else self.start_page
+            if self.stack.currentWidget() is not want:
+                if ws is None:
+                    self._fill_start_page()
+                self.stack.setCurrentWidget(want)
+            self.findings_dock.setVisible(ws is not None) if hasattr(self, "findings_dock") else None
         if ws is None:
             self.setWindowTitle(_t(APP_TITLE))
             self.status.setText(_t("未打开工作区"))
