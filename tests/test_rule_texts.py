@@ -86,7 +86,12 @@ def test_trace_formulas_and_values_are_the_rules_words(ev2024):
     doc = evaluation_json(ev2024)
     assert doc["super_deduction"]["trace"]["47"]["formula"] == "第45行减第46行，不小于零"
     assert doc["super_deduction"]["rate_source_cite"] == "财政部 税务总局公告2023年第7号第一条"
-    assert doc["super_deduction"]["layout"] == "from_2023" and doc["super_deduction"]["layout_title"] == "2023年度起适用的表样"
+    assert doc["super_deduction"]["layout_title"] == ev2024.sd.layout["title"]
+    assert re.search(r"[\u4e00-\u9fff]", doc["super_deduction"]["layout_title"])
+
+
+def test_every_a107012_layout_has_a_chinese_title():
+    assert all(re.search(r"[\u4e00-\u9fff]", lay.get("title") or "") for lay in load_params().layouts.values())
 
 
 def test_every_parameter_file_has_a_chinese_title():
