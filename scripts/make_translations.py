@@ -170,7 +170,8 @@ PACK_PICKER = {"地区 · 政策": "Region · policy", "状态": "Status", "适�
 
 STATEMENT_VIEW = {"数据已修改，此报告已过期（与当前数据不符），不能保存或打印。请重新生成。":
                       "The data changed: this statement is out of date and cannot be saved or printed. Regenerate it.",
-                  "重新生成报告": "Regenerate", "报告已过期": "Statement out of date",
+                  "重新生成报告": "Regenerate", "生成报告": "Generate the statement",
+                  "按当前数据生成报告": "Generate the statement of the current data", "报告已过期": "Statement out of date",
                   "附加留存备查资料清单": "Append the evidence checklist", "附技术附录": "Append the technical appendix",
                   "附上A107012、分项目汇总、计算过程追溯、明细账行汇总、检查结果与风险提示详情":
                       "Append A107012, the project summary, the traces, the ledger summary, the findings and the risk details"}

@@ -30,7 +30,9 @@ def _pdf_text(path) -> str:
 def test_statement_goes_stale_on_edit_and_saved_pdf_has_the_new_figure(sample_window, qtbot, tmp_path):
     win = sample_window
     view = win.statement
-    win.save_statement()
+    win.tabs.setCurrentWidget(view)
+    assert view.generate_button.isVisibleTo(view)              # #24: the empty pane offers 生成报告
+    QTest.mouseClick(view.generate_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: view.pdf_path is not None and not view.busy, timeout=120000)
     assert view.save_button.isEnabled() and not view.stale_bar.isVisible()
     old_sd = win.doc.evaluation.sd.extra_deduction

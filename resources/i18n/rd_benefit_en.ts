@@ -407,6 +407,8 @@
 <context><name>StatementView</name>
 <message><source>数据已修改，此报告已过期（与当前数据不符），不能保存或打印。请重新生成。</source><translation>The data changed: this statement is out of date and cannot be saved or printed. Regenerate it.</translation></message>
 <message><source>重新生成报告</source><translation>Regenerate</translation></message>
+<message><source>生成报告</source><translation>Generate the statement</translation></message>
+<message><source>按当前数据生成报告</source><translation>Generate the statement of the current data</translation></message>
 <message><source>报告已过期</source><translation>Statement out of date</translation></message>
 <message><source>附加留存备查资料清单</source><translation>Append the evidence checklist</translation></message>
 <message><source>附技术附录</source><translation>Append the technical appendix</translation></message>
