@@ -210,7 +210,7 @@ def choose_regime(year: int, ti: int, *, hnte: bool, staff: int | Fraction | Non
     std = params.at("standard_rate", day).fraction
     unavailable = {}
     if not hnte:
-        unavailable["hnte"] = f"{year}年度不在高新技术企业证书覆盖的纳税年度内（AI-14）"
+        unavailable["hnte"] = f"{year}年度不在高新技术企业证书覆盖的纳税年度内（证书自发证年度起覆盖三个纳税年度）"
     if slp is None:
         ok, reason, checks, sources = _slp_core(year, ti, staff, assets, params)
         slp = SlpResult(year, ok, reason, ti, None if staff is None else Fraction(staff),

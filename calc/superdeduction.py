@@ -518,8 +518,8 @@ class SuperDeductionEngine:
         if any(sg[3] is not None and sg[3].who == "ic_or_machine_tool" for sg in segs):
             lst = p.maybe_at("ic_mt_list", dt.date(year, 12, 31))
             basis = (self.ledger.profile.ic_basis or "").strip()
-            confirmation = ("企业确认属于集成电路企业或工业母机企业，按120%加计扣除；认定依据："
-                            + (basis if basis else "未填写") + (f"；须列入{lst.value}（{lst.source.cite}）" if lst else ""))
+            confirmation = (p.text("ic_confirmation", basis=basis or p.text("ic_basis_missing"))
+                            + (p.text("ic_list", list=lst.value, cite=lst.source.cite) if lst else ""))
             if not basis:
                 findings.append(Finding(WARNING, "W_IC_BASIS", "已确认为集成电路或工业母机企业并按120%加计扣除，但未填写“集成电路或工业母机企业认定依据”"
                                         + (f"（须列入{lst.value}）" if lst else ""), "企业信息",

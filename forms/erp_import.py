@@ -544,7 +544,7 @@ class ColumnMapping:
     amount_mode: str = "auto"               # auto | debit_credit | single | amount_dc
     year: int | None = None                 # year for 月/日 dates without a 年 column (None: from title)
     fill_down: tuple[str, ...] = ("date", "voucher")   # carry a blank date / voucher down from the row above
-    strip_voucher_zeros: bool = True        # "记-0012" → 凭证号 "12"
+    strip_voucher_zeros: bool = False       # True: "记-0012" → 凭证号 "12" (default: kept as exported, "0012")
     voucher_kind_default: str | None = None
     project_sources: tuple[str, ...] = ("column", "account_name", "summary")
     project_pattern: str = _DEFAULT_PROJECT_PATTERN
@@ -1024,6 +1024,8 @@ def classify(account_name: str | None, summary: str | None, rules: RuleSet, acco
         if hit is None:
             continue
         score = rule.confidence if where == "account" else rule.confidence * rules.summary_factor
+        if where == "account" and rule.scope in ("summary", "both") and any(w in summ for w in rule.any):
+            score = min(1.0, score + 0.05)      # 摘要 confirms the 科目: “燃料动力” + “电费” → 动力 (R10), not 燃料
         cands.append((score, order, rule, where, hit))
     if not cands:
         return Suggestion(None, None, 0.0)
@@ -1177,6 +1179,7 @@ class _Out:
         self.rd_cache: dict = {}           # (科目编码, 科目名称) → is R&D
         self.classify_cache: dict = {}     # (科目名称, 摘要, 科目编码) → Suggestion
         self.letters: dict = {}            # field → column letter
+        self.transfer_credits: dict = {}   # (date, 凭证号) → amounts of credit lines skipped as 结转
 
     def add(self, severity: str, code: str, message: str, row: int | None = None, column: str | None = None,
             col_index: int | None = None) -> None:
@@ -1376,8 +1379,43 @@ def _convert(source, sheet, mapping, rules, known_projects, header, limit, resul
     if stats["filled_down"]:
         out.add(INFO, "I_ERP_FILLED_DOWN",
                 f"{stats['filled_down']}行的日期或凭证号为空，已沿用上一行（凭证的后续分录）", header.excel_row)
+    _mark_transfer_pairs(result, out, stats)
     unknown = sorted({ln["project_no"] for ln in result.lines if "W_ERP_PROJECT_UNKNOWN" in ln["issues"]})
     stats["unknown_projects"] = unknown
+
+
+# 结转 contra accounts: the debit side of a month-end carry-over (借 管理费用-研发费用 / 贷 研发支出, 借 本年利润 …)
+_TRANSFER_CONTRA = re.compile(r"管理费用|销售费用|制造费用|本年利润|主营业务成本|无形资产|开发支出")
+_TRANSFER_CONTRA_CODES = ("6602", "6601", "5101", "4103", "6401", "1701", "5301")
+
+
+def _mark_transfer_pairs(result: ImportResult, out: _Out, stats: dict) -> None:
+    """A debit line whose 摘要 says 结转 is the other side of a carry-over when the same voucher carries a
+    credit 结转 of the same amount, or when its account is a 费用/损益 account: status ``transfer`` — not
+    imported by default (it would count the R&D expense twice), the amount shown (review desktop-app #2)."""
+    n = total = 0
+    for ln in result.lines:
+        if "W_ERP_TRANSFER_DEBIT" not in ln["issues"] or ln["status"] == "error" or not ln.get("amount"):
+            continue
+        credits = out.transfer_credits.get((ln["date"], ln["voucher_no"])) or []
+        paired = ln["amount"] in credits
+        code = re.sub(r"[^0-9]", "", ln.get("account_code") or "")
+        contra = bool(_TRANSFER_CONTRA.search(ln.get("account_name") or "")) or (
+            bool(code) and code.startswith(_TRANSFER_CONTRA_CODES) and not code.startswith("5301"))
+        if not (paired or contra):
+            continue
+        if paired:
+            credits.remove(ln["amount"])
+        ln["status"] = "transfer"
+        ln["issues"] = [x for x in ln["issues"] if x != "W_ERP_TRANSFER_DEBIT"] + ["W_ERP_TRANSFER_PAIR"]
+        out.add(WARNING, "W_ERP_TRANSFER_PAIR",
+                f"借方“{ln.get('account_name') or ln.get('account_code') or ''}”{fen_display(ln['amount'])}元是"
+                f"{'与贷方结转同一凭证的' if paired else ''}月末结转，默认不导入（导入会重复计算研发费用）",
+                ln["origin"]["row"], None, None)
+        n += 1
+        total += ln["amount"]
+        stats["total_fen"] -= ln["amount"]
+    stats["transfer_lines"], stats["transfer_fen"] = n, total
 
 
 class _AccountContext(Exception):
@@ -1557,6 +1595,7 @@ def _one_row(row, excel_row, mapping, rules, known, pattern, col, head_text, mod
         kw = next((k for k in mapping.transfer_keywords if k and k in summary), None)
         if kw and amount < 0:
             add(INFO, "I_ERP_TRANSFER", f"贷方“{summary}”是结转（{kw}），不是红字冲销，已跳过", "summary")
+            out.transfer_credits.setdefault((date, vno), []).append(-amount)
             skip("transfer")
             return
         if kw:
@@ -1599,7 +1638,7 @@ def _one_row(row, excel_row, mapping, rules, known, pattern, col, head_text, mod
         add(WARNING, "W_ERP_NO_CODE", "没有可用的费用代码建议，请选择费用代码",
             "summary" if "summary" in col else None)
         line_issues.append("W_ERP_NO_CODE")
-    elif code is None:
+    elif code is None or suggestion.ambiguous:
         alt = "、".join(a[0] for a in suggestion.alternatives[:3])
         add(WARNING, "W_ERP_CODE_UNSURE",
             f"费用代码建议 {suggestion.code}（{table[suggestion.code]['label']}，规则 {suggestion.rule_id}，"
