@@ -155,8 +155,18 @@ class TablePage(QWidget):
         ws = self.window.doc.ws
         if ws is None:
             return
-        defaults = {"lines": {"date": str(self.window.doc.year) + "-12-31", "voucher_no": "待填", "project_no":
-                              (ws.rows("projects") or [{"project_no": ""}])[0]["project_no"], "code": "R04", "amount": "0"},
+        import datetime as _dt
+        cur = self.view.currentIndex()
+        prev = ws.rows_by_id("lines", {self.model.row_id(cur.row())}) if (self.table == "lines" and cur.isValid()) else {}
+        prev_row = dict(zip([c.field for c in self.model.columns], next(iter(prev.values())))) if prev else {}
+        today = _dt.date.today()
+        day = prev_row.get("date") or (today.isoformat() if today.year == self.window.doc.year
+                                       else f"{self.window.doc.year}-12-31")
+        # the previous row's date and project (as Excel users continue a voucher); no placeholder voucher or
+        # code: an empty line is reported as incomplete instead of being exported as “待填” (review #21)
+        defaults = {"lines": {"date": day, "project_no": prev_row.get("project_no") or
+                              (ws.rows("projects") or [{"project_no": ""}])[0]["project_no"],
+                              "voucher_kind": prev_row.get("voucher_kind")},
                     "years": {"year": self.window.doc.year}, "projects": {"project_no": f"RD{ws.count('projects') + 1:02d}",
                               "name": "新项目", "form": "自主研发", "ledger_type": "费用化"},
                     "adjustments": {"year": self.window.doc.year, "kind": "其他", "amount": "0"},
@@ -1141,11 +1151,11 @@ class MainWindow(QMainWindow):
                     self.findings.addTopLevelItem(parent)
                     parent.setData(0, Qt.UserRole, f)
                     parent.setExpanded(False)
-                item = QTreeWidgetItem([_t("提示"), f.where, f.message])
+                item = QTreeWidgetItem([_t("提示"), self.where_text(f), f.message])
                 parent.addChild(item)
                 parent.setText(1, f"{parent.childCount()} 处")
             else:
-                item = QTreeWidgetItem([_t(SEVERITY[f.severity]), f.where, f.message])
+                item = QTreeWidgetItem([_t(SEVERITY[f.severity]), self.where_text(f), f.message])
                 self.findings.addTopLevelItem(item)
                 if f.severity == "error":
                     item.setForeground(0, Qt.red)
@@ -1155,6 +1165,33 @@ class MainWindow(QMainWindow):
         self.findings_dock.setWindowTitle(f"检查结果（错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}"
                                           + (f"，风险 {risks}" if risks else "") + "）")
         self.update_status()
+
+    def where_text(self, f) -> str:
+        """A finding's place in the app's own terms — “研发支出 第11行 日期” (the row number the grid shows),
+        “企业信息 所在地区后补助政策” — rather than workbook cells (review desktop-app #20)."""
+        ws = self.doc.ws
+        try:
+            place = ws.locate(f) if ws is not None else None
+        except Exception:             # noqa: BLE001 — a label only
+            place = None
+        if place is None:
+            return f.where
+        table, row_id, field = place
+        from forms.workspace import columns_of
+        header = ""
+        if field:
+            header = next((c.header for c in (S.PROFILE_FIELDS if table == "profile" else columns_of(table))
+                           if c.field == field), "")
+        if table == "profile":
+            return f"{_t(S.SHEET_PROFILE)} {header}".strip()
+        page = self.pages.get(table)
+        if page is None or row_id is None:
+            return f.where
+        row = page.model.row_of_id(row_id)
+        title = _t(TABLE_TITLES.get(table) or table)
+        if row is None:
+            return f"{title} {header}".strip()
+        return f"{title} 第{row + 1}行 {header}".strip()
 
     def _show_risks(self, ev) -> int:
         """风险提示 (calc/risk.py) as one group of the findings dock: a child per finding (why and evidence in its

@@ -1409,7 +1409,7 @@ def _mark_transfer_pairs(result: ImportResult, out: _Out, stats: dict) -> None:
         ln["status"] = "transfer"
         ln["issues"] = [x for x in ln["issues"] if x != "W_ERP_TRANSFER_DEBIT"] + ["W_ERP_TRANSFER_PAIR"]
         out.add(WARNING, "W_ERP_TRANSFER_PAIR",
-                f"借方“{ln.get('account_name') or ln.get('account_code') or ''}”{fen_to_decimal(ln['amount'])}元是"
+                f"借方“{ln.get('account_name') or ln.get('account_code') or ''}”{fen_display(ln['amount'])}元是"
                 f"{'与贷方结转同一凭证的' if paired else ''}月末结转，默认不导入（导入会重复计算研发费用）",
                 ln["origin"]["row"], None, None)
         n += 1

@@ -147,6 +147,13 @@ ROSTER_VIEW = {
     "请选择存放工作区（.rdw）的文件夹": "Choose the folder that holds the workspaces (.rdw)",
     "正在读取…": "Reading…", "共 {n} 个工作区": "{n} workspaces", "，{n} 个无法读取": ", {n} unreadable",
     "。双击打开；金额单位：元": ". Double-click to open; amounts in yuan",
+    "节税合计": "Tax saved", "后补助(最高项，不计入合计)": "Post-subsidy (largest, not in the total)",
+    "确定的税收效应：加计扣除节税＋高企15%税率节税＋小型微利优惠；不含后补助":
+        "The certain tax effect: super-deduction saving + 15% HNTE rate + small low-profit relief; no post-subsidy",
+    "可测算的后补助中金额最高的一项，注明预估／附条件／最高可得；不计入节税合计":
+        "The largest estimated post-subsidy, marked estimate / conditional / up to; not in the tax total",
+    "无法计算": "Cannot be computed", "预估": "estimate", "附条件": "conditional", "最高可得": "up to",
+    "预估区间": "estimated range",
 }
 
 RESULTS_VIEW = {
@@ -163,7 +170,8 @@ PACK_PICKER = {"地区 · 政策": "Region · policy", "状态": "Status", "适�
 
 STATEMENT_VIEW = {"数据已修改，此报告已过期（与当前数据不符），不能保存或打印。请重新生成。":
                       "The data changed: this statement is out of date and cannot be saved or printed. Regenerate it.",
-                  "重新生成报告": "Regenerate", "报告已过期": "Statement out of date",
+                  "重新生成报告": "Regenerate", "生成报告": "Generate the statement",
+                  "按当前数据生成报告": "Generate the statement of the current data", "报告已过期": "Statement out of date",
                   "附加留存备查资料清单": "Append the evidence checklist", "附技术附录": "Append the technical appendix",
                   "附上A107012、分项目汇总、计算过程追溯、明细账行汇总、检查结果与风险提示详情":
                       "Append A107012, the project summary, the traces, the ledger summary, the findings and the risk details"}

@@ -30,7 +30,9 @@ def _pdf_text(path) -> str:
 def test_statement_goes_stale_on_edit_and_saved_pdf_has_the_new_figure(sample_window, qtbot, tmp_path):
     win = sample_window
     view = win.statement
-    win.save_statement()
+    win.tabs.setCurrentWidget(view)
+    assert view.generate_button.isVisibleTo(view)              # #24: the empty pane offers 生成报告
+    QTest.mouseClick(view.generate_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: view.pdf_path is not None and not view.busy, timeout=120000)
     assert view.save_button.isEnabled() and not view.stale_bar.isVisible()
     old_sd = win.doc.evaluation.sd.extra_deduction
@@ -467,3 +469,44 @@ def test_help_opens_the_offline_manual_and_language_switch_offers_restart(sample
     assert asked and "重新启动" in asked[0][0] and restarted == [True]
     from desktop.settings import load_settings
     assert load_settings().language == "en"
+
+
+# -- #26: the roster shows what a commissioner reports --------------------------------------------------------
+def test_roster_shows_tax_saved_and_marks_the_subsidy(tmp_path, private_config):
+    import main
+    from calc.evaluate import evaluate
+    from calc.money import fen_display
+    from desktop.roster_view import COLUMNS, row_cells
+    from forms.roster import read_workspace
+    from forms.workbook import load_ledger
+    from forms.workspace import Workspace
+    ledger = load_ledger(main.SAMPLE)
+    with Workspace.create(tmp_path / "甲.rdw", ledger) as ws:
+        ws.save()
+    row = read_workspace(tmp_path / "甲.rdw", use_cache=False)
+    ev = evaluate(ledger, row.year)
+    certain = ev.tax.tax_saved + ev.hnte_saving + ev.slp_saving
+    assert row.tax_saved == certain
+    cells = dict(zip(COLUMNS, row_cells(row)))
+    assert cells["节税合计"] == fen_display(certain)
+    sub = cells["后补助(最高项，不计入合计)"]
+    if row.subsidy is not None:
+        assert any(k in sub for k in ("预估", "附条件", "最高可得"))
+
+
+# -- #20, #21: findings in the app's own terms; a new line is never a silent placeholder -------------------
+def test_new_line_is_flagged_and_findings_name_the_grid_row(sample_window, qtbot):
+    win = sample_window
+    page, view, model = _ledger(win)
+    view.setCurrentIndex(model.index(3, 0))
+    prev_date = model.index(3, 0).data()
+    page.add_button.click()
+    rid = model.row_id(view.currentIndex().row())
+    new = dict(zip([c.field for c in model.columns], win.doc.ws.rows_by_id("lines", {rid})[rid]))
+    assert new["date"] == prev_date and new["voucher_no"] is None and new["code"] is None
+    qtbot.waitUntil(lambda: any(win.doc.ws.locate(f) and win.doc.ws.locate(f)[1] == rid
+                                for f in win.doc.evaluation.findings), timeout=60000)
+    f = next(f for f in win.doc.evaluation.findings if win.doc.ws.locate(f) and win.doc.ws.locate(f)[1] == rid)
+    where = win.where_text(f)
+    assert where.startswith(f"研发支出 第{model.row_of_id(rid) + 1}行"), where
+    assert "!" not in where

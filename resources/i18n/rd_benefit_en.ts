@@ -384,6 +384,15 @@
 <message><source>共 {n} 个工作区</source><translation>{n} workspaces</translation></message>
 <message><source>，{n} 个无法读取</source><translation>, {n} unreadable</translation></message>
 <message><source>。双击打开；金额单位：元</source><translation>. Double-click to open; amounts in yuan</translation></message>
+<message><source>节税合计</source><translation>Tax saved</translation></message>
+<message><source>后补助(最高项，不计入合计)</source><translation>Post-subsidy (largest, not in the total)</translation></message>
+<message><source>确定的税收效应：加计扣除节税＋高企15%税率节税＋小型微利优惠；不含后补助</source><translation>The certain tax effect: super-deduction saving + 15% HNTE rate + small low-profit relief; no post-subsidy</translation></message>
+<message><source>可测算的后补助中金额最高的一项，注明预估／附条件／最高可得；不计入节税合计</source><translation>The largest estimated post-subsidy, marked estimate / conditional / up to; not in the tax total</translation></message>
+<message><source>无法计算</source><translation>Cannot be computed</translation></message>
+<message><source>预估</source><translation>estimate</translation></message>
+<message><source>附条件</source><translation>conditional</translation></message>
+<message><source>最高可得</source><translation>up to</translation></message>
+<message><source>预估区间</source><translation>estimated range</translation></message>
 </context>
 <context><name>ResultsView</name>
 <message><source>提示</source><translation>Info</translation></message>
@@ -398,6 +407,8 @@
 <context><name>StatementView</name>
 <message><source>数据已修改，此报告已过期（与当前数据不符），不能保存或打印。请重新生成。</source><translation>The data changed: this statement is out of date and cannot be saved or printed. Regenerate it.</translation></message>
 <message><source>重新生成报告</source><translation>Regenerate</translation></message>
+<message><source>生成报告</source><translation>Generate the statement</translation></message>
+<message><source>按当前数据生成报告</source><translation>Generate the statement of the current data</translation></message>
 <message><source>报告已过期</source><translation>Statement out of date</translation></message>
 <message><source>附加留存备查资料清单</source><translation>Append the evidence checklist</translation></message>
 <message><source>附技术附录</source><translation>Append the technical appendix</translation></message>
