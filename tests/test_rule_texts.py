@@ -192,6 +192,17 @@ def test_statement_prints_forward_hints_bridge_and_plain_formulas(ev2024, tmp_pa
     assert "采用的解释口径（" not in text
 
 
+@needs_poppler
+@pytest.mark.parametrize("issued, app", [(dt.date(2026, 12, 7), 2027), (dt.date(2025, 3, 1), 2026)])
+def test_owners_version_gives_the_forward_hint(ev2024, tmp_path, issued, app):
+    out = tmp_path / "o.pdf"
+    write_statement(ev2024, out, issued=issued)
+    text = _text(out)
+    assert f"面向下次申请：若{app}年申请认定，须{app - 3}—{app - 1}年度达到研究开发费用占比的要求" in text
+    assert f"面向下次评价：若{app}年评价，按数据年度{app - 1}年的数据评价，综合得分须达到60分（2024年度为54分）" in text
+    assert "再增加高企口径研发费用" not in text and "转为科技人员" not in text
+
+
 def test_bridge_blocks_add_down(ev2024):
     b = ev2024.hnte.bridge
     for caliber, total in (("super", b.super_total), ("hnte", b.hnte_total)):
