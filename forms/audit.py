@@ -205,7 +205,8 @@ def export_audit_xlsx(rows: Sequence[AuditRow], path: str | os.PathLike, *, titl
         for c, w in enumerate((20, 12, 8, 12, 8, 18, 30, 30, 6, 40), start=1):
             ws.column_dimensions[ws.cell(start, c).column_letter].width = w
         ws.freeze_panes = ws.cell(start + 1, 1)
-        wb.save(tmp)
+        from .xlsx_stream import save_workbook
+        save_workbook(wb, tmp)          # a full disk: closed cleanly, no ZipFile.__del__ traceback (C4)
 
     _atomic(Path(path), write)
     return Path(path)

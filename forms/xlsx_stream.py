@@ -39,6 +39,31 @@ def _abandon_zip(z: zipfile.ZipFile, member=None) -> None:
         z.fp = None
 
 
+def save_workbook(wb, path) -> None:
+    """Save ``wb`` to ``path``.  On a failure the zip is closed here (no ``ZipFile.__del__`` complaint on stderr
+    later: hostile-input C4) and the error propagates; a write-only workbook's sheet buffers are removed."""
+    import contextlib
+    import os
+
+    from openpyxl.writer.excel import ExcelWriter
+    now = dt.datetime.now().replace(microsecond=0)
+    wb.properties.created = wb.properties.modified = now
+    archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    try:
+        ExcelWriter(wb, archive).save()
+    except BaseException:
+        _abandon_zip(archive)
+        for ws in getattr(wb, "_sheets", ()):
+            writer = getattr(ws, "_writer", None)
+            out = getattr(writer, "out", None)
+            if isinstance(out, str):
+                with contextlib.suppress(Exception):
+                    writer.close()
+                with contextlib.suppress(OSError):
+                    os.unlink(out)
+        raise
+
+
 @dataclass(frozen=True)
 class Style:
     """One cell format: font (name, size, bold), fill colour, border colour, alignment and number format."""
@@ -81,7 +106,7 @@ class StreamBook:
             self._open.close()
         index = len(self._sheets) + 1
         self._sheets.append((name, print_rows))
-        sheet = StreamSheet(self, self._zip.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True),
+        sheet = StreamSheet(self, self._zip.open(f"xl/worksheets/sheet{index}.xml", "w"),
                             widths, freeze, landscape, paper, footer_left, footer_center, margins)
         self._open = sheet
         return sheet
@@ -268,6 +293,19 @@ class StreamSheet:
                 parts.append(f'<c r="{ref}" s="{style}"/>')
         parts.append("</row>")
         self._write("".join(parts))
+
+    @staticmethod
+    def escape_text(value) -> str:
+        """Cell text as XML: control characters dropped, & < > escaped."""
+        return escape(XML_ILLEGAL.sub("", "" if value is None else str(value)))
+
+    def next_row(self) -> int:
+        """Claim the next row number for :meth:`raw` (the caller writes the whole ``<row>`` element)."""
+        self._r += 1
+        return self._r
+
+    def raw(self, xml: str) -> None:
+        self._write(xml)
 
     def merge(self, r1: int, c1: int, r2: int, c2: int) -> None:
         self._merges.append(f"{_COLS[c1 - 1]}{r1}:{_COLS[c2 - 1]}{r2}")

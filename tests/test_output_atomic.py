@@ -156,3 +156,18 @@ def test_D1_C4_real_full_disk(small_disk, tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1 and "失败：磁盘空间不足" in r.stderr, r.stderr
     after = {p.relative_to(small_disk): p.read_bytes() for p in small_disk.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_C4_audit_workbook_on_a_full_disk_leaves_no_traceback(small_disk, tmp_path):
+    """The same ZipFile.__del__ complaint came from the audit-trail workbook (review script disk_full.py step D9)."""
+    code = ("import sys; from forms.audit import AuditRow, export_audit_xlsx\n"
+            "try:\n    export_audit_xlsx([], sys.argv[1], title='审计' * 50000)\n"
+            "except OSError as e:\n    print('失败', e.errno)\n"
+            "import gc; gc.collect()\n")
+    ballast = _fill(small_disk, 2 * 1024)
+    r = subprocess.run([sys.executable, "-c", code, str(small_disk / "审计.xlsx")], capture_output=True, text=True,
+                       cwd=ROOT, timeout=300)
+    ballast.unlink()
+    assert "失败 28" in r.stdout, (r.stdout, r.stderr)
+    assert "Exception ignored" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not any(p.name.startswith("审计") for p in small_disk.iterdir())
