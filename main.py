@@ -1,7 +1,7 @@
 """R&D Benefit Desk (研发惠企测算) — command line and application entry.
 
     main.py [--demo | --open FILE]   opens the desktop application (the bundled sample with --demo)
-    main.py compute WORKBOOK --year Y [--period H1|Q1-Q3] [--json]
+    main.py compute WORKBOOK|WORKSPACE.rdw --year Y [--period H1|Q1-Q3] [--json]
     main.py template -o FILE.xlsx [--roster]
     main.py pipeline ROSTER.xlsx|FOLDER --year Y [-o 培育库.xlsx] [--pdf 简报.pdf] [--json]
 
@@ -103,13 +103,47 @@ def cmd_compute(args) -> int:
 
 
 def _load(path):
-    """The ledger, or (None, exit status 2) after printing the one-line reason."""
+    """The ledger of a workbook or of a workspace (.rdw, opened read-only), or (None, exit status 2) after
+    printing the one-line reason."""
+    if str(path).lower().endswith(".rdw"):
+        from forms.workspace import Workspace, WorkspaceError
+        try:
+            with Workspace.open(path, readonly=True) as ws:
+                return ws.ledger(), 0
+        except WorkspaceError as exc:
+            print(str(exc), file=sys.stderr)
+            return None, 2
     from forms.workbook import WorkbookError, load_ledger
     try:
         return load_ledger(path), 0
     except WorkbookError as exc:
         print(str(exc), file=sys.stderr)
         return None, 2
+
+
+def _same_file(a, b) -> bool:
+    import os
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _bad_output(output, inputs, suffix: str, what: str) -> str | None:
+    """Why ``output`` must not be written (the one-line message), or None.  An output onto an input file would
+    destroy the user's data (review D2); an output whose extension is not the format written would be a
+    PDF or workbook under a misleading name."""
+    out = Path(output)
+    if out.exists() and not out.is_file() and not out.is_dir():
+        return None                     # a device or pipe (/dev/stdout, /dev/full): written into, never replaced
+    if out.is_dir():
+        return f"输出“{out.name or out}”是文件夹：请给出文件名，例如“{out / ('报告' + suffix)}”"
+    for given in inputs:
+        if given and _same_file(out, given):
+            return f"输出文件“{out.name}”就是输入文件，写入会覆盖原数据：请另选输出文件名"
+    if out.suffix.lower() != suffix:
+        return f"输出文件“{out.name}”的扩展名应为 {suffix}（{what}），请改用例如“{out.stem or '输出'}{suffix}”"
+    return None
 
 
 def cmd_export(args) -> int:
@@ -120,6 +154,11 @@ def cmd_export(args) -> int:
     if ledger is None:
         return status
     ev = evaluate(ledger, args.year, args.period or "year")
+    from forms.exports import export_names
+    for name in export_names(ev):
+        if _same_file(Path(args.out) / name, args.workbook):
+            print(f"输出文件夹中的“{name}”就是输入文件，导出会覆盖原数据：请另选输出文件夹", file=sys.stderr)
+            return 1
     try:
         paths = export_all(ev, args.out)
     except ExportError as exc:
@@ -137,6 +176,10 @@ def cmd_statement(args) -> int:
     from calc.evaluate import evaluate
     from forms.statement import write_statement
 
+    bad = _bad_output(args.output, [args.workbook], ".pdf", "报告为 PDF 文件")
+    if bad:
+        print(bad, file=sys.stderr)
+        return 1
     checklist = None
     if str(args.workbook).lower().endswith(".rdw"):
         from forms.evidence import workspace_checklist
@@ -196,6 +239,10 @@ def cmd_packs(args) -> int:
 
 def cmd_template(args) -> int:
     from forms.atomic import write_atomic
+    bad = _bad_output(args.output, [], ".xlsx", "模板为 Excel 工作簿")
+    if bad:
+        print(bad, file=sys.stderr)
+        return 1
     if getattr(args, "roster", False):
         from forms.pipeline import write_roster_template
         write_atomic(args.output, write_roster_template)

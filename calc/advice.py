@@ -105,3 +105,26 @@ def sme_forward(sme, issued: dt.date) -> list[str]:
     for h in sme.next_band:
         lines.append(h if isinstance(h, str) else h.get("text", ""))
     return lines
+
+
+def hnte_forward_short(hn, issued: dt.date) -> str:
+    """One line for the owner's version: the next application, its data years and the thresholds not yet met."""
+    lines = hnte_forward(hn, issued)
+    if not lines:
+        return ""
+    parts = [line.split("：", 1)[0] for line in lines[1:]]
+    a = next_hnte_application(issued)
+    return (f"若{a}年申请认定，须{a - 3}—{a - 1}年度达到{'、'.join(parts)}的要求"
+            f"（{'、'.join(str(y) for y in range(a - 3, a) if y < issued.year)}年度已结束，数据不得追溯调整；"
+            "所需金额见技术附录）" if any(y < issued.year for y in range(a - 3, a)) else
+            f"若{a}年申请认定，须{a - 3}—{a - 1}年度达到{'、'.join(parts)}的要求（所需金额见技术附录）")
+
+
+def sme_forward_short(sme, issued: dt.date) -> str:
+    """One line for the owner's version: the next evaluation and its data year."""
+    if sme is None or not sme.next_band:
+        return ""
+    e = next_sme_evaluation(issued)
+    score = next((h for h in sme.next_band if isinstance(h, dict) and h.get("indicator") == "score"), None)
+    gap = f"，综合得分须达到{score['target']}分（{sme.data_year}年度为{score['current']}分）" if score else ""
+    return f"若{e}年评价，按数据年度{e - 1}年的数据评价{gap}（差距与所需投入见技术附录）"

@@ -61,9 +61,8 @@ def basic_research(ledger: Ledger, year: int, period: str, params: Params) -> tu
     rate = entry.fraction
     extra = round_fen(amount * rate)
     pct = rate_percent(rate)
-    trace = Trace("basic_research", f"{year}年度{LABEL}额", extra,
-                  f"企业投入基础研究支出 × 加计扣除比例{pct}，四舍五入至分",
-                  [("企业投入基础研究支出（年度数据）", amount), ("加计扣除比例", pct)],
-                  [("加计扣除比例", pct, entry.source.cite)],
+    trace = Trace("basic_research", params.text("br_label", year=year), extra, params.text("br_formula", pct=pct),
+                  [(params.text("br_input"), amount), (params.text("br_rate"), pct)],
+                  [(params.text("br_rate"), pct, entry.source.cite)],
                   interpretations=tuple(entry.interpretations))
     return BasicResearch(year, amount, rate, extra, entry, trace, findings), findings

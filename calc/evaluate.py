@@ -169,7 +169,22 @@ def _deduction_of(ledger: Ledger, engine: SuperDeductionEngine, params: Params):
     """An earlier year's extra deduction (A107012 row 51) from the ledger, for the yearly loss carry-forward: 0 for
     a year the ledger has no line in or the parameters do not cover (its 应纳税所得额 is then taken as given)."""
     from .columns import line_columns
-    years = set(line_columns(ledger).years)
+    cols = line_columns(ledger)
+    years = set(cols.years)
+    amortising = any(p.capitalised and p.ia_date is not None for p in ledger.projects.values())
+
+    def certainly_positive(y: int, ti: int) -> bool:
+        """The year's income stays positive whatever its deduction: it cannot exceed 3 × the year's positive
+        amounts (rates ≤ 200%) when no intangible asset is amortised.  Lets a ledger without losses skip the
+        earlier years' computations."""
+        if ti <= 0:
+            return False
+        if y not in years:
+            return True
+        if amortising:
+            return False
+        gross = sum(int(v) for v in cols.base[cols.year == y] if v > 0)
+        return ti > 3 * gross
 
     def of(y: int) -> int:
         if y not in years:
@@ -180,6 +195,7 @@ def _deduction_of(ledger: Ledger, engine: SuperDeductionEngine, params: Params):
             return 0
         sd = engine.compute(y, "year")
         return sd.extra_deduction if sd.eligible else 0
+    of.certainly_positive = certainly_positive
     return of
 
 

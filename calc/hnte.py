@@ -58,7 +58,8 @@ def _tables(params: Params) -> dict:
 
 
 def _src(d: Dated) -> str:
-    return str(d.source)
+    """A dated parameter's source as a bureau cites it (国科发火〔2016〕195号第三条第（六）项第2目)."""
+    return d.source.cite
 
 
 def _pct(x: Fraction, against: Fraction | None = None) -> str:
@@ -370,17 +371,17 @@ def _hnte_caliber(ledger: Ledger, year: int, params: Params) -> HnteCaliber:
     all_ids = LineIds(id_array)              # the activities' line ids, in activity order
     traces = {
         "total": Trace("hnte_total", f"{year}年度研究开发费用总额（高企口径）", total,
-                       "Σ 各研发活动 [第1–7类（委托外部×80%） + min(其他费用, 第1–7类 × 20% ÷ (1 − 20%))]",
+                       params.text("hnte_total"),
                        [(f"{a.project_no} {a.name}", a.total) for a in activities],
                        [("委托外部研究开发费用计入比例", ef.value, _src(ef)), ("其他费用比例上限", oc.value, _src(oc))],
                        all_ids, tuple(sorted(ais & {"AI-04", "AI-05", "AI-06", "AI-APP-20", "AI-APP-21", "AI-APP-22",
                                                     "AI-APP-23", "AI-APP-25"}))),
         "domestic": Trace("hnte_domestic", f"{year}年度境内研究开发费用（高企口径）", domestic,
-                          "研发费用总额 − 委托境外研究开发费用×80%（境内委托亦按80%计入，AI-04）",
+                          params.text("hnte_domestic"),
                           [("研发费用总额", total), ("委托境外×80%", total - domestic)],
                           [("委托外部研究开发费用计入比例", ef.value, _src(ef))], all_ids, ("AI-04",)),
         "other_cap": Trace("hnte_other_cap", f"{year}年度其他费用限额（按研发活动）", other_allowed,
-                           "Σ 各研发活动 round_fen(min(其他费用, 0.25 × 第1–7类))",
+                           params.text("hnte_other_cap"),
                            [(f"{a.project_no} 其他费用 {fen_display(a.other_actual)} / 限额 "
                              f"{fen_display(round_fen(a.other_cap))}", a.other_allowed) for a in activities if a.other_actual],
                            [("其他费用比例上限", oc.value, _src(oc))], (), ("AI-05", "AI-06", "AI-APP-23")),
@@ -894,7 +895,7 @@ def _rd_ratio_condition(ledger, year, window, calibers, inputs: _Inputs, params,
                          tuple(missing), tuple(sorted(flags)), basis=basis)
     s_sum, r_sum = sum(sales.values()), sum(rd.values())
     years_text = "、".join(str(y) for y in window)
-    trace = Trace(cid, f"{name}（{years_text}年度）", None, "Σ 研发费用（高企口径） ÷ Σ 销售收入（主营业务收入 + 其他业务收入）",
+    trace = Trace(cid, f"{name}（{years_text}年度）", None, params.text("hnte_rd_ratio"),
                   [(f"{y}年度研发费用（高企口径）", rd[y]) for y in window] + [(f"{y}年度销售收入", sales[y]) for y in window],
                   [("比例档次", f"{_pct_t(threshold)}（{tier_label}）", _src(tiers))], interpretations=tuple(sorted(flags)))
     if s_sum <= 0:
@@ -937,7 +938,7 @@ def _domestic_condition(window, calibers, params, day) -> Condition:
                          _missing_text(missing), None, tuple(missing), tuple(sorted(flags)), basis=basis)
     total = sum(calibers[y].total for y in window)
     dom = sum(calibers[y].domestic for y in window)
-    trace = Trace("domestic_rd_ratio", name, None, "Σ 境内研发费用（含境内委托×80%） ÷ Σ 研发费用总额（高企口径）",
+    trace = Trace("domestic_rd_ratio", name, None, params.text("hnte_domestic_ratio"),
                   [(f"{y}年度境内研发费用", calibers[y].domestic) for y in window]
                   + [(f"{y}年度研发费用总额", calibers[y].total) for y in window],
                   [("境内研发费用比例", th.value, _src(th))], interpretations=tuple(sorted(flags)))
@@ -971,7 +972,7 @@ def _staff_condition(year, inputs: _Inputs, params, day) -> Condition:
         return Condition("staff_ratio", "H4", name, UNKNOWN, None, t, ">=", None, f"{name}：{year}年度职工总数为0，无法计算",
                          "需要填写职工总数", None, (f"{year}年度职工总数",), basis=basis)
     ratio = Fraction(rd, total)
-    trace = Trace("staff_ratio", name, ratio, "科技人员数 ÷ 职工总数（均为全年月平均数）",
+    trace = Trace("staff_ratio", name, ratio, params.text("hnte_staff_ratio"),
                   [(f"{year}年度科技人员数", str(rd)), (f"{year}年度职工总数", str(total))], [("科技人员比例", th.value, _src(th))])
     head = f"{name}{_pct(ratio, t)} {'≥' if ratio >= t else '<'} {_pct_t(t)}（{year}年度：{rd} ÷ {total}，全年月平均数）"
     if ratio >= t:
@@ -998,7 +999,7 @@ def _hitech_condition(year, inputs: _Inputs, params, day) -> Condition:
                          f"{name}：{year}年度总收入（收入总额 − 不征税收入）不大于0，无法计算", "需要核对收入总额", None,
                          (f"{year}年度收入总额",), basis=basis)
     ratio = Fraction(hitech, total)
-    trace = Trace("hitech_income_ratio", name, ratio, "高新技术产品（服务）收入 ÷ (收入总额 − 不征税收入)",
+    trace = Trace("hitech_income_ratio", name, ratio, params.text("hnte_hitech_ratio"),
                   [(f"{year}年度高新技术产品（服务）收入", hitech), (f"{year}年度总收入", total)],
                   [("高新技术产品收入比例", th.value, _src(th))])
     head = (f"{name}{_pct(ratio, t)} {'≥' if ratio >= t else '<'} {_pct_t(t)}（{year}年度：{_yuan(hitech)} ÷ {_yuan(total)}）")
@@ -1021,7 +1022,7 @@ def _registered_condition(ledger: Ledger, app: dt.date, params) -> Condition:
         return Condition("registered_1y", "H1", name, UNKNOWN, None, need, ">=", None, f"{name}：需要填写“成立日期”",
                          "需要填写“成立日期”", None, ("成立日期",), basis=basis)
     days = (app - founded).days
-    trace = Trace("registered_1y", name, days, "申请日期 − 成立日期（日历天数）",
+    trace = Trace("registered_1y", name, days, params.text("hnte_registered"),
                   [("成立日期", founded.isoformat()), ("申请日期", app.isoformat())], [("注册天数", str(need), _src(d))])
     head = f"注册成立{days}天 {'≥' if days >= need else '<'} {need}天（{founded.isoformat()}成立，{app.isoformat()}申请）"
     if days >= need:
@@ -1496,7 +1497,7 @@ def _certificate(ledger: Ledger, year: int, params: Params, recheck: Condition) 
     valid_until = _add_years(issue, int(vy.value)) - dt.timedelta(days=1)
     covers = year in tax_years
     text = (f"高新技术企业证书{cert_no or ''}于{issue.isoformat()}颁发，有效期至{valid_until.isoformat()}；"
-            f"可享受15%税率的纳税年度为{'、'.join(str(y) for y in tax_years)}年度（AI-14）；"
+            f"可享受15%税率的纳税年度为{'、'.join(str(y) for y in tax_years)}年度（发证年度起三个纳税年度）；"
             f"{year}年度{'在' if covers else '不在'}证书覆盖范围内")
     if covers and year == tax_years[-1]:
         text += f"；证书将于{valid_until.year}年期满，{tax_years[-1] + 1}年度需重新认定（期满当年须在汇算清缴前取得新证书）"

@@ -210,7 +210,7 @@ def choose_regime(year: int, ti: int, *, hnte: bool, staff: int | Fraction | Non
     std = params.at("standard_rate", day).fraction
     unavailable = {}
     if not hnte:
-        unavailable["hnte"] = f"{year}年度不在高新技术企业证书覆盖的纳税年度内（AI-14）"
+        unavailable["hnte"] = f"{year}年度不在高新技术企业证书覆盖的纳税年度内（证书自发证年度起覆盖三个纳税年度）"
     if slp is None:
         ok, reason, checks, sources = _slp_core(year, ti, staff, assets, params)
         slp = SlpResult(year, ok, reason, ti, None if staff is None else Fraction(staff),
@@ -388,6 +388,9 @@ def prior_year_losses(ledger: Ledger, year: int, qualified: set[int], params: Pa
     国家税务总局公告2018年第45号).  None when no earlier row has a loss.  Also the notes on the years not given."""
     rows = {y.year: y.get("taxable_income") for y in ledger.years
             if y.period == "year" and y.year < year and y.get("taxable_income") is not None}
+    positive = getattr(deduction_of, "certainly_positive", None)
+    if positive is not None and all(positive(y, ti) for y, ti in rows.items()):
+        return None, []                 # no year can be a loss: nothing to compute
     deductions = {y: (deduction_of(y) or 0) if deduction_of is not None else 0 for y in rows}
     figures = {y: ti - deductions[y] for y, ti in sorted(rows.items())}
     losses = {y: -p for y, p in figures.items() if p < 0}

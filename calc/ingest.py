@@ -26,7 +26,7 @@ from .identifiers import check_credit_code, normalize_industry_code, parse_hnte_
 from .model import ERROR, INFO, WARNING, Adjustment, Ledger, Line, Profile, Project, Src, YearData, slot_maker
 from .money import AmountError, fen_display, parse_amount, parse_ratio
 from .params import Params, load_params
-from .values import ValueProblem, clean_text, is_blank, parse_int, parse_yesno
+from .values import BIDI_RE, ValueProblem, clean_text, is_blank, lookalike_key, parse_int, parse_yesno, strip_invisible
 
 from .tables import (_MISSING, _VALUE_CODES, TableIntake, _Collector, _match_header, _norm_header,  # noqa: F401
                      _parse_cell, _parse_column, _parse_rows, _parse_table, _read_table, _row_blank, _Table)
@@ -118,9 +118,31 @@ class LinesIntake(TableIntake):
             self.line_columns.setdefault(field, []).extend(column)
 
 
+_KNOWN_SHEETS = frozenset((*S.SHEETS, S.SHEET_HELP, "代码表", S.SHEET_FACTS, *S.ALLOCATION_SHEETS))
+
+
+def _sheet_names_trimmed(sheets: Mapping[str, Sequence], out: _Collector) -> Mapping[str, Sequence]:
+    """A template sheet whose name has spaces (ASCII or full-width) or invisible characters around it, or
+    full-width letters, is read under its template name with a note: in Excel it shows with the right name
+    (review M7).  Never when the exact name is also there."""
+    renamed = {}
+    for name in sheets:
+        if name in _KNOWN_SHEETS:
+            continue
+        canon = unicodedata.normalize("NFKC", strip_invisible(name)).strip()
+        if canon in _KNOWN_SHEETS and canon not in sheets and canon not in renamed.values():
+            renamed[name] = canon
+    if not renamed:
+        return sheets
+    for name, canon in renamed.items():
+        out.add(INFO, "I_SHEET_NAME_TRIMMED", f"工作表名称“{name}”前后有空格或不可见字符，已按“{canon}”读取", canon)
+    return {renamed.get(name, name): rows for name, rows in sheets.items()}
+
+
 def _build_ledger(sheets: Mapping[str, Sequence[Sequence[object]]], params: Params,
                   intakes: Mapping[str, TableIntake]) -> Ledger:
     out = _Collector()
+    sheets = _sheet_names_trimmed(sheets, out)
     for name in sheets:
         if name not in S.SHEETS and name not in (S.SHEET_HELP, "代码表", S.SHEET_FACTS, *S.ALLOCATION_SHEETS):
             out.add(INFO, "I_EXTRA_SHEET", f"工作表“{name}”不是模板工作表，已忽略", name)
@@ -229,6 +251,9 @@ def _profile(rows, out: _Collector) -> Profile:
             out.add(WARNING, "W_FIELD_DUPLICATE", f"字段“{col.header}”重复，只使用第一次填写", sheet, i + 1, "值", 1)
             continue
         where[col.field] = i + 1
+        if isinstance(raw, str) and BIDI_RE.search(raw):
+            out.add(WARNING, "W_TEXT_DIRECTION", f"{col.header}含文字方向控制字符（如 U+202E），在 Excel 与报告中会显示为"
+                    "不同的顺序：已删除这些字符，请核对", sheet, i + 1, "值", 1)
         try:
             values[col.field] = _parse_cell(col, raw)
         except (AmountError, ValueProblem) as exc:
@@ -350,6 +375,14 @@ def _projects(rows, out: _Collector) -> dict[str, Project]:
     for no, row in rejected.items():
         if no not in projects:
             out.rejected_projects[no] = row
+    seen: dict[str, Project] = {}
+    for no, p in projects.items():          # numbers that differ only in case, width, accents or invisible marks
+        first = seen.setdefault(lookalike_key(no), p)
+        if first is not p:
+            out.add(WARNING, "W_PROJECT_LOOKALIKE",
+                    f"项目编号“{no}”与第{first.src.row}行的“{first.project_no}”看起来相同（只差大小写、全角半角、"
+                    "组合字符或不可见字符）：可能是同一项目登记了两次，支出会被分开计算，请核对", sheet, p.src.row,
+                    "项目编号", None)
     return projects
 
 
@@ -359,6 +392,33 @@ _GRANT = "财政资金（不征税）"
 _ORDINAL_2016 = dt.date(2016, 1, 1).toordinal()
 _LINE_FIELDS = ("date", "voucher_kind", "voucher_no", "project_no", "code", "summary", "amount", "tax_amount",
                 "funding", "share", "hnte_category")
+
+
+#: 税法金额 above this multiple of 会计金额 is flagged (review M4).  Not law: a screening heuristic — a one-time
+#: deduction of equipment (财税〔2018〕54号) can legitimately exceed the accounting depreciation many times over.
+TAX_AMOUNT_FACTOR = 10
+
+
+def tax_odd(amount: int | None, tax: int) -> bool:
+    """税法金额 of the other sign than 会计金额, or more than :data:`TAX_AMOUNT_FACTOR` times it."""
+    if amount is None or tax == amount:
+        return False
+    if (tax < 0 < amount) or (amount < 0 < tax):
+        return True
+    return abs(tax) > TAX_AMOUNT_FACTOR * abs(amount)
+
+
+def tax_odd_rows(amounts, taxes) -> list[int]:
+    """The data rows whose 税法金额 :func:`tax_odd` flags."""
+    return [k for k, (a, t) in enumerate(zip(amounts, taxes)) if t is not None and t != a and tax_odd(a, t)]
+
+
+def _tax_message(amount: int | None, tax: int) -> str:
+    if amount is not None and ((tax < 0 < amount) or (amount < 0 < tax)):
+        return (f"税法金额（{fen_display(tax)}）与会计金额（{fen_display(amount)}）正负相反：请核对是否填错符号或填错列；"
+                "加计扣除按税法金额计算")
+    return (f"税法金额（{fen_display(tax)}）超过会计金额（{fen_display(amount or 0)}）的{TAX_AMOUNT_FACTOR}倍：请核对"
+            "（设备一次性税前扣除等情形可能属实）；加计扣除按税法金额计算")
 
 
 class _LineRows:
@@ -389,6 +449,11 @@ class _LineRows:
             code = self.code_of[raw_code] = (
                 self.codes.get(key) or self.codes.get(unicodedata.normalize("NFKC", raw_code).replace(" ", "")))
         return code
+
+    def lookalike(self, no: str) -> str | None:
+        """A registered project number that looks like ``no`` (the same :func:`lookalike_key`)."""
+        key = lookalike_key(no)
+        return next((p for p in self.projects if lookalike_key(p) == key), None)
 
     def codes_by_row(self) -> list[str | None]:
         if self._codes is None:
@@ -422,6 +487,9 @@ class _LineRows:
         if zero:
             ok &= ~np.fromiter(map(zero.__contains__, self.shares), dtype=bool, count=n)
         ok &= ~np.fromiter(map(frozenset((_GRANT,)).__contains__, self.fundings), dtype=bool, count=n)
+        odd = tax_odd_rows(self.amounts, self.taxes)
+        if odd:
+            ok[np.fromiter(odd, dtype=np.int64, count=len(odd))] = False
         ordinal = {d: d.toordinal() for d in set(self.dates) if d is not None}
         ordinal[None] = 0
         day = np.fromiter(map(ordinal.__getitem__, self.dates), dtype=np.int64, count=n)
@@ -449,8 +517,10 @@ class _LineRows:
                 add(ERROR, "E_PROJECT_INVALID", f"项目“{no}”在“研发项目”第{self.rejected[no]}行有错误，改正后本行才能计入",
                     sheet, excel_row, "项目编号", self.c_no)
             else:
-                add(ERROR, "E_PROJECT_UNKNOWN", f"项目编号“{no}”未在“研发项目”中登记", sheet, excel_row, "项目编号",
-                    self.c_no)
+                like = self.lookalike(no)
+                add(ERROR, "E_PROJECT_UNKNOWN", f"项目编号“{no}”未在“研发项目”中登记"
+                    + (f"（与已登记的“{like}”只差大小写、全角半角或不可见字符）" if like else ""), sheet, excel_row,
+                    "项目编号", self.c_no)
             ok = False
         share = self.shares[k]
         if share is not None and share == 0:
@@ -468,6 +538,10 @@ class _LineRows:
         if day.year < 2016:
             add(WARNING, "W_BEFORE_2016", "2016年以前的支出不适用本办法（财税〔2015〕119号），仅作记录", sheet,
                 excel_row, "日期", self.c_date)
+        tax = self.taxes[k]
+        if tax is not None and tax_odd(self.amounts[k], tax):
+            add(WARNING, "W_TAX_AMOUNT", _tax_message(self.amounts[k], tax), sheet, excel_row, "税法金额",
+                self.cols.get("tax_amount"))
         if code == "R39":
             add(WARNING, "W_R39", "委托境外个人进行研发活动的费用不得加计扣除（财税〔2018〕64号第六条），仅列报于第39行",
                 sheet, excel_row, "费用代码", self.c_code)

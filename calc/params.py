@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from . import yamlsafe
+
 PARAMS_DIR = Path(__file__).resolve().parent.parent / "resources" / "params"
 FILES = ("super_deduction.yaml", "income_tax.yaml", "expense_codes.yaml", "a107012_layouts.yaml",
          "interpretations.yaml")
@@ -511,7 +513,7 @@ def load_params(directory: str | Path | None = None) -> Params:
         except OSError as exc:
             raise ParamError(name, "", f"无法读取（{exc.strerror or exc}）") from None
         try:
-            doc = yaml.safe_load(text)
+            doc = yamlsafe.load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"第{mark.line + 1}行" if mark else ""

@@ -63,6 +63,7 @@ KINDS: dict[str, dict[str, str]] = {
     "related_entrustee": {},
     "collective_rd": {},
     "cross_year_summary": {},
+    "caliber_gap": {"max_gap_share": RATIO, "min_gap_yuan": AMOUNT},
 }
 _RULE_KEYS = {"id", "title", "kind", "severity", "from", "to", "source", "ref", "interpretations", "params", "why",
               "evidence"}
@@ -868,6 +869,24 @@ def _cross_year_summary(rule, c):
     return res
 
 
+def _caliber_gap(rule, c):
+    """The HNTE caliber far above the super-deduction caliber (the three-caliber bridge has both): a heuristic."""
+    if not c.has_lines():
+        return []
+    from .hnte import rd_bridge
+    from .money import rate_percent
+    b = rd_bridge(c.ledger, c.year, c.params, sd_engine=c._engine)
+    if not b.super_eligible or b.hnte_total is None or b.super_total <= 0:
+        return []
+    gap = b.hnte_total - b.super_total
+    if gap <= 0 or gap < rule.value("min_gap_yuan") or Fraction(gap, b.super_total) <= rule.value("max_gap_share"):
+        return []
+    share = Fraction(gap, b.super_total)
+    return [_fire(rule, f"{c.year}年度高企口径研发费用{_yuan(b.hnte_total)}比加计扣除口径（A107012第40行）{_yuan(b.super_total)}"
+                        f"多{_yuan(gap)}，为加计扣除口径的{rate_percent(share)}，超过{rate_percent(rule.value('max_gap_share'))}"
+                        f"（经验阈值）；差异逐项见研发费用三种口径差异调节表", c.year_src())]
+
+
 CHECKS: dict[str, Callable] = {
     "staff_cost_share": _staff_cost_share,
     "person_overload": _person_overload,
@@ -894,6 +913,7 @@ CHECKS: dict[str, Callable] = {
     "related_entrustee": _related_entrustee,
     "collective_rd": _collective_rd,
     "cross_year_summary": _cross_year_summary,
+    "caliber_gap": _caliber_gap,
 }
 assert set(CHECKS) == set(KINDS)
 

@@ -23,6 +23,8 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from . import yamlsafe
+
 PACKS_DIR = Path(__file__).resolve().parent.parent / "resources" / "packs"
 WAN = 1_000_000                       # 分 per 万元
 YEARLY = "yearly"                     # a parameter set by each year's notice
@@ -1359,13 +1361,15 @@ def read_pack(path: Path, facts: Mapping, *, origin: str = "shipped") -> RulePac
     path = Path(path)
     file = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = yamlsafe.read_text(path)
+    except yamlsafe.TooLarge as exc:
+        raise RulePackError(file, "(文件)", exc.problem) from None
     except UnicodeDecodeError:
         raise RulePackError(file, "(文件)", "不是 UTF-8 编码的文本文件") from None
     except OSError as exc:
         raise RulePackError(file, "(文件)", f"无法读取（{exc.strerror or exc}）") from None
     try:
-        doc = yaml.safe_load(text)
+        doc = yamlsafe.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 1}行" if mark else "(文件)"

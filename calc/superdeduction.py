@@ -132,6 +132,7 @@ class SDResult:
     findings: list
     interpretations: set
     excluded: list                                      # [(line id, reason)]
+    confirmation: str = ""                              # the basis of a user-confirmed rate (120%), printed with it
 
     @property
     def extra_deduction(self) -> int:
@@ -512,6 +513,17 @@ class SuperDeductionEngine:
             traces["R51"] = Trace("R51", "九、本年研发费用加计扣除总额", rows["R51"], p.text("sd_r51"),
                                   [(p.text("sd_l1_label"), l1), ("加计扣除比例", rate_percent(rate))],
                                   [("加计扣除比例", (rate_entry.text or rate_percent(rate)) if rate_entry else "—", rate_src)])
+        # the user's 集成电路 / 工业母机 confirmation and what it rests on (2023年第44号; the year's list: law data)
+        confirmation = ""
+        if any(sg[3] is not None and sg[3].who == "ic_or_machine_tool" for sg in segs):
+            lst = p.maybe_at("ic_mt_list", dt.date(year, 12, 31))
+            basis = (self.ledger.profile.ic_basis or "").strip()
+            confirmation = (p.text("ic_confirmation", basis=basis or p.text("ic_basis_missing"))
+                            + (p.text("ic_list", list=lst.value, cite=lst.source.cite) if lst else ""))
+            if not basis:
+                findings.append(Finding(WARNING, "W_IC_BASIS", "已确认为集成电路或工业母机企业并按120%加计扣除，但未填写“集成电路或工业母机企业认定依据”"
+                                        + (f"（须列入{lst.value}）" if lst else ""), "企业信息",
+                                        self.ledger.profile.rows.get("ic_basis"), "集成电路或工业母机企业认定依据"))
         # 16. row 1 (AI-SD-14)
         counted = sorted({r.project_no for r in rows_out if r.cols["total"] != 0})
         rows["R01"] = len(counted)
@@ -522,7 +534,7 @@ class SuperDeductionEngine:
             t.value = rows.get(key, t.value)
         summary = rows_out + [cap_sub, exp_sub, other_row, tot_row]
         return SDResult(period, True, "", rate, rate_entry, segs, layout, rows, traces, summary, fl, intangibles, q4,
-                        findings, ais, excluded)
+                        findings, ais, excluded, confirmation)
 
     # -- the pool: which lines count in a period (§8.4 steps 2–3), as grouped integer sums ---------------
     def _pool(self, period: Period, findings: list, ais: set):

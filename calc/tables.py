@@ -16,8 +16,8 @@ import numpy as np
 from . import schema as S
 from .model import ERROR, INFO, WARNING, Finding
 from .money import AmountError, parse_amount, parse_ratio
-from .values import (ValueProblem, clean_text, is_blank, parse_choice, parse_date, parse_int, parse_year,
-                     parse_yesno)
+from .values import (BIDI_RE, DATE_MAX, DATE_MIN, INVISIBLE_RE, ValueProblem, clean_text, clip_quoted, is_blank,
+                     parse_choice, parse_date, parse_int, parse_year, parse_yesno)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -62,7 +62,7 @@ class _Collector:
 
     def add(self, severity, code, message, sheet=None, row=None, column=None, col_index=None):
         cell = f"{column_letter(col_index)}{row}" if (col_index is not None and row) else None
-        self.findings.append(Finding(severity, code, message, sheet, row, column, cell))
+        self.findings.append(Finding(severity, code, clip_quoted(message), sheet, row, column, cell))
 
 
 _VALUE_CODES = {S.AMOUNT: "E_AMOUNT", S.DATE: "E_DATE", S.YESNO: "E_YESNO", S.INT: "E_INT",
@@ -133,7 +133,7 @@ def _parse_column(col: S.Column, raws: list) -> tuple[list, list[int], dict[int,
             return _text_column(list(map(str.strip, raws)))
         if types <= {str, _NONE}:
             return _distinct_column(raws, parse, fast_text)
-        if is_date and types == {dt.date}:
+        if is_date and types == {dt.date} and DATE_MIN <= min(raws) and max(raws) <= DATE_MAX:
             return list(raws), [], {}
         if is_amount and types == {float}:
             return _float_amounts(raws)
@@ -160,7 +160,7 @@ def _parse_column(col: S.Column, raws: list) -> tuple[list, list[int], dict[int,
             except (AmountError, ValueProblem) as exc:
                 errors[k] = str(exc)
             continue
-        elif is_date and t is dt.date:
+        elif is_date and t is dt.date and DATE_MIN <= raw <= DATE_MAX:
             values[k] = raw
             continue
         # one parse per distinct value (of one type: 1, 1.0 and True parse differently; -0.0 prints apart
@@ -391,6 +391,18 @@ class TableIntake:
             self.problems[offset + k] = found
 
 
+_IDENTIFIERS = frozenset({"project_no", "code"})      # text columns that name something: no invisible characters
+
+
+def _without_format_chars(raws, pattern: re.Pattern):
+    """A text column without the format characters ``pattern`` finds (:data:`calc.values.BIDI_RE`, or
+    :data:`~calc.values.INVISIBLE_RE` for identifiers); one scan of the joined column when there are none."""
+    texts = [v for v in raws if type(v) is str]
+    if not texts or not pattern.search("\n".join(texts)):
+        return raws
+    return [pattern.sub("", v) if type(v) is str else v for v in raws]
+
+
 def _parse_rows(mapping: dict, rows: list) -> tuple[dict[str, list], dict[int, list]]:
     """Parse the mapped columns of data rows: ``({field: values}, {row index: [cell problem]})``."""
     values: dict[str, list] = {}
@@ -399,7 +411,10 @@ def _parse_rows(mapping: dict, rows: list) -> tuple[dict[str, list], dict[int, l
     columns_of = list(itertools.zip_longest(*rows))          # short rows padded with None
     columns_of += [(None,) * len(rows)] * (width - len(columns_of))
     for position, (j, col) in enumerate(mapping.items()):
-        parsed, blanks, errors = _parse_column(col, columns_of[j])
+        raws = columns_of[j]
+        if col.kind == S.TEXT:
+            raws = _without_format_chars(raws, INVISIBLE_RE if col.field in _IDENTIFIERS else BIDI_RE)
+        parsed, blanks, errors = _parse_column(col, raws)
         for k, message in errors.items():
             problems.setdefault(k, []).append(
                 (position, _VALUE_CODES.get(col.kind, "E_VALUE"), f"{col.header}：{message}", col.header, j))

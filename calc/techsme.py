@@ -284,7 +284,7 @@ def tech_sme_evaluation(ledger: Ledger, year: int, params: Params | None = None,
 
     if row is None:
         findings.append(Finding(WARNING, "W_TECHSME_YEAR_MISSING",
-                                f"科技型中小企业{year}年评价使用{dy}年度数据（AI-24），“年度数据”中没有{dy}年度的行", "年度数据"))
+                                f"科技型中小企业{year}年评价使用{dy}年度数据，“年度数据”中没有{dy}年度的行", "年度数据"))
 
     # ---- T1, T3, T4: the user's declarations
     def declared(cid: str, key: str, name: str, yes: str, no: str, ref: str) -> Condition:
@@ -327,7 +327,7 @@ def tech_sme_evaluation(ledger: Ledger, year: int, params: Params | None = None,
             findings.append(Finding(WARNING, "W_TECHSME_INPUT", f"科技型中小企业T2：{dy}年度未填“{col}”", "年度数据", srow, col))
     t2_ok = False if any(p["ok"] is False for p in parts) else (None if any(p["ok"] is None for p in parts) else True)
     t2 = Condition("T2", "职工总数、年销售收入、资产总额", _status(t2_ok), None, None,
-                   "；".join(p["text"] for p in parts) + f"（{dy}年度，AI-24）", f"{staff_max.source}", ("AI-24",), parts)
+                   "；".join(p["text"] for p in parts) + f"（{dy}年度数据）", f"{staff_max.source}", ("AI-24",), parts)
 
     # ---- indicators (国科发政〔2017〕115号第七条)
     staff_t, sales_t, cost_t = band_table(params, "staff_bands", day), band_table(params, "rd_sales_bands", day), band_table(params, "rd_cost_bands", day)

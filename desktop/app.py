@@ -33,8 +33,25 @@ def save_language(code: str) -> None:
     save_settings(s)
 
 
+def install_qt_translator(app: QApplication, language: str) -> QTranslator | None:
+    """Qt's own dialogs and buttons (file dialogs, OK/Cancel, context menus) in the chosen language: Qt's
+    qtbase_*.qm from PySide6's translations folder (review desktop-app #17)."""
+    from PySide6.QtCore import QLibraryInfo
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    name = {"zh": "qtbase_zh_CN.qm", "en": "qtbase_en.qm"}.get(language)
+    if not name:
+        return None
+    translator = QTranslator(app)
+    if translator.load(str(Path(folder) / name)):
+        app.installTranslator(translator)
+        return translator
+    return None
+
+
 def install_translator(app: QApplication, language: str) -> QTranslator | None:
-    """English: load resources/i18n/rd_benefit_en.qm (Chinese is the source language)."""
+    """English: load resources/i18n/rd_benefit_en.qm (Chinese is the source language); Qt's own strings follow
+    the chosen language in both cases (:func:`install_qt_translator`)."""
+    app._qt_translator = install_qt_translator(app, language)
     if language != "en":
         return None
     translator = QTranslator(app)
@@ -55,5 +72,8 @@ def run(argv: list[str] | None = None, *, demo: bool = False, path: str | None =
         window.open_sample()
     elif path:
         window.open_path(path)
-    window.show()
+    if window.too_big_for_screen():
+        window.showMaximized()
+    else:
+        window.show()
     return app.exec()

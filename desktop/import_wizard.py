@@ -52,7 +52,8 @@ FILE_FILTER = "ERP 导出文件 (*.xlsx *.xlsm *.xls *.csv *.txt *.tsv);;Excel �
 AMOUNT_MODE_LABELS = {"auto": "自动判断", "debit_credit": "借方 / 贷方两列", "single": "单列金额",
                       "amount_dc": "金额 + 借贷方向"}
 ORIGIN_LABELS = {"builtin": "内置", "user": "本机", "workspace": "工作区"}
-STATUS_LABELS = {"ok": "正常", "review": "待确认", "error": "错误"}
+STATUS_LABELS = {"ok": "正常", "review": "待确认", "error": "错误", "transfer": "结转（不导入）"}
+C_TRANSFER = QColor("#E4E4E4")
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
 SKIP_LABELS = {"total": "合计/累计/余额行", "not_rd": "非研发支出科目", "transfer": "结转分录", "zero": "金额为0",
                "no_amount": "无金额的行", "header": "重复的表头", "internal": "处理出错"}
@@ -262,6 +263,12 @@ FIELD_COLUMN = {"date": COL_DATE, "year": COL_DATE, "month": COL_DATE, "day": CO
                 "project": COL_PROJECT, "funding": COL_STATUS, "share": COL_STATUS}
 
 
+def _dup_key(date, voucher, amount, project) -> tuple:
+    digits = re.sub(r"\D", "", str(voucher or ""))
+    return (str(date or ""), str(int(digits)) if digits else str(voucher or "").strip(), amount,
+            str(project or "").strip().upper())
+
+
 class LinesModel(QAbstractTableModel):
     """The converted lines (``ImportResult.lines``) with the user's choices: ``overrides`` (line index →
     {"code": …, "project_no": …}, passed to :func:`forms.erp_import.to_workbook_rows`) and ``excluded``
@@ -277,6 +284,9 @@ class LinesModel(QAbstractTableModel):
         self.lines: list[dict] = []
         self.overrides: dict[int, dict] = {}
         self.excluded: set[int] = set()
+        self.included: set[int] = set()            # 结转 lines the user ticked after all
+        self.duplicates: dict[int, list[int]] = {}  # line index → ids of 研发支出 rows already in the workspace
+        self.duplicate_mode = "skip"               # skip | replace | keep
         self.codes = _code_labels()
         self._need: set[int] = set()               # kept lines lacking a code or a registered project
         self._kept_count = 0
@@ -288,6 +298,8 @@ class LinesModel(QAbstractTableModel):
         self.lines = lines
         self.overrides = {}
         self.excluded = set()
+        self.included = set()
+        self.duplicates = {}
         self._recount()
         self.endResetModel()
         self.changed.emit()
@@ -308,7 +320,32 @@ class LinesModel(QAbstractTableModel):
         return self.lines[i].get(field)
 
     def kept(self, i: int) -> bool:
-        return self.lines[i]["status"] in ("ok", "review") and i not in self.excluded
+        status = self.lines[i]["status"]
+        if status == "transfer":
+            return i in self.included
+        if status not in ("ok", "review") or i in self.excluded:
+            return False
+        return not (self.duplicate_mode == "skip" and i in self.duplicates)
+
+    def set_duplicates(self, duplicates: dict[int, list[int]]) -> None:
+        self.duplicates = dict(duplicates)
+        self.refresh()
+
+    def set_duplicate_mode(self, mode: str) -> None:
+        self.duplicate_mode = mode
+        self.refresh()
+
+    def exclude_accounts(self, rows: list[int]) -> int:
+        """不导入 every line of the 科目 of these lines; returns how many lines that affects."""
+        accounts = {(self.lines[i].get("account_code"), self.lines[i].get("account_name")) for i in rows}
+        n = 0
+        for i, ln in enumerate(self.lines):
+            if (ln.get("account_code"), ln.get("account_name")) in accounts and ln["status"] != "error":
+                self.excluded.add(i)
+                self.included.discard(i)
+                n += 1
+        self.refresh()
+        return n
 
     def missing(self, i: int) -> list[str]:
         """What a line still lacks: "code" and/or "project" (a registered or to-be-created project)."""
@@ -389,7 +426,9 @@ class LinesModel(QAbstractTableModel):
                                  or (c == COL_PROJECT and "project" in self.missing(i))):
                 return QBrush(C_NEED)
             if c == COL_STATUS:
-                return QBrush({"ok": C_OK, "review": C_REVIEW, "error": C_ERROR}[status])
+                return QBrush({"ok": C_OK, "review": C_REVIEW, "error": C_ERROR}.get(status, C_TRANSFER))
+            if status == "transfer" and not self.kept(i):
+                return QBrush(C_TRANSFER)
             if status == "error":
                 return QBrush(C_ERROR)
             if status == "review" and self.kept(i):
@@ -440,8 +479,13 @@ class LinesModel(QAbstractTableModel):
             text = STATUS_LABELS.get(ln["status"], ln["status"])
             if i in self.overrides and ln["status"] != "error":
                 text += "（已改）"
-            if ln["status"] != "error" and i in self.excluded:
+            if ln["status"] not in ("error", "transfer") and i in self.excluded:
                 text += "（不导入）"
+            elif ln["status"] == "transfer" and self.kept(i):
+                text += "（仍导入）"
+            if i in self.duplicates:
+                text += {"skip": "；重复：已在账中，跳过", "replace": "；重复：替换账中已有行",
+                         "keep": "；重复：两者都保留"}[self.duplicate_mode]
             return text
         return None
 
@@ -477,7 +521,9 @@ class LinesModel(QAbstractTableModel):
             return False
         if c == COL_KEEP and role == Qt.ItemDataRole.CheckStateRole:
             was = self.kept(i)
-            if _checked(value):
+            if ln["status"] == "transfer":
+                (self.included.add if _checked(value) else self.included.discard)(i)
+            elif _checked(value):
                 self.excluded.discard(i)
             else:
                 self.excluded.add(i)
@@ -986,6 +1032,21 @@ class CheckPage(_Page):
         self.rerun = QPushButton("重新检查")
         top.addWidget(self.rerun)
         lay.addLayout(top)
+        tools = QHBoxLayout()
+        self.exclude_account = QPushButton("不导入所选行科目的全部行")
+        self.exclude_account.setToolTip("例如月末结转用的“管理费用-研发费用”科目：一次取消该科目全部行的“导入”")
+        tools.addWidget(self.exclude_account)
+        self.transfer_note = QLabel()
+        self.transfer_note.setWordWrap(True)
+        tools.addWidget(self.transfer_note, 1)
+        self.duplicate_label = QLabel()
+        self.duplicate_label.setStyleSheet("color: #a85a00;")
+        tools.addWidget(self.duplicate_label)
+        self.duplicate_mode = QComboBox()
+        for key, text in (("skip", "跳过重复行（默认）"), ("replace", "替换账中已有的行"), ("keep", "两者都保留")):
+            self.duplicate_mode.addItem(text, key)
+        tools.addWidget(self.duplicate_mode)
+        lay.addLayout(tools)
 
         split = QSplitter(Qt.Orientation.Vertical)
         self.model = LinesModel(wiz.project_names, self)
@@ -1036,13 +1097,23 @@ class CheckPage(_Page):
         self.note = QLabel()
         self.note.setWordWrap(True)
         lay.addWidget(self.note)
-        self._counts = {"ok": 0, "review": 0, "error": 0}
+        self._counts = {"ok": 0, "review": 0, "error": 0, "transfer": 0}
 
         self.only_needed.toggled.connect(self.proxy.set_only_needed)
         self.rerun.clicked.connect(lambda: self.wiz.start_convert(force=True))
         self.findings.itemDoubleClicked.connect(self._finding_clicked)
         self.new_project.clicked.connect(self._new_project)
         self.model.changed.connect(self._model_changed)
+        self.exclude_account.clicked.connect(self._exclude_account)
+        self.duplicate_mode.currentIndexChanged.connect(
+            lambda _i: self.model.set_duplicate_mode(self.duplicate_mode.currentData()))
+
+    def _exclude_account(self):
+        rows = sorted({self.proxy.mapToSource(ix).row() for ix in self.view.selectionModel().selectedIndexes()}
+                      | ({self.proxy.mapToSource(self.view.currentIndex()).row()}
+                         if self.view.currentIndex().isValid() else set()))
+        if rows:
+            self.model.exclude_accounts(rows)
 
     # ---- editors' choices
     def _code_items(self):
@@ -1071,7 +1142,7 @@ class CheckPage(_Page):
             self.note.setText("")
             return
         self.summary.setStyleSheet("")
-        self._counts = {st: 0 for st in ("ok", "review", "error")}
+        self._counts = {st: 0 for st in ("ok", "review", "error", "transfer")}
         for ln in res.lines:
             self._counts[ln["status"]] = self._counts.get(ln["status"], 0) + 1
         self._fill_findings(res.findings)
@@ -1090,6 +1161,13 @@ class CheckPage(_Page):
             f"{w.source.name} › {res.sheet}：数据行 {res.stats.get('rows', 0)}，明细 {len(res.lines)} 行"
             f"（正常 {counts['ok']}，待确认 {counts['review']}，错误 {counts['error']}），跳过 {skipped} 行；"
             f"将导入 {kept} 行，合计 {fen_display(total)} 元")
+        tn, tf = res.stats.get("transfer_lines", 0), res.stats.get("transfer_fen", 0)
+        self.transfer_note.setText(f"已识别月末结转的借方 {tn} 行，合计 {fen_display(tf)} 元，默认不导入（避免重复计算）"
+                                   if tn else "")
+        dups = m.duplicates
+        self.duplicate_label.setText(f"与账中已有凭证重复 {len(dups)} 行（日期、凭证号、金额、项目相同）：" if dups else "")
+        self.duplicate_label.setVisible(bool(dups))
+        self.duplicate_mode.setVisible(bool(dups))
         blockers = m.blockers()
         if blockers:
             self.note.setText(f"还有 {len(blockers)} 行缺少费用代码或已登记的项目（橙色单元格）：请双击选择，"
@@ -1192,6 +1270,14 @@ class ImportPage(_Page):
             parts.append(f"<p style='color:#b00020'>有错误未导入：{len(errors)} 行（见上一步的问题列表）</p>")
         if excluded:
             parts.append(f"<p>取消勾选未导入：{excluded} 行</p>")
+        if res and res.stats.get("transfer_lines"):
+            kept_t = sum(1 for i in m.included if m.lines[i]["status"] == "transfer")
+            parts.append(f"<p>月末结转的借方 {res.stats['transfer_lines']} 行（{fen_display(res.stats['transfer_fen'])} 元）"
+                         + ("未导入" if not kept_t else f"，其中 {kept_t} 行按您的选择仍导入") + "</p>")
+        if m.duplicates:
+            parts.append(f"<p style='color:#a85a00'>与账中已有凭证重复 {len(m.duplicates)} 行："
+                         + {"skip": "跳过，不导入", "replace": f"替换账中已有的 {len(w.replaced_row_ids())} 行",
+                            "keep": "两者都保留（将重复计算，请确认）"}[m.duplicate_mode] + "</p>")
         if projects:
             parts.append("<p>新建研发项目：" + "，".join(f"{p['project_no']} {p['name']}" for p in projects)
                          + "</p>")
@@ -1627,6 +1713,7 @@ class ImportWizard(QWizard):
             self.new_projects = {c: p for c, p in self.new_projects.items()
                                  if c in (result.stats.get("unknown_projects") or [])}
             self.check_page.model.set_lines(result.lines)
+            self.check_page.model.set_duplicates(self.find_duplicates(result.lines))
             self.check_page.refresh()
 
         def failed(exc):
@@ -1668,20 +1755,43 @@ class ImportWizard(QWizard):
         page.view.setFocus()
         return True
 
+    def find_duplicates(self, lines: list[dict]) -> dict[int, list[int]]:
+        """Lines whose 日期, 凭证号 (digits, padding ignored), 会计金额 and 项目 match a 研发支出 row already in
+        the workspace (a re-import, or vouchers typed by hand) → those rows' ids (review desktop-app #3)."""
+        existing: dict[tuple, list[int]] = {}
+        for r in self.ws.rows("lines"):
+            existing.setdefault(_dup_key(r.get("date"), r.get("voucher_no"), r.get("amount"), r.get("project_no")),
+                                []).append(r["id"])
+        out = {}
+        for i, ln in enumerate(lines):
+            if ln["status"] == "error":
+                continue
+            d = ln.get("date")
+            key = _dup_key(d.isoformat() if d else None, ln.get("voucher_no"), ln.get("amount"), ln.get("project_no"))
+            if key in existing:
+                out[i] = existing[key]
+        return out
+
     # ---------------------------------------------------------------- page 5: import
     def import_rows(self) -> list[dict]:
         """The rows to insert into the workspace's 研发支出 table: :func:`forms.erp_import.to_workbook_rows`
         with the user's overrides, less the unticked lines; values as typed (Decimal 元, date, text)."""
         m = self.check_page.model
         res = self.conversion
-        statuses = ("ok", "review")
+        statuses = ("ok", "review", "transfer")
         rows = E.to_workbook_rows(res, statuses=statuses, overrides=m.overrides)
         indices = [i for i, ln in enumerate(res.lines) if ln["status"] in statuses]
         if len(rows) != len(indices):           # to_workbook_rows keeps lines in order, filtered by status
             raise RuntimeError("转换结果与明细行数不一致")
         fields = {c.field for c in S.LINE_COLUMNS}
-        return [{k: v for k, v in row.items() if k in fields} for i, row in zip(indices, rows)
-                if i not in m.excluded]
+        return [{k: v for k, v in row.items() if k in fields} for i, row in zip(indices, rows) if m.kept(i)]
+
+    def replaced_row_ids(self) -> list[int]:
+        """Rows already in the workspace that the import replaces (duplicate mode “替换”)."""
+        m = self.check_page.model
+        if m.duplicate_mode != "replace":
+            return []
+        return sorted({rid for i, ids in m.duplicates.items() if m.kept(i) for rid in ids})
 
     def do_import(self) -> bool:
         """Insert the new projects and the lines in one undoable batch; False (and a message) on error."""
@@ -1693,7 +1803,10 @@ class ImportWizard(QWizard):
             projects = self.projects_to_create()
             if not rows:
                 return False
+            replaced = self.replaced_row_ids()
             with self.ws.batch(f"导入ERP凭证：{self.source.name}"):
+                if replaced:
+                    self.ws.delete_rows("lines", replaced)
                 project_ids = self.ws.insert_rows("projects", projects) if projects else []
                 ids = self.ws.insert_rows("lines", rows)
             self.ws.log_event("import", f"导入ERP凭证“{self.source.name}”（追加）：研发项目 {len(project_ids)} 行，"

@@ -155,8 +155,18 @@ class TablePage(QWidget):
         ws = self.window.doc.ws
         if ws is None:
             return
-        defaults = {"lines": {"date": str(self.window.doc.year) + "-12-31", "voucher_no": "待填", "project_no":
-                              (ws.rows("projects") or [{"project_no": ""}])[0]["project_no"], "code": "R04", "amount": "0"},
+        import datetime as _dt
+        cur = self.view.currentIndex()
+        prev = ws.rows_by_id("lines", {self.model.row_id(cur.row())}) if (self.table == "lines" and cur.isValid()) else {}
+        prev_row = dict(zip([c.field for c in self.model.columns], next(iter(prev.values())))) if prev else {}
+        today = _dt.date.today()
+        day = prev_row.get("date") or (today.isoformat() if today.year == self.window.doc.year
+                                       else f"{self.window.doc.year}-12-31")
+        # the previous row's date and project (as Excel users continue a voucher); no placeholder voucher or
+        # code: an empty line is reported as incomplete instead of being exported as “待填” (review #21)
+        defaults = {"lines": {"date": day, "project_no": prev_row.get("project_no") or
+                              (ws.rows("projects") or [{"project_no": ""}])[0]["project_no"],
+                              "voucher_kind": prev_row.get("voucher_kind")},
                     "years": {"year": self.window.doc.year}, "projects": {"project_no": f"RD{ws.count('projects') + 1:02d}",
                               "name": "新项目", "form": "自主研发", "ledger_type": "费用化"},
                     "adjustments": {"year": self.window.doc.year, "kind": "其他", "amount": "0"},
@@ -314,7 +324,7 @@ class MainWindow(QMainWindow):
         self.doc.extra_packs = list(self.settings.default_packs)
         install_wheel_guard()
         self.setWindowTitle(_t(APP_TITLE))
-        self.resize(1280, 800)
+        self.fit_to_screen()
         self.tabs = QTabWidget()
         self.profile_page = ProfilePage(self)
         self.pages: dict[str, TablePage] = {t: TablePage(self, t) for t in ("years", "projects", "lines", "adjustments", "facts")}
@@ -326,7 +336,12 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.results, _t("测算结果"))
         self.statement = self._statement_widget()
         self.tabs.addTab(self.statement, _t("报告"))
-        self.setCentralWidget(self.tabs)
+        from PySide6.QtWidgets import QStackedWidget
+        self.start_page = self._start_page()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.start_page)
+        self.stack.addWidget(self.tabs)
+        self.setCentralWidget(self.stack)
         self._build_findings_dock()
         self._build_actions()
         self._build_toolbar()
@@ -340,6 +355,72 @@ class MainWindow(QMainWindow):
         self.ask = self._ask              # tests replace this to answer dialogs
         self.confirm_import = self._confirm_import      # tests replace this (diff → apply?)
         self.update_status()
+
+    # -- fitting the screen (review desktop-app #15) ----------------------------------------
+    PREFERRED = (1280, 800)
+
+    def available(self):
+        from PySide6.QtGui import QGuiApplication
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry() if screen is not None else None
+
+    def fit_to_screen(self) -> None:
+        """1280×800 where it fits, else the available screen (1280×720, 1366×768 laptops), never larger."""
+        avail = self.available()
+        w, h = self.PREFERRED
+        if avail is not None:
+            frame = 40                                       # title bar and borders of the window system
+            w, h = min(w, avail.width()), min(h, avail.height() - frame)
+            self.setMinimumSize(min(900, w), min(560, h))
+        self.resize(w, h)
+
+    def too_big_for_screen(self) -> bool:
+        avail = self.available()
+        return avail is not None and (avail.width() < self.PREFERRED[0] or avail.height() < self.PREFERRED[1] + 40)
+
+    # -- the start page without a workspace (review desktop-app #19) ---------------------------
+    def _start_page(self) -> QWidget:
+        from PySide6.QtWidgets import QListWidget, QListWidgetItem
+        page = QWidget()
+        outer = QVBoxLayout(page)
+        outer.addStretch(1)
+        title = QLabel(_t(APP_TITLE))
+        title.setStyleSheet("font-size: 20pt; font-weight: bold; color: #1F4E79;")
+        title.setAlignment(Qt.AlignCenter)
+        outer.addWidget(title)
+        hint = QLabel(_t("未打开工作区：新建一个企业的工作区，打开已有的，或先看示例。"))
+        hint.setAlignment(Qt.AlignCenter)
+        outer.addWidget(hint)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.start_buttons = {}
+        for key, text, slot in (("new", _t("新建工作区…"), self.new_workspace), ("open", _t("打开…"), self.open_dialog),
+                                ("sample", _t("打开示例"), self.open_sample), ("quick", _t("快速测算…"), self.quick_estimate)):
+            b = QPushButton(text)
+            b.setMinimumSize(150, 44)
+            b.clicked.connect(lambda checked=False, f=slot: f())
+            row.addWidget(b)
+            self.start_buttons[key] = b
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addWidget(QLabel(_t("最近打开")), 0, Qt.AlignHCenter)
+        self.recent_list = QListWidget()
+        self.recent_list.setMaximumWidth(720)
+        self.recent_list.itemActivated.connect(lambda item: self.open_path(item.data(Qt.UserRole)))
+        self.recent_list.itemDoubleClicked.connect(lambda item: self.open_path(item.data(Qt.UserRole)))
+        outer.addWidget(self.recent_list, 0, Qt.AlignHCenter)
+        outer.addStretch(2)
+        self._recent_item = QListWidgetItem
+        return page
+
+    def _fill_start_page(self) -> None:
+        self.recent_list.clear()
+        for p in recent_files():
+            item = self._recent_item(f"{Path(p).name}    {Path(p).parent}")
+            item.setData(Qt.UserRole, str(p))
+            self.recent_list.addItem(item)
+        if not self.recent_list.count():
+            self.recent_list.addItem(_t("（暂无）"))
 
     # -- optional parts written in their own modules ------------------------------------
     def _results_widget(self):
@@ -514,9 +595,21 @@ class MainWindow(QMainWindow):
         t.addAction(self.act_audit)
         v = self.menuBar().addMenu(_t("视图(&V)"))
         lang = v.addMenu(_t("语言 / Language"))
-        for code, label in (("zh", "中文"), ("en", "English")):
-            lang.addAction(self._action(label, lambda checked=False, c=code: self.set_language(c)))
+        from PySide6.QtGui import QActionGroup
+        from .app import current_language
+        group = QActionGroup(self)
+        self.language_actions = {}
+        for code, label in (("zh", "中文"),
+                            ("en", "English (menus, buttons and dialogs; forms, results and findings stay Chinese)")):
+            act = self._action(label, lambda checked=False, c=code: self.set_language(c))
+            act.setCheckable(True)
+            act.setChecked(code == current_language())
+            group.addAction(act)
+            lang.addAction(act)
+            self.language_actions[code] = act
         h = self.menuBar().addMenu(_t("帮助(&H)"))
+        self.act_manual = self._action(_t("用户手册"), self.show_manual, QKeySequence.HelpContents)
+        h.addAction(self.act_manual)
         h.addAction(self._action(_t("关于"), self.about))
 
     def _build_toolbar(self) -> None:
@@ -564,11 +657,17 @@ class MainWindow(QMainWindow):
         try:
             ws = Workspace.open(path, recover=recover)
         except (WorkspaceLocked, WorkspaceReadOnly) as exc:
-            choice = self.ask(_t("文件正在使用"), f"{exc}\n\n是否以只读方式打开？", (_t("只读打开"), _t("取消")))
-            if choice != 0:
-                return False
+            foreign = isinstance(exc, WorkspaceLocked) and exc.foreign    # a lock of another computer (M12)
+            buttons = (_t("只读打开"),) + ((_t("接管编辑"),) if foreign else ()) + (_t("取消"),)
+            choice = self.ask(_t("文件正在使用"), f"{exc}\n\n是否以只读方式打开？", buttons)
             try:
-                ws = Workspace.open(path, readonly=True)
+                if foreign and choice == 1:
+                    Workspace.take_over_lock(exc)
+                    ws = Workspace.open(path, recover=recover)
+                elif choice == 0:
+                    ws = Workspace.open(path, readonly=True)
+                else:
+                    return False
             except WorkspaceError as exc2:
                 self.show_error(str(exc2))
                 return False
@@ -582,12 +681,15 @@ class MainWindow(QMainWindow):
     def open_workbook_as_workspace(self, path: Path) -> bool:
         """An .xlsx ledger opened directly: imported into a new workspace next to it."""
         from forms.workbook import WorkbookError, load_ledger
-        target = path.with_suffix(EXTENSION)
-        n = 2
-        while target.exists():
-            target = path.with_name(f"{path.stem}({n}){EXTENSION}")
-            n += 1
+        from forms.workspace import workspace_next_to
         try:
+            target, beside = workspace_next_to(path, [self.settings.start_folder(), Path.home()])
+            if not beside:                # the workbook is on a read-only location (M3)
+                choice = self.ask(_t("位置为只读"), f"“{path.parent}”为只读位置，不能在工作簿旁建立工作区。\n\n"
+                                  f"是否在“{target.parent}”建立工作区“{target.name}”？原工作簿不会改动。",
+                                  (_t("建立"), _t("取消")))
+                if choice != 0:
+                    return False
             ledger = load_ledger(path)
             ws = Workspace.create(target, ledger)
         except (WorkbookError, WorkspaceError, OSError) as exc:
@@ -927,10 +1029,61 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"已重做：{label or ''}", 3000)
 
     def set_language(self, code: str) -> None:
-        """Stored in the settings; takes effect at the next start (the translator is installed at startup)."""
-        from .app import save_language
+        """Stored in the settings; the translators are installed at start-up, so a dialog offers to restart now
+        (review desktop-app #27)."""
+        from .app import current_language, save_language
+        if code == current_language():
+            return
         save_language(code)
         self.statusBar().showMessage(_t("界面语言将在重新启动后生效") + " / The interface language applies after a restart", 8000)
+        choice = self.ask(_t("界面语言") + " / Language",
+                          _t("界面语言将在重新启动后生效。现在重新启动吗？") + "\nRestart now to switch the language?",
+                          (_t("立即重新启动") + " / Restart now", _t("稍后") + " / Later"))
+        if choice == 0:
+            self.restart_app()
+
+    def restart_app(self) -> bool:
+        """Close (asking to save), then start the application again with the same arguments."""
+        import sys
+        from PySide6.QtCore import QProcess
+        if not self.maybe_save():
+            return False
+        args = list(sys.argv)
+        if self.doc.ws is not None and not any(a.endswith(EXTENSION) for a in args[1:]):
+            args.append(str(self.doc.ws.path))
+        self.doc.detach()
+        QProcess.startDetached(sys.executable, args)
+        self.close()
+        from PySide6.QtWidgets import QApplication
+        QApplication.quit()
+        return True
+
+    def manual_path(self) -> Path:
+        return Path(__file__).resolve().parent.parent / "docs" / "manual" / "README.md"
+
+    def show_manual(self):
+        """帮助 → 用户手册: the offline manual (docs/manual/README.md) with its pictures, in a window."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtWidgets import QDialog, QTextBrowser
+        path = self.manual_path()
+        if not path.exists():
+            self.show_error(_t("找不到用户手册：") + str(path))
+            return None
+        dialog = QDialog(self)
+        dialog.setWindowTitle(_t("用户手册"))
+        lay = QVBoxLayout(dialog)
+        browser = QTextBrowser()
+        browser.setOpenExternalLinks(False)
+        browser.setSearchPaths([str(path.parent)])
+        browser.document().setBaseUrl(QUrl.fromLocalFile(str(path.parent) + "/"))
+        browser.setMarkdown(path.read_text(encoding="utf-8"))
+        lay.addWidget(browser)
+        avail = self.available()
+        dialog.resize(min(1000, avail.width() if avail else 1000), min(760, (avail.height() - 40) if avail else 760))
+        dialog.setModal(False)
+        dialog.show()
+        self.manual_dialog, self.manual_browser = dialog, browser
+        return dialog
 
     def about(self) -> None:
         from calc.version import about_html
@@ -959,6 +1112,13 @@ class MainWindow(QMainWindow):
 
     def update_status(self) -> None:
         ws = self.doc.ws
+        if hasattr(self, "stack"):
+            want = self.tabs if ws is not None else self.start_page
+            if self.stack.currentWidget() is not want:
+                if ws is None:
+                    self._fill_start_page()
+                self.stack.setCurrentWidget(want)
+            self.findings_dock.setVisible(ws is not None) if hasattr(self, "findings_dock") else None
         if ws is None:
             self.setWindowTitle(_t(APP_TITLE))
             self.status.setText(_t("未打开工作区"))
@@ -991,11 +1151,11 @@ class MainWindow(QMainWindow):
                     self.findings.addTopLevelItem(parent)
                     parent.setData(0, Qt.UserRole, f)
                     parent.setExpanded(False)
-                item = QTreeWidgetItem([_t("提示"), f.where, f.message])
+                item = QTreeWidgetItem([_t("提示"), self.where_text(f), f.message])
                 parent.addChild(item)
                 parent.setText(1, f"{parent.childCount()} 处")
             else:
-                item = QTreeWidgetItem([_t(SEVERITY[f.severity]), f.where, f.message])
+                item = QTreeWidgetItem([_t(SEVERITY[f.severity]), self.where_text(f), f.message])
                 self.findings.addTopLevelItem(item)
                 if f.severity == "error":
                     item.setForeground(0, Qt.red)
@@ -1005,6 +1165,33 @@ class MainWindow(QMainWindow):
         self.findings_dock.setWindowTitle(f"检查结果（错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}"
                                           + (f"，风险 {risks}" if risks else "") + "）")
         self.update_status()
+
+    def where_text(self, f) -> str:
+        """A finding's place in the app's own terms — “研发支出 第11行 日期” (the row number the grid shows),
+        “企业信息 所在地区后补助政策” — rather than workbook cells (review desktop-app #20)."""
+        ws = self.doc.ws
+        try:
+            place = ws.locate(f) if ws is not None else None
+        except Exception:             # noqa: BLE001 — a label only
+            place = None
+        if place is None:
+            return f.where
+        table, row_id, field = place
+        from forms.workspace import columns_of
+        header = ""
+        if field:
+            header = next((c.header for c in (S.PROFILE_FIELDS if table == "profile" else columns_of(table))
+                           if c.field == field), "")
+        if table == "profile":
+            return f"{_t(S.SHEET_PROFILE)} {header}".strip()
+        page = self.pages.get(table)
+        if page is None or row_id is None:
+            return f.where
+        row = page.model.row_of_id(row_id)
+        title = _t(TABLE_TITLES.get(table) or table)
+        if row is None:
+            return f"{title} {header}".strip()
+        return f"{title} 第{row + 1}行 {header}".strip()
 
     def _show_risks(self, ev) -> int:
         """风险提示 (calc/risk.py) as one group of the findings dock: a child per finding (why and evidence in its

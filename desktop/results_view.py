@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
 
 from calc.money import fen_display, rate_percent, ratio_str, round_fen, rmb_upper, yuan_to_fen
 from calc.params import Params, load_params
-from forms.report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines, loss_lines
+from forms.report import REGIME_NAMES, SEVERITY_NAMES, a107012_lines, a107012_notes, loss_lines
 from desktop.figures import certain_total, subsidy_mark
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1          # the figure key of a row (str)
@@ -556,8 +556,10 @@ class ResultsView(QWidget):
             rate = (f"前三季度 {rate_pct(sd.q4['x_q13'])}、第四季度 {rate_pct(sd.q4['x_q4'])}（{sd.q4['method_label']}）")
         else:
             rate = rate_pct(sd.rate)
-        self.sd_info.setText(f"加计扣除比例 {rate}；依据：{(src.citation + ' ' + src.ref) if src else '—'}；"
-                             f"报表版式 {sd.layout['id']}。点击任一行查看计算过程。")
+        notes = "\n".join(a107012_notes(sd, self.params))     # version, unverified rows (※), where it is filed
+        extra = f"\n{sd.confirmation}。" if sd.confirmation else ""
+        self.sd_info.setText(f"加计扣除比例 {rate}；依据：{(src.citation + ' ' + src.ref) if src else '—'}。"
+                             f"点击任一行查看计算过程。{extra}\n{notes}")
         keys = sd.row_keys()
         for key, (number, label, value) in zip(keys, a107012_lines(sd, self.params)):
             bold = number in BOLD_ROWS

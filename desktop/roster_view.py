@@ -12,10 +12,12 @@ from calc.money import fen_display
 from forms.roster import RosterRow, scan_folder
 
 COLUMNS = ("文件", "企业名称", "统一社会信用代码", "年度", "研发费用(第40行)", "加计扣除额(第51行)",
-           "高企认定", "后补助(最高项)", "问题数", "最后保存", "状态")
+           "节税合计", "高企认定", "后补助(最高项，不计入合计)", "问题数", "最后保存", "状态")
 HEADER_TIPS = {4: "A107012 第40行：本年允许加计扣除的研发费用合计", 5: "A107012 第51行：本年研发费用加计扣除额",
-               6: "高新技术企业：证书有效或认定条件测算结论", 7: "可测算的后补助中金额最高的一项", 8: "错误与警告的条数"}
-MONEY_COLS = (4, 5, 7)
+               6: "确定的税收效应：加计扣除节税＋高企15%税率节税＋小型微利优惠；不含后补助",
+               7: "高新技术企业：证书有效或认定条件测算结论",
+               8: "可测算的后补助中金额最高的一项，注明预估／附条件／最高可得；不计入节税合计", 9: "错误与警告的条数"}
+MONEY_COLS = (4, 5, 6, 8)
 
 
 def _t(text: str) -> str:
@@ -29,9 +31,11 @@ def _money(v) -> str:
 def row_cells(r: RosterRow) -> list:
     """Display texts of a roster row (file name relative to nothing: its name)."""
     status = r.error or (_t("正在被 {user} 编辑").format(user=r.locked_by) if r.locked_by else "")
-    subsidy = _money(r.subsidy) + (_t("（最高）") if r.subsidy is not None and r.subsidy_up_to else "")
+    kind = r.subsidy_kind or ("最高可得" if r.subsidy_up_to else "")
+    subsidy = _money(r.subsidy) + (f"（{_t(kind)}）" if r.subsidy is not None and kind else "")
+    saved = "" if r.error else (_t("无法计算") if r.tax_saved is None and r.year is not None else _money(r.tax_saved))
     return [r.path.name, r.name, r.credit_code, "" if r.year is None else str(r.year), _money(r.rd_expense),
-            _money(r.extra_deduction), _t(r.hnte) if r.hnte else "", subsidy,
+            _money(r.extra_deduction), saved, _t(r.hnte) if r.hnte else "", subsidy,
             "" if r.findings is None else (_t("{n}（错误 {errors}）").format(n=r.findings, errors=r.errors) if r.errors else str(r.findings)),
             r.saved, status]
 
@@ -64,11 +68,12 @@ class RosterModel(QAbstractTableModel):
                 return str(row.path)
             return self.cells[r][c]
         if role == Qt.UserRole:              # sort key: amounts numerically
-            v = {4: row.rd_expense, 5: row.extra_deduction, 7: row.subsidy, 8: row.findings, 3: row.year}.get(c)
-            if c in (3, 4, 5, 7, 8):
+            v = {4: row.rd_expense, 5: row.extra_deduction, 6: row.tax_saved, 8: row.subsidy, 9: row.findings,
+                 3: row.year}.get(c)
+            if c in (3, 4, 5, 6, 8, 9):
                 return -1 if v is None else v
             return self.cells[r][c]
-        if role == Qt.TextAlignmentRole and c in (*MONEY_COLS, 3, 8):
+        if role == Qt.TextAlignmentRole and c in (*MONEY_COLS, 3, 9):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         if role == Qt.ForegroundRole and c == len(COLUMNS) - 1 and row.error:
             return QBrush(QColor("#C00000"))

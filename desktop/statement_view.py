@@ -151,6 +151,10 @@ class StatementView(QWidget):
         self.export_button = QPushButton("导出报表…")
         self.export_button.setToolTip("导出 A107012、研发支出辅助账和研发支出辅助账汇总表（Excel）")
         self.export_button.clicked.connect(self.export_dialog)
+        self.generate_button = QPushButton(QCoreApplication.translate("StatementView", "生成报告"))
+        self.generate_button.setToolTip(QCoreApplication.translate("StatementView", "按当前数据生成报告"))
+        self.generate_button.clicked.connect(lambda: emit(self.regenerate_requested))
+        bar.addWidget(self.generate_button)
         for b in (self.save_button, self.print_button, self.export_button):
             bar.addWidget(b)
         from PySide6.QtWidgets import QCheckBox
@@ -401,6 +405,8 @@ class StatementView(QWidget):
 
     def _update_buttons(self) -> None:
         have = self.pdf_path is not None and not self.busy and not self.stale
+        if hasattr(self, "generate_button"):
+            self.generate_button.setVisible(self.pdf_path is None and not self.busy)
         self.save_button.setEnabled(have)
         self.print_button.setEnabled(have)
         self.export_button.setEnabled(self.ev is not None and not self.stale)

@@ -328,6 +328,9 @@ class WorkspaceTableModel(QAbstractTableModel):
         except (InvalidValue, WorkspaceError) as exc:
             self.edit_failed.emit(str(exc))
             return False
+        except Exception as exc:  # noqa: BLE001 — a slot must not raise: the edit would vanish without a word (C5)
+            self.edit_failed.emit(f"修改未能记录，单元格保持原值（{type(exc).__name__}：{exc}）")
+            return False
         return True
 
     def sort(self, column, order=Qt.AscendingOrder):

@@ -35,9 +35,10 @@ from pathlib import Path
 import yaml
 
 from calc import schema as S
+from calc import yamlsafe
 from calc.model import ERROR, INFO, WARNING, Finding
 from calc.money import AmountError, fen_display, fen_to_decimal, parse_amount, parse_ratio, percent_text, to_fraction
-from calc.values import ValueProblem, clean_text, is_blank, parse_choice, parse_date
+from calc.values import ValueProblem, clean_text, is_blank, parse_choice, parse_date, strip_invisible
 
 from .xlsx_reader import RawSheet, WorkbookError, column_letter, read_csv, read_workbook
 
@@ -93,8 +94,13 @@ _ACCOUNT_TITLE_RE = re.compile(
 _LEADING_CODE_RE = re.compile(r"^(?P<code>\d{3,}(?:[.\-]\d+)*)\s*[-_—\s]*\s*(?P<name>\D.*)$")
 _YEAR_RE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})\s*(?:年|[.\-/]\s*\d{1,2}(?!\d)|\s*$)")
 _NOT_PERIOD_WORDS = ("打印", "制表", "导出", "引出", "输出时间", "生成时间")   # title lines whose dates are no period
+# Matched against the text with its whitespace removed (see parse_voucher): with no ``\s*`` between the optional
+# parts the match is linear (the old pattern's four overlapping ``\s*`` cost O(n⁴) on "记" + 500 spaces, R1).
 _VOUCHER_RE = re.compile(
-    r"^(?P<kind>[^\d\s\-_:：#·.,，第号]+?)?\s*字?\s*[-_—:：#·.]?\s*第?\s*(?P<no>\d+)\s*号?$")
+    r"^(?P<kind>[^\d\-_:：#·.,，第号]+?)?字?[-_—:：#·.]?第?(?P<no>\d+)号?$")
+_SPLIT_DIGITS_RE = re.compile(r"\d\s+(?=\d)")       # "1 2": not one number (kept whole, as before)
+_WS_RE = re.compile(r"\s+")
+_VOUCHER_MAX = 200                                     # longer text is no 凭证字号: kept whole
 _DEFAULT_PROJECT_PATTERN = r"(?i)(?<![A-Za-z0-9])((?:RD|YF|XM)[-_]?\d{1,6}(?:-\d{1,4})?)(?![A-Za-z0-9])"
 _CODE_TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:[._\-][A-Za-z0-9]+)*")
 _PROJECT_LABEL_RE = re.compile(r"^\s*(?:研发项目|项目核算|项目编码|项目编号|项目名称|项目|辅助核算|辅助项|核算项目)\s*[:：/\\\-—_=]*\s*")
@@ -538,7 +544,7 @@ class ColumnMapping:
     amount_mode: str = "auto"               # auto | debit_credit | single | amount_dc
     year: int | None = None                 # year for 月/日 dates without a 年 column (None: from title)
     fill_down: tuple[str, ...] = ("date", "voucher")   # carry a blank date / voucher down from the row above
-    strip_voucher_zeros: bool = True        # "记-0012" → 凭证号 "12"
+    strip_voucher_zeros: bool = False       # True: "记-0012" → 凭证号 "12" (default: kept as exported, "0012")
     voucher_kind_default: str | None = None
     project_sources: tuple[str, ...] = ("column", "account_name", "summary")
     project_pattern: str = _DEFAULT_PROJECT_PATTERN
@@ -743,9 +749,12 @@ def _parse_preset(doc: object, where: str, origin: str) -> Preset:
 
 
 def _read_preset_file(path: Path, origin: str) -> Preset:
-    text = path.read_text(encoding="utf-8-sig")
     try:
-        doc = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        text = yamlsafe.read_text(path, encoding="utf-8-sig")
+    except yamlsafe.TooLarge as exc:
+        raise PresetError(f"预设 {path.name}: {exc.problem}") from None
+    try:
+        doc = json.loads(text) if path.suffix.lower() == ".json" else yamlsafe.load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise PresetError(f"预设 {path.name}: 格式错误：{exc}") from None
     return _parse_preset(doc, str(path), origin)
@@ -923,7 +932,7 @@ def load_rules(path: str | os.PathLike | None = None) -> RuleSet:
     """Read the classification rules (default ``resources/params/classification_rules.yaml``)."""
     p = Path(path) if path else RULES_PATH
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        doc = yamlsafe.load(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise RulesError(f"规则文件 {p.name}: 无法读取：{exc}") from None
     return parse_rules(doc, p.name)
@@ -1015,6 +1024,8 @@ def classify(account_name: str | None, summary: str | None, rules: RuleSet, acco
         if hit is None:
             continue
         score = rule.confidence if where == "account" else rule.confidence * rules.summary_factor
+        if where == "account" and rule.scope in ("summary", "both") and any(w in summ for w in rule.any):
+            score = min(1.0, score + 0.05)      # 摘要 confirms the 科目: “燃料动力” + “电费” → 动力 (R10), not 燃料
         cands.append((score, order, rule, where, hit))
     if not cands:
         return Suggestion(None, None, 0.0)
@@ -1067,8 +1078,10 @@ def parse_voucher(text: object, *, strip_zeros: bool = True) -> tuple[str | None
     t = _text(text)
     if t is None:
         return None, None
-    m = _VOUCHER_RE.match(t)
-    if not m:
+    if len(t) > _VOUCHER_MAX or _SPLIT_DIGITS_RE.search(t):
+        return None, t
+    m = _VOUCHER_RE.match(_WS_RE.sub("", t))
+    if not m or (m.group("kind") and not t.startswith(m.group("kind"))):    # no whitespace inside 凭证字
         return None, t
     kind = (m.group("kind") or "").strip() or None
     no = m.group("no")
@@ -1166,6 +1179,7 @@ class _Out:
         self.rd_cache: dict = {}           # (科目编码, 科目名称) → is R&D
         self.classify_cache: dict = {}     # (科目名称, 摘要, 科目编码) → Suggestion
         self.letters: dict = {}            # field → column letter
+        self.transfer_credits: dict = {}   # (date, 凭证号) → amounts of credit lines skipped as 结转
 
     def add(self, severity: str, code: str, message: str, row: int | None = None, column: str | None = None,
             col_index: int | None = None) -> None:
@@ -1210,6 +1224,7 @@ def _find_known(text: str, known: tuple[dict[str, str], list[tuple[str, str]]] |
 
 
 def _project_from_column(text: str, known, pattern: re.Pattern) -> str | None:
+    text = strip_invisible(text)            # "RD\u200b01" is RD01, not "01" (review M14)
     found = _find_known(text, known)
     if found:
         return found
@@ -1364,8 +1379,43 @@ def _convert(source, sheet, mapping, rules, known_projects, header, limit, resul
     if stats["filled_down"]:
         out.add(INFO, "I_ERP_FILLED_DOWN",
                 f"{stats['filled_down']}行的日期或凭证号为空，已沿用上一行（凭证的后续分录）", header.excel_row)
+    _mark_transfer_pairs(result, out, stats)
     unknown = sorted({ln["project_no"] for ln in result.lines if "W_ERP_PROJECT_UNKNOWN" in ln["issues"]})
     stats["unknown_projects"] = unknown
+
+
+# 结转 contra accounts: the debit side of a month-end carry-over (借 管理费用-研发费用 / 贷 研发支出, 借 本年利润 …)
+_TRANSFER_CONTRA = re.compile(r"管理费用|销售费用|制造费用|本年利润|主营业务成本|无形资产|开发支出")
+_TRANSFER_CONTRA_CODES = ("6602", "6601", "5101", "4103", "6401", "1701", "5301")
+
+
+def _mark_transfer_pairs(result: ImportResult, out: _Out, stats: dict) -> None:
+    """A debit line whose 摘要 says 结转 is the other side of a carry-over when the same voucher carries a
+    credit 结转 of the same amount, or when its account is a 费用/损益 account: status ``transfer`` — not
+    imported by default (it would count the R&D expense twice), the amount shown (review desktop-app #2)."""
+    n = total = 0
+    for ln in result.lines:
+        if "W_ERP_TRANSFER_DEBIT" not in ln["issues"] or ln["status"] == "error" or not ln.get("amount"):
+            continue
+        credits = out.transfer_credits.get((ln["date"], ln["voucher_no"])) or []
+        paired = ln["amount"] in credits
+        code = re.sub(r"[^0-9]", "", ln.get("account_code") or "")
+        contra = bool(_TRANSFER_CONTRA.search(ln.get("account_name") or "")) or (
+            bool(code) and code.startswith(_TRANSFER_CONTRA_CODES) and not code.startswith("5301"))
+        if not (paired or contra):
+            continue
+        if paired:
+            credits.remove(ln["amount"])
+        ln["status"] = "transfer"
+        ln["issues"] = [x for x in ln["issues"] if x != "W_ERP_TRANSFER_DEBIT"] + ["W_ERP_TRANSFER_PAIR"]
+        out.add(WARNING, "W_ERP_TRANSFER_PAIR",
+                f"借方“{ln.get('account_name') or ln.get('account_code') or ''}”{fen_display(ln['amount'])}元是"
+                f"{'与贷方结转同一凭证的' if paired else ''}月末结转，默认不导入（导入会重复计算研发费用）",
+                ln["origin"]["row"], None, None)
+        n += 1
+        total += ln["amount"]
+        stats["total_fen"] -= ln["amount"]
+    stats["transfer_lines"], stats["transfer_fen"] = n, total
 
 
 class _AccountContext(Exception):
@@ -1545,6 +1595,7 @@ def _one_row(row, excel_row, mapping, rules, known, pattern, col, head_text, mod
         kw = next((k for k in mapping.transfer_keywords if k and k in summary), None)
         if kw and amount < 0:
             add(INFO, "I_ERP_TRANSFER", f"贷方“{summary}”是结转（{kw}），不是红字冲销，已跳过", "summary")
+            out.transfer_credits.setdefault((date, vno), []).append(-amount)
             skip("transfer")
             return
         if kw:
@@ -1587,7 +1638,7 @@ def _one_row(row, excel_row, mapping, rules, known, pattern, col, head_text, mod
         add(WARNING, "W_ERP_NO_CODE", "没有可用的费用代码建议，请选择费用代码",
             "summary" if "summary" in col else None)
         line_issues.append("W_ERP_NO_CODE")
-    elif code is None:
+    elif code is None or suggestion.ambiguous:
         alt = "、".join(a[0] for a in suggestion.alternatives[:3])
         add(WARNING, "W_ERP_CODE_UNSURE",
             f"费用代码建议 {suggestion.code}（{table[suggestion.code]['label']}，规则 {suggestion.rule_id}，"

@@ -398,7 +398,8 @@ def _group(lines, params: Params, excluded: dict, counted: Callable[[Line], bool
         column = columns[l.code]
         ok = counted is None or counted(l)
         if column and ok and l.id not in excluded and l.funding != GRANT:
-            amount = l.base_amount if l.share is None else round_fen(l.base_amount * l.share)
+            base = l.amount if l.tax_amount is None else l.tax_amount
+            amount = base if l.share is None else round_fen(base * l.share)
             row.eligible += amount
             row.detail[column] += amount
         else:

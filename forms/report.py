@@ -74,21 +74,20 @@ def a107012_notes(sd: SDResult, params: Params) -> list[str]:
         return []
     lay = sd.layout
     src = params.source(lay["source"])
-    out = [f"表样：{lay['title']}，依据{src.citation}。"]
+    out = [params.text("a107012_layout_note", title=lay["title"], citation=src.citation)]
     if lay.get("unverified_all"):
         out.append(f"{UNVERIFIED_MARK} {lay['unverified_all']}。")
     tail = {t["key"]: t for t in lay["tail"]}
     for key, text in sd.unverified_rows().items():
         number = tail[key]["number"] if key in tail else str(int(key[1:]))
-        where = f"第{number}行" if number else f"“{tail[key]['label'] if key in tail else params.row_labels[key]}”"
-        out.append(f"{UNVERIFIED_MARK} {where}未核实：{text}。")
+        out.append(UNVERIFIED_MARK + " " + (params.text("a107012_unverified_row", number=number, text=text) if number else
+                                           params.text("a107012_unverified_line", text=text,
+                                                       label=tail[key]["label"] if key in tail else params.row_labels[key])))
     link = params.filing_link(sd.period.year, sd.period.end if sd.period.prepayment else None)
     if link is not None:
-        lsrc = params.source(link["source"], link.get("ref", ""))
-        text = f"申报填写：{link['text']}（{lsrc.cite}"
-        for extra in link.get("sources_also") or ():
-            text += f"；{params.source(extra).citation}"
-        text += "）。"
+        cites = [params.source(link["source"], link.get("ref", "")).cite]
+        cites += [params.source(extra).citation for extra in link.get("sources_also") or ()]
+        text = params.text("a107012_filing_note", text=link["text"], cite="；".join(cites))
         if link.get("unverified"):
             text += f"{UNVERIFIED_MARK} {link['unverified']}。"
         out.append(text)
@@ -121,6 +120,7 @@ def evaluation_json(ev: Evaluation, params: Params | None = None) -> dict:
         "layout_title": (sd.layout.get("title") or None) if sd.layout else None,   # what users read instead of the id
         "method_code": method_code(sd),
         "method_code_text": a107012_code_text(sd),
+        "rate_confirmation": sd.confirmation or None,
         "layout_title": sd.layout["title"] if sd.layout else None,
         "layout_source": params.source(sd.layout["source"]).citation if sd.layout else None,
         "unverified_rows": {_row_json_key(k): v for k, v in sd.unverified_rows().items()},
@@ -281,6 +281,8 @@ def text_summary(ev: Evaluation, params: Params | None = None) -> str:
         else:
             out.append(f"  加计扣除比例：{rate_percent(sd.rate)}（{src.citation if src else ''} {src.ref if src else ''}）")
         out.append(f"  加计扣除额（A107012 第51行）：¥{fen_display(sd.extra_deduction)}")
+        if sd.confirmation:
+            out.append(f"  {sd.confirmation}")
         br = ev.basic_research
         if br is not None:
             out.append(f"  企业投入基础研究支出加计扣除额：¥{fen_display(br.amount)} × {rate_percent(br.rate)} = "

@@ -39,6 +39,8 @@ class RosterRow:
     subsidy: int | None = None          # best post-subsidy estimate (分)
     subsidy_title: str = ""
     subsidy_up_to: bool = False
+    tax_saved: int | None = None        # 节税合计: the certain tax effect (None: cannot be computed)
+    subsidy_kind: str = ""              # 预估 / 附条件 / 最高可得 / 预估区间 of ``subsidy``
     saved: str = ""                     # last saved (meta modified)
     saved_by: str = ""
     findings: int | None = None         # errors + warnings of the evaluation
@@ -109,9 +111,21 @@ def summary_of(ev) -> dict:
         hnte = ""
     best = None
     for e in ev.subsidies:
-        if e.eligible and e.total is not None and e.total_kind in ("exact", "provisional", "up_to"):
+        if e.eligible and e.total is not None and e.total_kind in ("exact", "provisional", "up_to", "conditional",
+                                                                    "range"):
             if best is None or e.total > best.total:
                 best = e
+    if best is None:
+        kind = ""
+    elif best.total_kind == "conditional":
+        kind = "附条件"
+    elif best.up_to or best.total_kind == "up_to":
+        kind = "最高可得"
+    elif best.total_kind == "range":
+        kind = "预估区间"
+    else:
+        kind = "预估"
+    tax_saved = None if ev.tax is None else int(ev.tax.tax_saved + ev.hnte_saving + ev.slp_saving)
     sd = ev.sd
     severities = [f.severity for f in ev.findings]
     return {"name": prof.name or "", "credit_code": prof.credit_code or "", "year": ev.year,
@@ -119,12 +133,13 @@ def summary_of(ev) -> dict:
             "hnte": hnte, "subsidy": None if best is None else int(best.total),
             "subsidy_title": best.title if best else "",
             "subsidy_up_to": bool(best and (best.up_to or best.total_kind == "up_to")),
+            "tax_saved": tax_saved, "subsidy_kind": kind,
             "findings": sum(1 for s in severities if s in ("error", "warning")),
             "errors": sum(1 for s in severities if s == "error")}
 
 
 _SUMMARY_KEYS = ("name", "credit_code", "year", "rd_expense", "extra_deduction", "hnte", "subsidy", "subsidy_title",
-                 "subsidy_up_to", "findings", "errors")
+                 "subsidy_up_to", "tax_saved", "subsidy_kind", "findings", "errors")
 
 
 def _cached_summary(path: Path, year: int | None) -> tuple[dict, dict | None]:
@@ -142,7 +157,7 @@ def _cached_summary(path: Path, year: int | None) -> tuple[dict, dict | None]:
         summary = json.loads(meta.get("summary") or "null")
     except (TypeError, ValueError):
         summary = None
-    if not isinstance(summary, dict) or summary.get("history_id") != top or \
+    if not isinstance(summary, dict) or summary.get("history_id") != top or "subsidy_kind" not in summary or \
             (year is not None and summary.get("year") != year):
         return meta, None
     return meta, summary

@@ -21,7 +21,7 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, PageBreak
 from reportlab.platypus.doctemplate import LayoutError
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from calc.advice import hnte_forward, sme_forward
+from calc.advice import hnte_forward, hnte_forward_short, sme_forward, sme_forward_short
 from calc.evaluate import Evaluation
 from calc.money import fen_display, rate_percent, ratio_str, rmb_upper, round_fen, yuan_to_fen
 from calc.quick import QUICK_INTERPRETATION
@@ -610,9 +610,15 @@ class Statement:
                 self.story.append(self.table(rows, [40 * mm, 16 * mm, 118 * mm]))
             if passed:
                 self.story.append(self.p("符合：" + "、".join(passed) + "。", "small"))
+            forward = hnte_forward_short(hn, self.issued)   # advice looks forward (issue 15): the next application
+            if forward:
+                self.story.append(self.p(f"面向下次申请：{forward}。", "small"))
         if sme is not None:
             self.add_heading(f"科技型中小企业（{sme.year}年评价，数据年度{sme.data_year}）", "h2", numbered=False)
             self.story.append(self.p(sme.verdict_text, "small"))
+            forward = sme_forward_short(sme, self.issued)
+            if forward:
+                self.story.append(self.p(f"面向下次评价：{forward}。", "small"))
         if ev.subsidies:
             self.add_heading("财政后补助（预估）", "h2", numbered=False)
             self.subsidy_table()
@@ -729,6 +735,8 @@ class Statement:
                      f"（{sd.q4['method_label']}）" if sd.q4 else f"{rate_percent(sd.rate)}")
         self.story.append(self.p(f"加计扣除比例：{rate_text}；依据：{src.cite if src else '—'}。"
                                  f"表样：{sd.layout.get('title') or 'A107012'}（行次名称按申报年度）。"))
+        if sd.confirmation:                                # the 120% rests on the user's confirmation: its basis
+            self.story.append(self.p(sd.confirmation + "。", "small"))
         rows = [["行次", "项目", "金额（数量）"]]
         bold = []
         for number, label, value in a107012_lines(sd, self.params):

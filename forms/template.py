@@ -31,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from calc import schema
+from calc import yamlsafe
 from calc.params import PARAMS_DIR
 from calc.schema import Column
 
@@ -152,7 +153,7 @@ GENERAL_RULES = (
 def load_code_table(path: str | Path | None = None) -> list[dict[str, object]]:
     """The 费用代码 table as dicts: code, row, label, category (label or None), eligible, reason."""
     p = Path(path) if path else PARAMS_DIR / "expense_codes.yaml"
-    doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    doc = yamlsafe.load(p.read_text(encoding="utf-8"))
     categories = {c["id"]: c["label"] for c in doc["categories"]}
     out = []
     for c in doc["codes"]:

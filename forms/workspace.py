@@ -35,6 +35,7 @@ import datetime as dt
 import errno
 import getpass
 import glob
+import hashlib
 import inspect
 import json
 import os
@@ -62,6 +63,7 @@ __all__ = [
     "Workspace", "WorkspaceError", "WorkspaceLocked", "WorkspaceReadOnly", "SaveError", "InvalidValue",
     "EXTENSION", "SCHEMA_VERSION", "APPLICATION_ID", "TABLES", "TABLE_SHEETS", "SHEET_TABLES",
     "recent_files", "add_recent", "remove_recent", "config_dir", "display_value", "columns_of",
+    "WorkCopyError", "workspace_next_to",
 ]
 
 EXTENSION = ".rdw"
@@ -116,13 +118,21 @@ class WorkspaceLocked(WorkspaceError):
     def __init__(self, path: Path, holder: dict | None):
         holder = holder or {}
         self.path = Path(path)
+        self.holder = dict(holder)
         self.user = holder.get("user") or "未知用户"
         self.host = holder.get("host") or "未知计算机"
         self.pid = holder.get("pid")
         self.since = holder.get("time") or ""
+        #: the lock was written on another computer: this one cannot tell whether that program still runs, so
+        #: the user may take the lock over (:meth:`Workspace.take_over_lock`) once sure nobody edits there (M12)
+        self.foreign = bool(holder) and holder.get("host") != socket.gethostname()
         when = self.since.replace("T", " ")[:19] if self.since else "未知时间"
-        super().__init__(f"工作区“{self.path.name}”正在被 {self.user}（计算机 {self.host}，进程 {self.pid}）"
-                         f"自 {when} 起编辑，只能以只读方式打开")
+        text = (f"工作区“{self.path.name}”正在被 {self.user}（计算机 {self.host}，进程 {self.pid}）"
+                f"自 {when} 起编辑，只能以只读方式打开")
+        if self.foreign:
+            text += (f"。如确认对方已不再编辑（例如对方电脑上的程序已异常退出），可选择“接管编辑”，"
+                     f"或删除同一文件夹中的“{_sidecar(self.path, '-lock').name}”后重新打开")
+        super().__init__(text)
 
 
 class WorkspaceReadOnly(WorkspaceError):
@@ -132,6 +142,20 @@ class WorkspaceReadOnly(WorkspaceError):
 
 class SaveError(WorkspaceError):
     """Writing the file failed.  The file on disk is unchanged and the edits are still in the workspace."""
+
+
+class WorkCopyError(WorkspaceError, sqlite3.OperationalError):
+    """The working copy in the temp folder could not be written (full disk, I/O error): the change was rolled back
+    and not made.  Also an ``sqlite3.OperationalError``, so code that tolerated the raw error still does."""
+
+
+def _work_copy_message(exc: BaseException) -> str:
+    reason = _reason(exc)
+    where = tempfile.gettempdir()
+    if reason == "磁盘空间不足":
+        return (f"临时文件夹“{where}”所在磁盘空间已满，本次修改未能记录，已撤回：请清理磁盘空间后重试"
+                "（已有的修改仍在，可先“另存为”到其他磁盘）")
+    return f"工作副本（临时文件夹“{where}”）读写失败（{reason}），本次修改未能记录，已撤回"
 
 
 class InvalidValue(ValueError):
@@ -280,8 +304,42 @@ def _user() -> str:
         return os.environ.get("USERNAME") or os.environ.get("USER") or "未知用户"
 
 
+_NAME_MAX = 255            # bytes of one file name (Linux, macOS; Windows counts UTF-16 units, never more)
+_SIDE_RESERVE = 48         # the longest suffix of a sibling: "-autosave-tmp-<pid>-<8 hex>-journal"
+_TMP_RESERVE = 41          # "-tmp-<pid up to 10 digits>-<8 hex>-journal"
+
+
+def _name_bytes(name: str) -> int:
+    return len(name.encode("utf-8", "surrogatepass"))
+
+
+def _side_base(path: Path) -> str:
+    """The stem of the sibling files of a workspace (``-lock``, ``-autosave``, temp files): its name, or for a
+    long name (review D4: 74 hanzi and more) its start and a hash, so every sibling name fits in 255 bytes."""
+    name = path.name
+    if _name_bytes(name) + _SIDE_RESERVE <= _NAME_MAX:
+        return name
+    digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    keep = name.encode("utf-8", "surrogatepass")[:_NAME_MAX - _SIDE_RESERVE - 9].decode("utf-8", "ignore")
+    return f"{keep}~{digest}"
+
+
 def _sidecar(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name + suffix)
+    return path.with_name(_side_base(path) + suffix)
+
+
+def _real_target(path: Path) -> Path:
+    """Where a workspace really is: a symbolic link (for example into a synced folder) is followed, so saving
+    replaces the file it points to and the link stays (review D3)."""
+    if os.path.islink(path):
+        return Path(os.path.realpath(path))
+    return path
+
+
+def _check_name_length(path: Path) -> None:
+    n = _name_bytes(path.name)
+    if n > _NAME_MAX:
+        raise WorkspaceError(f"文件名“{path.name[:20]}…”过长（{n} 字节，系统上限 {_NAME_MAX} 字节）：请用较短的文件名")
 
 
 def _fsync_file(path: Path) -> None:
@@ -314,7 +372,8 @@ def _unlink_quiet(path: Path) -> None:
 
 
 def _tmp_name(target: Path) -> Path:
-    return target.with_name(f"{target.name}-tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    base = target.name if _name_bytes(target.name) + _TMP_RESERVE <= _NAME_MAX else _side_base(target)
+    return target.with_name(f"{base}-tmp-{os.getpid()}-{secrets.token_hex(4)}")
 
 
 def _create_exclusive(path: Path) -> None:
@@ -381,6 +440,26 @@ def _reason(exc: BaseException) -> str:
     if "disk i/o" in text:
         return "磁盘读写错误"
     return str(exc)
+
+
+def workspace_next_to(source: str | os.PathLike, folders: Sequence[str | os.PathLike] = ()) -> tuple[Path, bool]:
+    """Where to create the workspace of a workbook opened in the app: ``(path, beside)``.  Next to the
+    workbook when that folder is writable (``beside`` True); else, for a workbook on a read-only location (a
+    USB stick, a share, review M3), in the first writable folder of ``folders`` (the caller's last folder, the
+    home folder).  The name never replaces an existing file (``台账(2).rdw`` …)."""
+    source = Path(os.path.abspath(source))
+    candidates = [source.parent] + [Path(f) for f in folders]
+    for i, folder in enumerate(candidates):
+        if not (folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)):
+            continue
+        target = folder / (source.stem + EXTENSION)
+        n = 2
+        while target.exists() or os.path.lexists(target):
+            target = folder / f"{source.stem}({n}){EXTENSION}"
+            n += 1
+        return target, i == 0
+    raise WorkspaceError(f"“{source.parent}”为只读位置，且找不到可写的文件夹来建立工作区：请把“{source.name}”"
+                         "复制到可写的文件夹（如“文档”）后再打开")
 
 
 # =========================================================================== the lock
@@ -494,7 +573,7 @@ def _acquire_lock(path: Path) -> dict:
 
 def _break_stale_lock(lock: Path, seen: dict | None, path: Path) -> None:
     """Move a stale lock aside, making sure it is the one we judged stale and not a fresh one."""
-    aside = lock.with_name(f"{lock.name}-stale-{os.getpid()}-{secrets.token_hex(4)}")
+    aside = lock.with_name(f"{lock.name}-stale-{os.getpid()}-{secrets.token_hex(4)}")   # fits: _SIDE_RESERVE
     try:
         os.rename(lock, aside)
     except FileNotFoundError:
@@ -541,9 +620,14 @@ def _read_meta(path: Path, *, check: bool = False) -> dict:
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
             if check:
                 result = conn.execute("PRAGMA quick_check").fetchone()[0]
-                if result != "ok":
-                    raise WorkspaceError(f"工作区文件“{name}”已损坏（{result}）")
-        except sqlite3.DatabaseError:
+                if result != "ok":       # one line for the user, not the PRAGMA's page-by-page report (M1)
+                    raise WorkspaceError(_DAMAGED.format(name=name, what="数据库结构校验未通过"))
+                have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                missing = [t for t in _CORE_TABLES if t not in have]
+                if missing:              # a table every workspace has had since format 1 (D5)
+                    what = "、".join(f"“{TABLE_SHEETS.get(t, t)}”" for t in missing)
+                    raise WorkspaceError(_DAMAGED.format(name=name, what=f"缺少数据表 {what}"))
+        except (sqlite3.DatabaseError, UnicodeDecodeError):     # (damaged text bytes fail to decode)
             raise WorkspaceError(f"文件“{name}”不是研发惠企工作区文件，或已损坏") from None
     finally:
         conn.close()
@@ -553,6 +637,13 @@ def _read_meta(path: Path, *, check: bool = False) -> dict:
         raise WorkspaceError(f"工作区“{name}”由更新版本的程序创建（格式版本 {version}），请升级程序后再打开")
     meta["_user_version"] = version
     return meta
+
+
+_DAMAGED = ("工作区文件“{name}”已损坏（{what}），未打开：请改用备份，或同一文件夹中的“-autosave”自动保存副本"
+            "（复制一份并把扩展名改为 .rdw 后打开）")
+# tables of every workspace since format 1: one missing means the file was damaged or tampered with, not an
+# older format (tables added to calc.schema later are created by _migrate)
+_CORE_TABLES = ("meta", "profile", "history", "import_presets", "years", "projects", "lines", "adjustments")
 
 
 def _revision(meta: dict) -> int:
@@ -697,7 +788,8 @@ class Workspace:
     def create(cls, path: str | os.PathLike, ledger: Ledger | None = None, *, overwrite: bool = False,
                user: str | None = None) -> "Workspace":
         """A new workspace file at ``path`` (optionally filled from a ledger), saved at once and left open."""
-        path = Path(os.path.abspath(path))
+        path = _real_target(Path(os.path.abspath(path)))
+        _check_name_length(path)
         if path.exists() and not overwrite:
             raise WorkspaceError(f"文件“{path.name}”已存在")
         ws = cls(_token=_PRIVATE)
@@ -733,8 +825,10 @@ class Workspace:
         ``readonly``: no lock is taken and edits are refused (the GUI's answer to :class:`WorkspaceLocked`).
         ``recover``: ``True`` opens the state of ``<file>-autosave`` when :meth:`recovery_available`;
         ``False`` discards that autosave (the user declined); ``None`` leaves it alone.
-        Raises :class:`WorkspaceLocked` when another window or process holds the lock."""
-        path = Path(os.path.abspath(path))
+        Raises :class:`WorkspaceLocked` when another window or process holds the lock.
+        A symbolic link is followed: the workspace is the file it points to (saving keeps the link)."""
+        path = _real_target(Path(os.path.abspath(path)))
+        _check_name_length(path)
         if not path.exists():
             raise WorkspaceError(f"文件“{path.name}”不存在")
         ws = cls(_token=_PRIVATE)
@@ -774,9 +868,24 @@ class Workspace:
         return ws
 
     @staticmethod
+    def take_over_lock(locked: "WorkspaceLocked") -> None:
+        """Remove the lock another computer left (its program crashed) after the user confirmed that nobody
+        edits the file there; only the very lock shown to the user is removed (a newer one raises
+        :class:`WorkspaceLocked` again).  Then :meth:`open` as usual."""
+        path = _real_target(Path(os.path.abspath(locked.path)))
+        lock = _sidecar(path, "-lock")
+        current = _read_lock(lock)
+        if current is None:
+            if lock.exists() and not _lock_is_stale(None, lock):
+                raise WorkspaceLocked(path, None)
+        elif current != locked.holder:
+            raise WorkspaceLocked(path, current)
+        _break_stale_lock(lock, current, path)
+
+    @staticmethod
     def recovery_available(path: str | os.PathLike) -> dt.datetime | None:
         """When ``<file>-autosave`` holds unsaved work newer than the file: the time of that autosave."""
-        path = Path(os.path.abspath(path))
+        path = _real_target(Path(os.path.abspath(path)))
         try:
             meta = _read_meta(path) if path.exists() else {}
         except WorkspaceError:
@@ -822,8 +931,8 @@ class Workspace:
 
     def _cleanup_tmp(self, path: Path) -> None:
         """Half-written temp files of a save or autosave that crashed (we hold the lock: nobody writes them)."""
-        name = glob.escape(path.name)
-        for pattern in (f"{name}-tmp-*", f"{name}-autosave-tmp-*", f"{name}-lock-stale-*"):
+        name, base = glob.escape(path.name), glob.escape(_side_base(path))
+        for pattern in (f"{name}-tmp-*", f"{base}-tmp-*", f"{base}-autosave-tmp-*", f"{base}-lock-stale-*"):
             with contextlib.suppress(OSError):
                 for f in path.parent.glob(pattern):
                     _unlink_quiet(f)
@@ -1160,13 +1269,21 @@ class Workspace:
         self._conn.execute(f"SAVEPOINT {name}")
         try:
             yield
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.execute(f"ROLLBACK TO {name}")
                 self._conn.execute(f"RELEASE {name}")
+            if isinstance(exc, sqlite3.OperationalError) and not isinstance(exc, WorkspaceError):
+                raise WorkCopyError(_work_copy_message(exc)) from exc    # e.g. the temp folder is full (C5)
             raise
         else:
-            self._conn.execute(f"RELEASE {name}")
+            try:
+                self._conn.execute(f"RELEASE {name}")
+            except sqlite3.OperationalError as exc:          # the commit of the outermost savepoint failed
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute(f"ROLLBACK TO {name}")
+                    self._conn.execute(f"RELEASE {name}")
+                raise WorkCopyError(_work_copy_message(exc)) from exc
         finally:
             self._depth -= 1
 
@@ -1810,7 +1927,8 @@ class Workspace:
     def save_as(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
         """Save to a new file and continue there (takes its lock, releases the old one).  Works on a
         read-only workspace too: the copy becomes the editable workspace."""
-        target = Path(os.path.abspath(path))
+        target = _real_target(Path(os.path.abspath(path)))
+        _check_name_length(target)
         with self._mutex:
             self._check_open()
             if self._batch is not None:

@@ -59,7 +59,11 @@ _CHUNK = 1024**2                  # streaming granularity
 _SHARE_CELLS = 2_000_000          # sheets above this many cells share equal strings/dates (memory)
 _CARRY_LIMIT = 1024**2            # longest markup-free run tolerated by the fast scan
 _META_MAX = 32 * 1024**2          # largest workbook.xml / .rels we parse for structure
-_CSV_MAX = 512 * 1024**2          # largest CSV we load into memory
+# Largest CSV we load: its rows are held in memory as cells (about 15× the file size at peak with the ERP
+# conversion), so 100 MB stays under about 2 GB (hostile-input review R6: 300 MB took 5.4 GB).  A year of
+# R&D vouchers is a few MB; a bigger export is refused with a message saying to split it.
+_CSV_MAX = 100 * 1024**2
+_CSV_FIELD_MAX = 131072           # Python's csv field limit: a longer cell is no ERP field (review M8)
 _EXCEL_ROWS = 1_048_576
 _EXCEL_COLS = 16_384
 
@@ -1631,6 +1635,16 @@ def _plausible_text(text: str, limit: int = 65536) -> bool:
                    for ch in text[:limit])
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _csv_lines(text: str):
+    """The lines of ``text`` with their ends, split as ``io.StringIO(text, newline="")`` splits them (\\r\\n, \\r
+    or \\n), one at a time: no second copy of a big file in memory (StringIO holds 4 bytes a character)."""
+    for m in _LINE.finditer(text):
+        yield m.group()
+
+
 def read_csv(path, *, encodings=("utf-8-sig", "gb18030")) -> RawWorkbook:
     """Read a CSV file as a one-sheet workbook (sheet named after the file stem).
 
@@ -1680,16 +1694,22 @@ def read_csv(path, *, encodings=("utf-8-sig", "gb18030")) -> RawWorkbook:
             f'文件"{name}"不是文本格式的 CSV 文件（含二进制内容），请确认选择了正确的文件，或另存为 .xlsx 后再导入',
             code="unreadable", detail="NUL character in decoded text")
 
-    first_line = text.split("\n", 1)[0]
+    del raw
+    first_line = text[:text.find("\n") if "\n" in text[:1 << 20] else 1 << 20]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     rows: list[list[object]] = []
     try:
-        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        for record in csv.reader(_csv_lines(text), delimiter=delimiter):
             out: list[object] = [cell if cell != "" else None for cell in record]
             while out and out[-1] is None:
                 out.pop()
             rows.append(out)
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise WorkbookError(
+                f'文件"{name}"第 {len(rows) + 1} 行附近有一个单元格超过 {_CSV_FIELD_MAX:,} 个字符（字段过长），'
+                f'不是正常的凭证或明细账导出：请在 Excel 中检查该行（如摘要中粘贴了大段文字），删改后再导入',
+                code="unreadable", detail=repr(exc)) from None
         raise WorkbookError(
             f'文件"{name}"的 CSV 格式有误（第 {len(rows) + 1} 行附近），请在 Excel 中打开检查后另存为 .xlsx 再导入',
             code="unreadable", detail=repr(exc)) from None

@@ -232,6 +232,8 @@ class StreamSheet:
 
     def __init__(self, book: StreamBook, fh, widths, freeze, landscape, paper, footer_left, footer_center, margins):
         self._book, self._fh = book, fh
+        self._buf: list[str] = []                        # written to the zip in blocks of about 128 K characters
+        self._size = 0
         self._r = 0
         self._merges: list[str] = []
         self._footer = (footer_left, footer_center)
@@ -253,7 +255,15 @@ class StreamSheet:
         self._write("".join(head))
 
     def _write(self, text: str) -> None:
-        self._fh.write(text.encode("utf-8"))
+        self._buf.append(text)
+        self._size += len(text)
+        if self._size > 1 << 17:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buf:
+            self._fh.write("".join(self._buf).encode("utf-8"))
+            self._buf, self._size = [], 0
 
     @staticmethod
     def text(value, style: int, quoted_style: int | None = None):
@@ -297,7 +307,8 @@ class StreamSheet:
     @staticmethod
     def escape_text(value) -> str:
         """Cell text as XML: control characters dropped, & < > escaped."""
-        return escape(XML_ILLEGAL.sub("", "" if value is None else str(value)))
+        text = XML_ILLEGAL.sub("", "" if value is None else str(value))
+        return escape(text) if ("&" in text or "<" in text or ">" in text) else text
 
     def next_row(self) -> int:
         """Claim the next row number for :meth:`raw` (the caller writes the whole ``<row>`` element)."""
@@ -336,6 +347,7 @@ class StreamSheet:
             tail.append(f"<headerFooter><oddFooter>{footer}</oddFooter></headerFooter>")
         tail.append("</worksheet>")
         self._write("".join(tail))
+        self._flush()
         self._fh.close()
         self._fh = None
         self._book._open = None

@@ -37,6 +37,16 @@ MAIN_WINDOW = {
     "编辑(&E)": "&Edit", "计算完成": "Computed", "说明": "Message", "费用代码": "Code", "退出": "Quit", "重做": "Redo",
     "重新计算": "Recompute", "项目": "Project", "（只读）": " (read-only)", "视图(&V)": "&View",
     "语言 / Language": "Language / 语言", "界面语言将在重新启动后生效": "The interface language applies after a restart",
+    "复制": "Copy", "粘贴": "Paste", "删除行": "Delete rows", "查找…": "Find…", "选择…": "Choose…",
+    "用户手册": "User manual", "找不到用户手册：": "User manual not found: ", "界面语言": "Interface language",
+    "界面语言将在重新启动后生效。现在重新启动吗？": "The interface language applies after a restart. Restart now?",
+    "立即重新启动": "Restart now", "稍后": "Later", "打开示例": "Open the sample", "（暂无）": "(none)",
+    "未打开工作区：新建一个企业的工作区，打开已有的，或先看示例。":
+        "No workspace open: create one for an enterprise, open one, or look at the sample first.",
+    "未选择（点击“选择…”按省份选择所在地区的政策）": "None chosen (click “Choose…” to pick the region's policy)",
+    "所在地区后补助政策：点击“选择…”按省、市/区选择": "Regional post-subsidy policy: click “Choose…” to pick by province and city",
+    "粘贴": "Paste", "粘贴未执行（没有写入任何内容）：": "Nothing pasted (nothing was written): ",
+    "未打开可编辑的工作区": "No editable workspace open",
     "年度汇算": "Annual", "上半年（7月预缴）": "H1 (July prepayment)", "前三季度（10月预缴）": "Q1–Q3 (October prepayment)",
     "错误": "Error", "警告": "Warning",
     "企业信息": "Enterprise", "年度数据": "Yearly data", "研发项目": "Projects", "研发支出": "Ledger",
@@ -137,6 +147,13 @@ ROSTER_VIEW = {
     "请选择存放工作区（.rdw）的文件夹": "Choose the folder that holds the workspaces (.rdw)",
     "正在读取…": "Reading…", "共 {n} 个工作区": "{n} workspaces", "，{n} 个无法读取": ", {n} unreadable",
     "。双击打开；金额单位：元": ". Double-click to open; amounts in yuan",
+    "节税合计": "Tax saved", "后补助(最高项，不计入合计)": "Post-subsidy (largest, not in the total)",
+    "确定的税收效应：加计扣除节税＋高企15%税率节税＋小型微利优惠；不含后补助":
+        "The certain tax effect: super-deduction saving + 15% HNTE rate + small low-profit relief; no post-subsidy",
+    "可测算的后补助中金额最高的一项，注明预估／附条件／最高可得；不计入节税合计":
+        "The largest estimated post-subsidy, marked estimate / conditional / up to; not in the tax total",
+    "无法计算": "Cannot be computed", "预估": "estimate", "附条件": "conditional", "最高可得": "up to",
+    "预估区间": "estimated range",
 }
 
 RESULTS_VIEW = {
@@ -144,7 +161,18 @@ RESULTS_VIEW = {
     "风险事项（悬停查看为何关注与留存资料）": "Risk (hover for why it matters and what to keep on file)",
 }
 
-STATEMENT_VIEW = {"附加留存备查资料清单": "Append the evidence checklist", "附技术附录": "Append the technical appendix",
+PACK_PICKER = {"地区 · 政策": "Region · policy", "状态": "Status", "适用": "Applies", "其他": "Other",
+               "全省（区、市）": "Whole province", "选择所在地区后补助政策": "Choose the regional post-subsidy policy",
+               "按省份展开，勾选企业注册地适用的政策（可多选）。“暂定”表示政策参数尚待核实。":
+                   "Expand a province and tick the policies of the enterprise's registered place (several allowed). "
+                   "“暂定” (provisional) means the parameters are not yet verified.",
+               "搜索地区或政策名称，如 苏州、宁夏": "Search region or policy, e.g. 苏州, 宁夏"}
+
+STATEMENT_VIEW = {"数据已修改，此报告已过期（与当前数据不符），不能保存或打印。请重新生成。":
+                      "The data changed: this statement is out of date and cannot be saved or printed. Regenerate it.",
+                  "重新生成报告": "Regenerate", "生成报告": "Generate the statement",
+                  "按当前数据生成报告": "Generate the statement of the current data", "报告已过期": "Statement out of date",
+                  "附加留存备查资料清单": "Append the evidence checklist", "附技术附录": "Append the technical appendix",
                   "附上A107012、分项目汇总、计算过程追溯、明细账行汇总、检查结果与风险提示详情":
                       "Append A107012, the project summary, the traces, the ledger summary, the findings and the risk details"}
 
@@ -185,7 +213,8 @@ def contexts() -> dict[str, dict]:
     """Translation context → {Chinese source: English}; every header the views show from their tuples is covered."""
     return {"MainWindow": MAIN_WINDOW, "schema": schema_names(), "AllocationView": ALLOCATION_VIEW,
             "AuditView": AUDIT_VIEW, "ChecklistView": CHECKLIST_VIEW, "DiffDialog": DIFF_DIALOG,
-            "RosterView": ROSTER_VIEW, "ResultsView": RESULTS_VIEW, "StatementView": STATEMENT_VIEW}
+            "RosterView": ROSTER_VIEW, "ResultsView": RESULTS_VIEW, "StatementView": STATEMENT_VIEW,
+            "PackPicker": PACK_PICKER}
 
 
 def untranslated() -> dict[str, list[str]]:

@@ -235,7 +235,7 @@ def test_u8_lines(u8):
     assert sorted(lines) == [6, 8, 10, 11, 12, 13, 14, 15, 16, 18]
 
     l6 = lines[6]
-    assert (l6["date"], l6["voucher_kind"], l6["voucher_no"], l6["project_no"]) == (D(2024, 1, 31), "记", "1", "RD01")
+    assert (l6["date"], l6["voucher_kind"], l6["voucher_no"], l6["project_no"]) == (D(2024, 1, 31), "记", "0001", "RD01")
     assert l6["amount"] == 5_000_000 and l6["amount_yuan"] == Decimal("50000.00")
     assert (l6["code"], l6["suggested_code"], l6["rule_id"], l6["status"]) == ("R04", "R04", "staff-wages", "ok")
     assert l6["origin"] == {"sheet": "凭证列表", "row": 6, "cells": {
@@ -243,7 +243,7 @@ def test_u8_lines(u8):
         "credit": "G6", "project": "H6"}}
 
     l8 = lines[8]                                          # text amount "1,234.56", 辅助项 "研发项目:RD02"
-    assert (l8["amount"], l8["project_no"], l8["voucher_no"], l8["code"]) == (123456, "RD02", "12", "R08")
+    assert (l8["amount"], l8["project_no"], l8["voucher_no"], l8["code"]) == (123456, "RD02", "0012", "R08")
     assert l8["rule_id"] == "direct-material"
 
     l10 = lines[10]                                        # credit on an R&D 科目 = reversal
@@ -261,8 +261,8 @@ def test_u8_lines(u8):
     assert (l14["code"], l14["rule_id"]) == ("R14", "equipment-maintenance")
 
     l15, l16 = lines[15], lines[16]                        # merged date / voucher cells over two 分录
-    assert (l15["date"], l15["voucher_no"], l15["code"], l15["rule_id"]) == (D(2024, 5, 6), "30", "R15", "equipment-rent")
-    assert (l16["date"], l16["voucher_no"], l16["code"], l16["amount"]) == (D(2024, 5, 6), "30", "R05", 80000)
+    assert (l15["date"], l15["voucher_no"], l15["code"], l15["rule_id"]) == (D(2024, 5, 6), "0030", "R15", "equipment-rent")
+    assert (l16["date"], l16["voucher_no"], l16["code"], l16["amount"]) == (D(2024, 5, 6), "0030", "R05", 80000)
     assert l16["filled"] == ["date", "voucher"]
 
     l18 = lines[18]
@@ -301,7 +301,7 @@ def test_u8_filled_down_date_comes_from_the_same_voucher(u8):
     src, match = u8
     res = E.convert(src, match.sheet, match.mapping, E.load_rules(), KNOWN)
     assert one(res, "I_ERP_FILLED_DOWN").severity == "info"
-    assert by_row(res)[16]["voucher_no"] == "30"
+    assert by_row(res)[16]["voucher_no"] == "0030"
 
 
 # --------------------------------------------------------------------------- 金蝶 K/3 (GBK CSV)
@@ -352,7 +352,7 @@ def test_cloud_tab_csv_with_title_line(tmp_path):
     assert sorted(lines) == [4, 5, 6, 7]
     l4 = lines[4]
     assert (l4["date"], l4["voucher_kind"], l4["voucher_no"], l4["amount"], l4["project_no"], l4["code"]) == (
-        D(2024, 6, 30), "记", "45", 1_234_567, "RD01", "R05")
+        D(2024, 6, 30), "记", "0045", 1_234_567, "RD01", "R05")
     assert l4["rule_id"] == "staff-social-insurance"
     l5 = lines[5]
     assert (l5["project_no"], l5["amount"], l5["code"], l5["rule_id"]) == ("RD02", 20_000_000, "R36", "entrust-domestic")
@@ -381,7 +381,7 @@ def test_u8_ledger_split_date_and_title_account(tmp_path):
     lines = by_row(res)
     assert sorted(lines) == [7, 8, 9]
     assert (lines[7]["date"], lines[7]["voucher_no"], lines[7]["project_no"], lines[7]["amount"], lines[7]["code"]) == (
-        D(2024, 1, 31), "1", "RD01", 5_000_000, "R04")
+        D(2024, 1, 31), "0001", "RD01", 5_000_000, "R04")
     assert (lines[8]["date"], lines[8]["project_no"], lines[8]["amount"], lines[8]["code"]) == (
         D(2024, 1, 31), "RD02", 800050, "R08")
     assert lines[7]["project_source"] == "summary" and lines[7]["account_code"] == "5301"

@@ -178,6 +178,9 @@ NASTY_TEXT = (
     "2024-13", "2024-00", "9999-12", "2024年3月", "202403", "非研发", " 非研发 ", "生产", "在职", "劳务派遣", "临时聘用",
     "仪器", "设备", "E0031", "SB-2019-017", "168.5", "-8",
     "𠀋", "😀", "<b>x</b>", "&amp;", "]]>", "<?xml", "\\", "'", '"', "项目" * 40,
+    # issue 17 (hostile-input review): padded 凭证号 (R1), disguised identifiers and bidi (M6, M13, M14), bad times (M5)
+    "记" + " " * 600 + "x", "记" + "\u3000" * 300 + "12号", "RD\u200b01", "\ufeffRD01", "R\u200d04", "ＲＤ01", "RDe\u0301",
+    "研发项目---RD\u200b01---x", "\u202e司公限有\u202c", "abc\u2067x\u2069", "2024-3-5 25:61", "2024-03-05 23:59:59",
 )
 HEADERS = tuple(c.header for cols in (S.PROFILE_FIELDS, S.YEAR_COLUMNS, S.PROJECT_COLUMNS, S.LINE_COLUMNS,
                                       S.ADJUSTMENT_COLUMNS, S.FACT_COLUMNS, S.TIMESHEET_COLUMNS, S.PAYROLL_COLUMNS,
@@ -484,7 +487,9 @@ def build_via_intake(sheets, params):
 
 
 _BLANKISH = st.sampled_from((None, "", " ", "\u3000", "\t", "\u00a0", " \n "))
-SHAPES = ("empty", "blank rows", "single line", "other years only", "adjustments only", "year rows only")
+SHAPES = ("empty", "blank rows", "single line", "other years only", "adjustments only", "year rows only",
+          "all non-deductible")
+_NOT_DEDUCTIBLE = st.sampled_from(("NE01", "NE02", "NE99", "R39", "grant"))
 
 
 def shape_sheets(data, sheets) -> str:
@@ -502,6 +507,15 @@ def shape_sheets(data, sheets) -> str:
                                             for _ in range(data.draw(st.integers(1, 60), label="blank rows"))]
     elif shape == "single line":
         sheets[S.SHEET_LINES] = [header, body[data.draw(st.integers(0, len(body) - 1), label="line")]]
+    elif shape == "all non-deductible":         # every line NE / R39 / grant-funded: nothing to deduct (issue 17)
+        jc, jf = list(header).index("费用代码"), list(header).index("资金来源")
+        for row in body:
+            row.extend([None] * (max(jc, jf) + 1 - len(row)))
+            how = data.draw(_NOT_DEDUCTIBLE, label="not deductible")
+            if how == "grant":
+                row[jf] = "财政资金（不征税）"
+            else:
+                row[jc] = how
     if shape == "adjustments only" and S.SHEET_ADJUSTMENTS in sheets:
         rows = sheets[S.SHEET_ADJUSTMENTS]
         if rows:
@@ -538,6 +552,11 @@ def test_fuzz_ledger_shapes(data, params, allocation_checks):
         ledger = dataclasses.replace(ledger, lines=tuple(ln for ln in ledger.lines if ln.date.year != year))
     if not ledger.lines:
         STATS["shape:no line"] += 1
+    if shape == "all non-deductible" and not any(f.severity == "error" for f in ledger.findings):
+        ev0 = run_guarded("evaluate", evaluate, ledger, year, "year", params)
+        bare = run_guarded("evaluate", evaluate, dataclasses.replace(ledger, lines=tuple(ln for ln in ledger.lines if ln.basis is not None)), year, "year", params)
+        if ev0 is not None and bare is not None:      # the lines add nothing to the deduction (row 40)
+            assert ev0.sd.rows.get("R40") == bare.sd.rows.get("R40"), "non-deductible lines changed row 40"
     ev = run_guarded("evaluate", evaluate, ledger, year, "year", params)
     if ev is None:
         return
@@ -549,6 +568,108 @@ def test_fuzz_ledger_shapes(data, params, allocation_checks):
         json.dumps(doc, ensure_ascii=False)
     run_guarded("text_summary", text_summary, ev, params)
     STATS["shape:evaluated"] += 1
+
+
+# =============================================================================== 1c. odd Unicode (issue 17, review M6, M7, M13, U03)
+
+_INVISIBLE = ("\u200b", "\u200c", "\u200d", "\ufeff", "\u2060", "\u00ad")
+_BIDI_MARKS = ("\u202e", "\u202d", "\u202a", "\u202b", "\u202c", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e",
+               "\u200f", "\u061c")
+_SPACES = (" ", "\u3000", "  ", " \u3000")
+UNICODE_TRICKS = ("invisible in identifiers", "bidi in texts", "sheet name spaces", "look-alike project")
+
+
+def _sprinkle(data, text: str, marks, label: str) -> str:
+    """``text`` with one to three of ``marks`` put at drawn places (before, inside or after)."""
+    for _ in range(data.draw(st.integers(1, 3), label=f"{label} n")):
+        i = data.draw(st.integers(0, len(text)), label=f"{label} at")
+        text = text[:i] + data.draw(st.sampled_from(marks), label=label) + text[i:]
+    return text
+
+
+def _column(rows, header: str) -> int | None:
+    return list(rows[0]).index(header) if rows and header in rows[0] else None
+
+
+def unicode_trick(data, sheets) -> str:
+    """One disguise a user's file can carry without changing what it means: zero-width characters and BOMs in
+    project numbers and codes (the same in both sheets), bidi controls in names and summaries, spaces after a
+    sheet name — or a look-alike project number (case, full width, NFD) registered as a second project."""
+    trick = data.draw(st.sampled_from(UNICODE_TRICKS), label="trick")
+    projects, lines = sheets[S.SHEET_PROJECTS], sheets[S.SHEET_LINES]
+    if trick == "invisible in identifiers":
+        nos = sorted({str(r[0]) for r in projects[1:] if r and r[0]})
+        disguise = {no: _sprinkle(data, no, _INVISIBLE, "zw") for no in nos}
+        for rows, header in ((projects, "项目编号"), (lines, "项目编号")):
+            j = _column(rows, header)
+            for r in rows[1:]:
+                if j is not None and j < len(r) and r[j] in disguise:
+                    r[j] = disguise[r[j]]
+        j = _column(lines, "费用代码")
+        for r in lines[1:]:
+            if j is not None and j < len(r) and isinstance(r[j], str) and data.draw(st.booleans(), label="zw code"):
+                r[j] = _sprinkle(data, r[j], _INVISIBLE, "zw code")
+    elif trick == "bidi in texts":
+        for rows, header in ((projects, "项目名称"), (lines, "摘要")):
+            j = _column(rows, header)
+            for r in rows[1:]:
+                if j is not None and j < len(r) and isinstance(r[j], str) and data.draw(st.booleans(), label="bidi"):
+                    r[j] = _sprinkle(data, r[j], _BIDI_MARKS, "bidi")
+        for r in sheets[S.SHEET_PROFILE]:
+            if r and r[0] == "企业名称" and len(r) > 1 and isinstance(r[1], str):
+                r[1] = _sprinkle(data, r[1], _BIDI_MARKS, "bidi name")
+    elif trick == "sheet name spaces":
+        for name in data.draw(st.lists(st.sampled_from(sorted(sheets)), min_size=1, max_size=3, unique=True),
+                              label="sheets"):
+            sheets[name + data.draw(st.sampled_from(_SPACES), label="space")] = sheets.pop(name)
+    else:
+        row = list(data.draw(st.sampled_from(projects[1:]), label="project row"))
+        no = str(row[0])
+        variant = data.draw(st.sampled_from(("lower", "full width", "NFD", "swapcase")), label="variant")
+        row[0] = {"lower": no.lower() if no.lower() != no else no.swapcase(),
+                  "full width": "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in no),
+                  "NFD": unicodedata.normalize("NFD", no + "é"), "swapcase": no.swapcase()}[variant]
+        if variant == "NFD":
+            first = list(row)
+            first[0] = unicodedata.normalize("NFC", row[0])
+            projects.append(first)
+        projects.append(row)
+    return trick
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_odd_unicode(data, params):
+    """Disguised but unchanged workbooks give the ledger of the plain one (same lines, built both ways), and a
+    look-alike project number is warned about; every computation runs."""
+    base = build_ledger(fresh_canonical(), params)
+    sheets = fresh_canonical()
+    trick = unicode_trick(data, sheets)
+    STATS[f"unicode:{trick}"] += 1
+    event(f"unicode {trick}")
+    ledger = run_guarded("build_ledger (intake)", build_via_intake, sheets, params)
+    direct = run_guarded("build_ledger (rows)", build_ledger, sheets, params)
+    assert ledger.lines == direct.lines
+    assert [f.as_line() for f in ledger.findings] == [f.as_line() for f in direct.findings]
+    check_ledger(ledger, {*sheets, *(name.strip() for name in sheets)})     # findings name the template sheet
+    if trick == "look-alike project":
+        codes = {f.code for f in ledger.findings}
+        assert "W_PROJECT_LOOKALIKE" in codes or "E_PROJECT_DUPLICATE" in codes
+        assert ledger.lines == base.lines
+    else:
+        assert ledger.lines == base.lines, trick
+        assert list(ledger.projects) == list(base.projects)
+        assert [p.name for p in ledger.projects.values()] == [p.name for p in base.projects.values()]
+        assert ledger.profile.name == base.profile.name
+        extra = {f.code for f in ledger.findings} - {f.code for f in base.findings}
+        assert extra <= {"W_TEXT_DIRECTION", "I_SHEET_NAME_TRIMMED"}, extra
+        assert not [f for f in ledger.findings if f.severity == "error"]
+    ev = run_guarded("evaluate", evaluate, ledger, 2024, "year", params)
+    if ev is not None:
+        run_guarded("text_summary", text_summary, ev, params)
+        if trick != "look-alike project":
+            assert ev.sd.rows == evaluate(base, 2024, "year", params).sd.rows
+    STATS["unicode:evaluated"] += 1
 
 
 # =============================================================================== 2. ERP exports

@@ -30,7 +30,9 @@ def _pdf_text(path) -> str:
 def test_statement_goes_stale_on_edit_and_saved_pdf_has_the_new_figure(sample_window, qtbot, tmp_path):
     win = sample_window
     view = win.statement
-    win.save_statement()
+    win.tabs.setCurrentWidget(view)
+    assert view.generate_button.isVisibleTo(view)              # #24: the empty pane offers 生成报告
+    QTest.mouseClick(view.generate_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: view.pdf_path is not None and not view.busy, timeout=120000)
     assert view.save_button.isEnabled() and not view.stale_bar.isVisible()
     old_sd = win.doc.evaluation.sd.extra_deduction
@@ -315,3 +317,196 @@ def test_an_unknown_policy_message_lists_no_internal_ids(sample_window, qtbot):
     msg = next(f.message for f in win.doc.evaluation.findings if f.code == "W_PACK_UNKNOWN")
     assert "江苏省" in msg and "选择" in msg
     assert "ningxia" not in msg and "chongqing" not in msg and "'" not in msg
+
+
+# -- #2, #3, #18: ERP imports that cannot double count -------------------------------------------------------
+def _u8_with_carry_over(path):
+    import datetime as dt
+    import openpyxl
+    wb = openpyxl.Workbook()
+    sh = wb.active
+    sh.title = "凭证列表"
+    sh.append(["记账凭证列表"])
+    sh.append(["制单日期", "凭证编号", "摘要", "科目编码", "科目名称", "借方金额", "贷方金额", "项目", "制单人"])
+    D = dt.date
+    for row in (
+        [D(2024, 1, 31), "记-0001", "计提1月研发人员工资", "53010101", "研发支出/费用化支出/人员人工/工资", 50000, None, "RD01", "张三"],
+        [D(2024, 2, 5), "记-0012", "支付1月研发中心电费", "5301010202", "研发支出/费用化支出/直接投入/燃料动力", 1234.56, None, "RD02", "张三"],
+        [D(2024, 12, 31), "记-0100", "结转本年研发费用", "660217", "管理费用/研发费用", 51234.56, None, "RD01", "张三"],
+        [D(2024, 12, 31), "记-0100", "结转本年研发费用", "530101", "研发支出/费用化支出", None, 51234.56, None, "张三"],
+    ):
+        sh.append(row)
+    wb.save(path)
+    return path
+
+
+def _wizard_to_check(qtbot, ws, path, preset_dir):
+    from PySide6.QtWidgets import QWizard
+    from desktop.import_wizard import PAGE_CHECK, ImportWizard
+    wiz = ImportWizard(ws, path=path, preset_dir=preset_dir)
+    qtbot.addWidget(wiz)
+    wiz.show()
+    qtbot.waitUntil(lambda: not wiz.busy and wiz.source is not None, timeout=30000)
+    while wiz.currentId() != PAGE_CHECK:
+        assert wiz.button(QWizard.WizardButton.NextButton).isEnabled()
+        wiz.next()
+    qtbot.waitUntil(lambda: not wiz.busy and wiz.conversion is not None, timeout=30000)
+    return wiz
+
+
+@pytest.fixture
+def erp_env(tmp_path, private_config):
+    import main
+    from desktop.fonts import ensure_font
+    from forms.workbook import load_ledger
+    from forms.workspace import Workspace
+    ensure_font()
+    ws = Workspace.create(tmp_path / "s.rdw", load_ledger(main.SAMPLE))
+    yield ws, _u8_with_carry_over(tmp_path / "u8序时账.xlsx"), tmp_path / "presets"
+    ws.close(discard=True)
+
+
+def test_carry_over_pairs_are_not_imported_and_reimport_is_caught(erp_env, qtbot):
+    from calc.money import fen_display
+    from desktop.import_wizard import COL_CODE, COL_KEEP
+    ws, path, presets = erp_env
+    wiz = _wizard_to_check(qtbot, ws, path, presets)
+    cp, m = wiz.check_page, wiz.check_page.model
+    by_voucher = {(ln["voucher_no"], ln.get("account_code")): i for i, ln in enumerate(m.lines)}
+    debit = by_voucher[("0100", "660217")]                       # 借 管理费用-研发费用: the carry-over's debit side
+    assert m.lines[debit]["status"] == "transfer" and not m.kept(debit)
+    assert m.kept_total == 50000_00 + 1234_56                    # the real R&D only, not doubled
+    assert "51,234.56" in cp.transfer_note.text() and "不导入" in cp.transfer_note.text()
+    assert fen_display(m.kept_total) in cp.summary.text()
+    power = by_voucher[("0012", "5301010202")]
+    assert m.lines[power]["suggested_code"] == "R10"             # 电费 is 动力, not 燃料
+    assert m.lines[power]["voucher_no"] == "0012"                # padding kept
+    # bulk: no line of the 燃料动力 科目
+    cp.view.setCurrentIndex(cp.proxy.mapFromSource(m.index(power, COL_KEEP)))
+    QTest.mouseClick(cp.exclude_account, Qt.LeftButton)
+    assert not m.kept(power)
+    m.setData(m.index(power, COL_KEEP), Qt.Checked, Qt.CheckStateRole)
+    if not m.kept(power):
+        m.excluded.discard(power)
+        m.refresh()
+    if m.blockers():
+        for i in m.blockers():
+            m.setData(m.index(i, COL_CODE), "R10", Qt.EditRole)
+    before = ws.count("lines")
+    assert wiz.do_import()
+    assert ws.count("lines") == before + 2
+    # the same file again: every line is already in the ledger; nothing is imported unless the user says so
+    again = _wizard_to_check(qtbot, ws, path, presets)
+    m2 = again.check_page.model
+    assert len(m2.duplicates) == 2 and m2.kept_count == 0
+    assert again.check_page.duplicate_label.isVisibleTo(again.check_page)
+    assert "重复" in again.check_page.duplicate_label.text()
+    again.check_page.duplicate_mode.setCurrentIndex(again.check_page.duplicate_mode.findData("replace"))
+    assert m2.kept_count == 2 and len(again.replaced_row_ids()) == 2
+    for i in m2.blockers():
+        m2.setData(m2.index(i, COL_CODE), "R10", Qt.EditRole)
+    assert again.do_import()
+    assert ws.count("lines") == before + 2                       # replaced, not doubled
+
+
+# -- #15, #17, #19, #25, #27: fitting people and machines ------------------------------------------------------
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768)])
+def test_the_window_fits_small_laptop_screens(qtbot, size, monkeypatch):
+    from PySide6.QtCore import QRect
+    from desktop.main_window import MainWindow
+    avail = QRect(0, 0, size[0], size[1] - 40)                    # less the task bar
+    monkeypatch.setattr(MainWindow, "available", lambda self: avail)
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.width() <= avail.width() and win.height() + 40 <= avail.height()
+    assert win.too_big_for_screen()                                # run() opens it maximised
+    assert win.minimumWidth() <= avail.width() and win.minimumHeight() <= avail.height()
+
+
+def test_qt_dialogs_follow_the_chosen_language(qtbot):
+    from PySide6.QtCore import QCoreApplication
+    from desktop.app import install_qt_translator
+    app = QApplication.instance()
+    tr = install_qt_translator(app, "zh")
+    assert tr is not None
+    try:
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+    finally:
+        app.removeTranslator(tr)
+
+
+def test_start_page_instead_of_inputs_that_discard_typing(qtbot):
+    from desktop.main_window import MainWindow
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.ask = lambda *a, **k: 1
+    win.show()
+    assert win.stack.currentWidget() is win.start_page
+    assert set(win.start_buttons) == {"new", "open", "sample", "quick"}
+    QTest.mouseClick(win.start_buttons["sample"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: win.doc.evaluation is not None, timeout=60000)
+    assert win.stack.currentWidget() is win.tabs
+    win.doc.detach(discard=True)
+    win.update_status()
+    assert win.stack.currentWidget() is win.start_page
+    assert win.recent_list.count() >= 1
+
+
+def test_help_opens_the_offline_manual_and_language_switch_offers_restart(sample_window, qtbot, monkeypatch):
+    win = sample_window
+    help_menu = next(a.menu() for a in win.menuBar().actions() if a.text().startswith("帮助"))
+    assert "用户手册" in [a.text() for a in help_menu.actions()]
+    win.act_manual.trigger()
+    text = win.manual_browser.toPlainText()
+    assert "研发" in text and len(text) > 2000
+    asked = []
+    win.ask = lambda title, text, buttons=("是", "否"): asked.append((text, buttons)) or 0
+    restarted = []
+    monkeypatch.setattr(type(win), "restart_app", lambda self: restarted.append(True) or True)
+    assert win.language_actions["zh"].isChecked()
+    assert "Chinese" in win.language_actions["en"].text()          # says which parts stay Chinese
+    win.language_actions["en"].trigger()
+    assert asked and "重新启动" in asked[0][0] and restarted == [True]
+    from desktop.settings import load_settings
+    assert load_settings().language == "en"
+
+
+# -- #26: the roster shows what a commissioner reports --------------------------------------------------------
+def test_roster_shows_tax_saved_and_marks_the_subsidy(tmp_path, private_config):
+    import main
+    from calc.evaluate import evaluate
+    from calc.money import fen_display
+    from desktop.roster_view import COLUMNS, row_cells
+    from forms.roster import read_workspace
+    from forms.workbook import load_ledger
+    from forms.workspace import Workspace
+    ledger = load_ledger(main.SAMPLE)
+    with Workspace.create(tmp_path / "甲.rdw", ledger) as ws:
+        ws.save()
+    row = read_workspace(tmp_path / "甲.rdw", use_cache=False)
+    ev = evaluate(ledger, row.year)
+    certain = ev.tax.tax_saved + ev.hnte_saving + ev.slp_saving
+    assert row.tax_saved == certain
+    cells = dict(zip(COLUMNS, row_cells(row)))
+    assert cells["节税合计"] == fen_display(certain)
+    sub = cells["后补助(最高项，不计入合计)"]
+    if row.subsidy is not None:
+        assert any(k in sub for k in ("预估", "附条件", "最高可得"))
+
+
+# -- #20, #21: findings in the app's own terms; a new line is never a silent placeholder -------------------
+def test_new_line_is_flagged_and_findings_name_the_grid_row(sample_window, qtbot):
+    win = sample_window
+    page, view, model = _ledger(win)
+    view.setCurrentIndex(model.index(3, 0))
+    prev_date = model.index(3, 0).data()
+    page.add_button.click()
+    rid = model.row_id(view.currentIndex().row())
+    new = dict(zip([c.field for c in model.columns], win.doc.ws.rows_by_id("lines", {rid})[rid]))
+    assert new["date"] == prev_date and new["voucher_no"] is None and new["code"] is None
+    qtbot.waitUntil(lambda: any(win.doc.ws.locate(f) and win.doc.ws.locate(f)[1] == rid
+                                for f in win.doc.evaluation.findings), timeout=60000)
+    f = next(f for f in win.doc.evaluation.findings if win.doc.ws.locate(f) and win.doc.ws.locate(f)[1] == rid)
+    where = win.where_text(f)
+    assert where.startswith(f"研发支出 第{model.row_of_id(rid) + 1}行"), where
+    assert "!" not in where

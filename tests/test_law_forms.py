@@ -172,3 +172,18 @@ def test_return_lines_follow_the_form_of_the_year():
     assert P.filing_link(2025, dt.date(2025, 6, 30))["return_lines"]["ded"] == "第7行"
     late = P.filing_link(2025, dt.date(2025, 9, 30))
     assert late["return_lines"] == {"ded": "事项代码+金额"} and late["unverified"]
+
+
+def test_results_view_shows_the_version_and_unverified_rows(qtbot):
+    # the app says which announcement the form follows and what is not verified — never the layout's id
+    import main
+    from desktop.results_view import ResultsView
+    from forms.workbook import load_ledger
+    from calc.evaluate import evaluate
+    ev = evaluate(load_ledger(main.SAMPLE), 2024)
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.set_evaluation(ev)
+    text = view.sd_info.text()
+    assert "2025年第1号" in text and UNVERIFIED_MARK in text and "优惠事项" in text
+    assert ev.sd.layout["id"] not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 import shutil
 import subprocess
 
@@ -112,3 +113,60 @@ def test_basic_research_parameter_is_dated_with_its_source():
     e = P.at("basic_research_rate", dt.date(2022, 1, 1))
     assert e.fraction == 1 and e.source.key == "2022年第32号" and e.source.ref == "一"
     assert P.maybe_at("basic_research_rate", dt.date(2021, 12, 31)) is None
+
+
+# ---- 集成电路 / 工业母机 120%: the confirmation cites its basis ----------------------------------------------
+
+@pytest.mark.parametrize("year, doc", [(2025, "发改高技〔2025〕385号"), (2024, "2023年第44号"), (2026, "2023年第44号")])
+def test_120_confirmation_cites_its_basis(tmp_path, year, doc):
+    path = build(tmp_path, prof=profile(industry_code="C3973", ic_or_machine_tool=True,
+                                        ic_basis="列入2025年度集成电路企业清单（设计企业）"),
+                 years=[other_year(year)], projects=[project("P")], lines=[line(f"{year}-03-01", "P", "R04", 100_000)])
+    ev = evaluate_workbook(path, year)
+    assert ev.sd.rate == Fraction(6, 5) and ev.sd.rows["R51"] == Y("120000")
+    text = ev.sd.confirmation
+    assert "企业确认" in text and "列入2025年度集成电路企业清单（设计企业）" in text and doc in text
+    assert evaluation_json(ev, P)["super_deduction"]["rate_confirmation"] == text
+    assert text in text_summary(ev, P)
+    assert not any(f.code == "W_IC_BASIS" for f in ev.findings)
+
+
+def test_120_without_a_basis_is_flagged(tmp_path):
+    path = build(tmp_path, prof=profile(industry_code="C3973", ic_or_machine_tool=True),
+                 years=[other_year(2025)], projects=[project("P")], lines=[line("2025-03-01", "P", "R04", 100_000)])
+    ev = evaluate_workbook(path, 2025)
+    assert ev.sd.rate == Fraction(6, 5) and "认定依据：未填写" in ev.sd.confirmation
+    assert any(f.code == "W_IC_BASIS" and "发改高技〔2025〕385号" in f.message for f in ev.findings)
+
+
+def test_no_confirmation_text_at_100(tmp_path):
+    path = build(tmp_path, prof=profile(industry_code="I6513"), years=[other_year(2025)], projects=[project("P")],
+                 lines=[line("2025-03-01", "P", "R04", 100_000)])
+    assert evaluate_workbook(path, 2025).sd.confirmation == ""
+
+
+# ---- caliber-gap risk rule (heuristic) ------------------------------------------------------------------------
+
+def _gap_ledger(tmp_path, grant):
+    # a grant-funded line counts in the HNTE caliber (AI-APP-22) but never in the super-deduction caliber
+    return build(tmp_path, prof=profile(industry_code="I6513"), years=[other_year(2024)], projects=[project("P")],
+                 lines=[line("2024-03-01", "P", "R04", 1_000_000),
+                        line("2024-04-01", "P", "R08", grant, funding="财政资金（不征税）")])
+
+
+def test_caliber_gap_rule_fires_above_the_threshold(tmp_path):
+    ev = evaluate_workbook(_gap_ledger(tmp_path, 600_000), 2024)
+    hit = [r for r in ev.risks if r.rule_id == "RISK-26"]
+    assert len(hit) == 1
+    msg = hit[0].message
+    assert "1,600,000.00" in msg and "1,000,000.00" in msg and "60%" in msg and "经验阈值" in msg
+    rule = next(r for r in load_params().parsed["risk_rules"] if r.id == "RISK-26")
+    assert all(p.source == "风险扫描实务" for p in rule.params.values())          # heuristic, marked as such
+    assert "AI-RISK-01" in rule.interpretations
+
+
+@pytest.mark.parametrize("grant", [250_000, 400_000])
+def test_caliber_gap_rule_is_quiet_below(tmp_path, grant):
+    # 250,000: 25% ≤ 30%; 400,000: 40% but the gap is under the 500,000 floor
+    ev = evaluate_workbook(_gap_ledger(tmp_path, grant), 2024)
+    assert not [r for r in ev.risks if r.rule_id == "RISK-26"]

@@ -283,3 +283,11 @@ def test_quick_estimate_losses_of_earlier_years():
     te = evaluate_quick(q).tax
     assert te.loss_schedule.lines[2023].amount == 30_000_000 and te.with_.taxable_income == 70_000_000
     assert QuickInput is not None
+
+
+def test_certificate_history_date_outside_the_rules_is_refused(tmp_path):
+    """A certificate dated before the first 认定办法 (国科发火〔2008〕172号) in the history: E_HNTE_CERT_DATE on the
+    history row, and that certificate covers no year (never guessed)."""
+    ledger = load_ledger(_recertified(tmp_path, "GR200132000001 2001-05-01"))
+    bad = [f for f in ledger.findings if f.code == "E_HNTE_CERT_DATE"]
+    assert len(bad) == 1 and "GR200132000001" in bad[0].message and bad[0].row == ledger.profile.rows["hnte_cert_history"]

@@ -86,7 +86,12 @@ def test_trace_formulas_and_values_are_the_rules_words(ev2024):
     doc = evaluation_json(ev2024)
     assert doc["super_deduction"]["trace"]["47"]["formula"] == "第45行减第46行，不小于零"
     assert doc["super_deduction"]["rate_source_cite"] == "财政部 税务总局公告2023年第7号第一条"
-    assert doc["super_deduction"]["layout"] == "from_2023" and doc["super_deduction"]["layout_title"] == "2023年度起适用的表样"
+    assert doc["super_deduction"]["layout_title"] == ev2024.sd.layout["title"]
+    assert re.search(r"[\u4e00-\u9fff]", doc["super_deduction"]["layout_title"])
+
+
+def test_every_a107012_layout_has_a_chinese_title():
+    assert all(re.search(r"[\u4e00-\u9fff]", lay.get("title") or "") for lay in load_params().layouts.values())
 
 
 def test_every_parameter_file_has_a_chinese_title():
@@ -185,6 +190,17 @@ def test_statement_prints_forward_hints_bridge_and_plain_formulas(ev2024, tmp_pa
     assert "财税〔2015〕119号第二条第1项" in text and "119号二.1" not in text
     assert "第1行" in text and "第01行" not in text
     assert "采用的解释口径（" not in text
+
+
+@needs_poppler
+@pytest.mark.parametrize("issued, app", [(dt.date(2026, 12, 7), 2027), (dt.date(2025, 3, 1), 2026)])
+def test_owners_version_gives_the_forward_hint(ev2024, tmp_path, issued, app):
+    out = tmp_path / "o.pdf"
+    write_statement(ev2024, out, issued=issued)
+    text = _text(out)
+    assert f"面向下次申请：若{app}年申请认定，须{app - 3}—{app - 1}年度达到研究开发费用占比的要求" in text
+    assert f"面向下次评价：若{app}年评价，按数据年度{app - 1}年的数据评价，综合得分须达到60分（2024年度为54分）" in text
+    assert "再增加高企口径研发费用" not in text and "转为科技人员" not in text
 
 
 def test_bridge_blocks_add_down(ev2024):

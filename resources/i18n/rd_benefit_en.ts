@@ -72,6 +72,24 @@
 <message><source>视图(&amp;V)</source><translation>&amp;View</translation></message>
 <message><source>语言 / Language</source><translation>Language / 语言</translation></message>
 <message><source>界面语言将在重新启动后生效</source><translation>The interface language applies after a restart</translation></message>
+<message><source>复制</source><translation>Copy</translation></message>
+<message><source>粘贴</source><translation>Paste</translation></message>
+<message><source>删除行</source><translation>Delete rows</translation></message>
+<message><source>查找…</source><translation>Find…</translation></message>
+<message><source>选择…</source><translation>Choose…</translation></message>
+<message><source>用户手册</source><translation>User manual</translation></message>
+<message><source>找不到用户手册：</source><translation>User manual not found: </translation></message>
+<message><source>界面语言</source><translation>Interface language</translation></message>
+<message><source>界面语言将在重新启动后生效。现在重新启动吗？</source><translation>The interface language applies after a restart. Restart now?</translation></message>
+<message><source>立即重新启动</source><translation>Restart now</translation></message>
+<message><source>稍后</source><translation>Later</translation></message>
+<message><source>打开示例</source><translation>Open the sample</translation></message>
+<message><source>（暂无）</source><translation>(none)</translation></message>
+<message><source>未打开工作区：新建一个企业的工作区，打开已有的，或先看示例。</source><translation>No workspace open: create one for an enterprise, open one, or look at the sample first.</translation></message>
+<message><source>未选择（点击“选择…”按省份选择所在地区的政策）</source><translation>None chosen (click “Choose…” to pick the region's policy)</translation></message>
+<message><source>所在地区后补助政策：点击“选择…”按省、市/区选择</source><translation>Regional post-subsidy policy: click “Choose…” to pick by province and city</translation></message>
+<message><source>粘贴未执行（没有写入任何内容）：</source><translation>Nothing pasted (nothing was written): </translation></message>
+<message><source>未打开可编辑的工作区</source><translation>No editable workspace open</translation></message>
 <message><source>年度汇算</source><translation>Annual</translation></message>
 <message><source>上半年（7月预缴）</source><translation>H1 (July prepayment)</translation></message>
 <message><source>前三季度（10月预缴）</source><translation>Q1–Q3 (October prepayment)</translation></message>
@@ -366,6 +384,15 @@
 <message><source>共 {n} 个工作区</source><translation>{n} workspaces</translation></message>
 <message><source>，{n} 个无法读取</source><translation>, {n} unreadable</translation></message>
 <message><source>。双击打开；金额单位：元</source><translation>. Double-click to open; amounts in yuan</translation></message>
+<message><source>节税合计</source><translation>Tax saved</translation></message>
+<message><source>后补助(最高项，不计入合计)</source><translation>Post-subsidy (largest, not in the total)</translation></message>
+<message><source>确定的税收效应：加计扣除节税＋高企15%税率节税＋小型微利优惠；不含后补助</source><translation>The certain tax effect: super-deduction saving + 15% HNTE rate + small low-profit relief; no post-subsidy</translation></message>
+<message><source>可测算的后补助中金额最高的一项，注明预估／附条件／最高可得；不计入节税合计</source><translation>The largest estimated post-subsidy, marked estimate / conditional / up to; not in the tax total</translation></message>
+<message><source>无法计算</source><translation>Cannot be computed</translation></message>
+<message><source>预估</source><translation>estimate</translation></message>
+<message><source>附条件</source><translation>conditional</translation></message>
+<message><source>最高可得</source><translation>up to</translation></message>
+<message><source>预估区间</source><translation>estimated range</translation></message>
 </context>
 <context><name>ResultsView</name>
 <message><source>提示</source><translation>Info</translation></message>
@@ -378,8 +405,23 @@
 <message><source>风险事项（悬停查看为何关注与留存资料）</source><translation>Risk (hover for why it matters and what to keep on file)</translation></message>
 </context>
 <context><name>StatementView</name>
+<message><source>数据已修改，此报告已过期（与当前数据不符），不能保存或打印。请重新生成。</source><translation>The data changed: this statement is out of date and cannot be saved or printed. Regenerate it.</translation></message>
+<message><source>重新生成报告</source><translation>Regenerate</translation></message>
+<message><source>生成报告</source><translation>Generate the statement</translation></message>
+<message><source>按当前数据生成报告</source><translation>Generate the statement of the current data</translation></message>
+<message><source>报告已过期</source><translation>Statement out of date</translation></message>
 <message><source>附加留存备查资料清单</source><translation>Append the evidence checklist</translation></message>
 <message><source>附技术附录</source><translation>Append the technical appendix</translation></message>
 <message><source>附上A107012、分项目汇总、计算过程追溯、明细账行汇总、检查结果与风险提示详情</source><translation>Append A107012, the project summary, the traces, the ledger summary, the findings and the risk details</translation></message>
+</context>
+<context><name>PackPicker</name>
+<message><source>地区 · 政策</source><translation>Region · policy</translation></message>
+<message><source>状态</source><translation>Status</translation></message>
+<message><source>适用</source><translation>Applies</translation></message>
+<message><source>其他</source><translation>Other</translation></message>
+<message><source>全省（区、市）</source><translation>Whole province</translation></message>
+<message><source>选择所在地区后补助政策</source><translation>Choose the regional post-subsidy policy</translation></message>
+<message><source>按省份展开，勾选企业注册地适用的政策（可多选）。“暂定”表示政策参数尚待核实。</source><translation>Expand a province and tick the policies of the enterprise's registered place (several allowed). “暂定” (provisional) means the parameters are not yet verified.</translation></message>
+<message><source>搜索地区或政策名称，如 苏州、宁夏</source><translation>Search region or policy, e.g. 苏州, 宁夏</translation></message>
 </context>
 </TS>
