@@ -1066,6 +1066,7 @@ class CheckPage(_Page):
         self.view.setItemDelegateForColumn(COL_PROJECT, self.project_delegate)
         hh = self.view.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(True)              # a maximised wizard gives the table its width (review #18e)
         for col, width in ((COL_KEEP, 40), (COL_ROW, 40), (COL_DATE, 88), (COL_VOUCHER, 64), (COL_SUMMARY, 140),
                            (COL_ACCOUNT, 160), (COL_AMOUNT, 96), (COL_SUGGEST, 104), (COL_CODE, 165),
                            (COL_PROJECT, 100), (COL_STATUS, 110)):

@@ -247,6 +247,9 @@ class WorkspaceTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if role == Qt.ToolTipRole and orientation == Qt.Horizontal and 0 <= section < len(self.columns):
+            col = self.columns[section]            # the full name (cut-off headers) and its help (review #23)
+            return col.header + ("（必填）" if col.required else "") + (f"\n{col.help}" if col.help else "")
         if role != Qt.DisplayRole:
             return None
         if orientation == Qt.Horizontal:

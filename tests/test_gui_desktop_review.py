@@ -510,3 +510,10 @@ def test_new_line_is_flagged_and_findings_name_the_grid_row(sample_window, qtbot
     where = win.where_text(f)
     assert where.startswith(f"研发支出 第{model.row_of_id(rid) + 1}行"), where
     assert "!" not in where
+
+
+def test_year_table_headers_explain_themselves(sample_window):
+    model = sample_window.pages["years"].model
+    tips = [model.headerData(i, Qt.Horizontal, Qt.ToolTipRole) for i in range(model.columnCount())]
+    assert any(t and t.startswith("资产总额（季度平均）") for t in tips)
+    assert all(t for t in tips)
