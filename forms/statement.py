@@ -1149,7 +1149,9 @@ class Statement:
                 checklist_appendix(self, self.checklist)
         self.missing_chars_note()
         prof = ev.ledger.profile
-        footer = self.t.plain(f"{clip(prof.name, 40)} · {ev.sd.period.label} · 报告编号 {self.report_number()}".strip())
+        name = clip(prof.name, 10**9)
+        name = name if len(name) <= 30 else name[:30] + "…"        # the footer has one line
+        footer = self.t.plain(f"{name} · {ev.sd.period.label} · 报告编号 {self.report_number()}".strip())
         doc = _Doc(str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
                    bottomMargin=18 * mm, title="研发惠企测算结果报告", author="研发惠企测算",
                    subject=self.t.plain(clip(prof.name, NAME_MAX)), creator="研发惠企测算")
