@@ -236,7 +236,23 @@ class QuickEstimateDialog(QDialog):
         self.edits[f.key] = edit
         self.errors[f.key] = err
         edit.textChanged.connect(lambda text, key=f.key: self._on_text(key, text))
+        if f.kind in ("amount", "signed_amount"):
+            edit.editingFinished.connect(lambda e=edit: self._format_amount(e))
         return host
+
+    @staticmethod
+    def _format_amount(edit: QLineEdit) -> None:
+        """On leaving an amount field: separators, so 6000000 and 60000000 can be told apart (review #12)."""
+        from calc.money import AmountError, parse_amount
+        text = edit.text().strip()
+        if not text:
+            return
+        try:
+            fen = parse_amount(text)
+        except (AmountError, ValueError):
+            return                          # the field's own message says what is wrong
+        if fen is not None and fen_display(fen) != text:
+            edit.setText(fen_display(fen))
 
     def _build_prior(self, box: QGroupBox) -> None:
         grid = QGridLayout(box)

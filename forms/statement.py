@@ -670,9 +670,12 @@ class Statement:
             counts = {s: sum(1 for r in risks if r.severity == s) for s in ("高风险", "关注", "提示")}
             self.story.append(self.p(f"对{scope}执行风险扫描：高风险 {counts['高风险']} 项，关注 {counts['关注']} 项，"
                                      f"提示 {counts['提示']} 项。风险提示不影响上述计算结果。", "small"))
-            shown = [r for r in risks if r.severity != "提示"][:8]
-            for r in shown:
+            for r in [r for r in risks if r.severity == "高风险"][:5]:
                 self.story.append(self.p(f"［{r.severity}］{clip(r.title, 60)}：{clip(r.message, 110)}", "small"))
+            watch = [clip(r.title, 40) for r in risks if r.severity == "关注"]
+            if watch:                                 # titles only: the details are in the technical appendix
+                self.story.append(self.p("［关注］" + "；".join(watch[:8]) + ("等" if len(watch) > 8 else "")
+                                         + "（说明与留存资料见技术附录）。", "small"))
         not_run = ev.risks_not_run
         if not_run:
             self.story.append(self.p("未执行的检查（需全年数据，年度汇算清缴时执行）：" + "、".join(
@@ -1149,7 +1152,9 @@ class Statement:
                 checklist_appendix(self, self.checklist)
         self.missing_chars_note()
         prof = ev.ledger.profile
-        footer = self.t.plain(f"{clip(prof.name, 40)} · {ev.sd.period.label} · 报告编号 {self.report_number()}".strip())
+        name = clip(prof.name, 10**9)
+        name = name if len(name) <= 30 else name[:30] + "…"        # the footer has one line
+        footer = self.t.plain(f"{name} · {ev.sd.period.label} · 报告编号 {self.report_number()}".strip())
         doc = _Doc(str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
                    bottomMargin=18 * mm, title="研发惠企测算结果报告", author="研发惠企测算",
                    subject=self.t.plain(clip(prof.name, NAME_MAX)), creator="研发惠企测算")

@@ -517,3 +517,11 @@ def test_year_table_headers_explain_themselves(sample_window):
     tips = [model.headerData(i, Qt.Horizontal, Qt.ToolTipRole) for i in range(model.columnCount())]
     assert any(t and t.startswith("资产总额（季度平均）") for t in tips)
     assert all(t for t in tips)
+
+
+def test_quick_estimate_amounts_get_separators_on_leaving_the_field(quick, qtbot):
+    edit = quick.edits["staff"]
+    edit.setFocus()
+    QTest.keyClicks(edit, "6000000")
+    QTest.keyClick(edit, Qt.Key_Tab)                    # leave the field
+    assert edit.text() == "6,000,000.00"
