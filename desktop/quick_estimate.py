@@ -151,9 +151,6 @@ class QuickEstimateDialog(QDialog):
         rl.addWidget(self.results, 1)
         if self.results_view is not None:
             self.total_label.hide()           # the results view's own header shows the total benefit
-            splitter = getattr(self.results_view, "splitter", None)
-            if splitter is not None:
-                splitter.setSizes([720, 260])
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)

@@ -21,10 +21,11 @@ from collections import defaultdict
 from fractions import Fraction
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableView,
-                               QTabWidget, QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+                               QTabWidget, QTextBrowser, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from calc.money import fen_display, rate_percent, ratio_str, round_fen, rmb_upper, yuan_to_fen
 from calc.params import Params, load_params
@@ -127,8 +128,42 @@ def e(text) -> str:
     return html.escape(str(text), quote=True)
 
 
+class _Table(QTableView):
+    """A results table; ``floor_column`` (if set) takes the free width but never less than ``floor`` px, so a
+    long 说明 stays readable in a narrow pane (a horizontal scroll bar appears instead of vertical text)."""
+
+    floor_column: int | None = None
+    floor = 260
+    max_lines = 6          # a very long 说明 / 达标所需 is cut to this many lines (full text: tooltip, trace panel)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.fit_floor()
+
+    def viewportEvent(self, event):
+        res = super().viewportEvent(event)
+        if event.type() == QEvent.Type.Resize:          # e.g. the vertical scroll bar appeared
+            self.fit_floor()
+        return res
+
+    def fit_floor(self) -> None:
+        c = self.floor_column
+        if c is None or self.model() is None or c >= self.model().columnCount():
+            return
+        h = self.horizontalHeader()
+        others = sum(h.sectionSize(i) for i in range(self.model().columnCount()) if i != c)
+        want = max(self.floor, self.viewport().width() - others)
+        if h.sectionSize(c) != want:
+            h.resizeSection(c, want)
+        self.resizeRowsToContents()
+        cap = self.max_lines * self.fontMetrics().lineSpacing() + 8
+        for r in range(self.model().rowCount()):
+            if self.rowHeight(r) > cap:
+                self.setRowHeight(r, cap)
+
+
 def _table_view() -> QTableView:
-    v = QTableView()
+    v = _Table()
     v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     v.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -173,6 +208,15 @@ def _fit_columns(view: QTableView, stretch: tuple[int, ...], fixed: dict | None 
             h.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch if c in stretch
                                    else QHeaderView.ResizeMode.ResizeToContents)
     view.resizeRowsToContents()
+
+
+def _fit_floor(view: QTableView, column: int, fixed: dict | None = None, floor: int = 260) -> None:
+    """Like :func:`_fit_columns` with ``column`` stretching, but at least ``floor`` px wide (review #13)."""
+    _fit_columns(view, (), fixed)
+    view.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+    view.floor_column, view.floor = column, floor
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)   # rows fitted, then capped
+    view.fit_floor()
 
 
 def _cap_height(view: QTableView) -> None:
@@ -240,7 +284,16 @@ class ResultsView(QWidget):
         tl.setContentsMargins(0, 0, 0, 0)
         cap = QLabel("计算追溯")
         cap.setStyleSheet("font-weight: bold; color: #1F4E79;")
-        tl.addWidget(cap)
+        caprow = QHBoxLayout()
+        caprow.addWidget(cap)
+        caprow.addStretch(1)
+        self.trace_close = QToolButton()
+        self.trace_close.setText("收起 ▸")
+        self.trace_close.setToolTip("收起计算追溯面板；点击任一金额、条件或补助条目时再次展开")
+        self.trace_close.setAutoRaise(True)
+        self.trace_close.clicked.connect(self.collapse_trace)
+        caprow.addWidget(self.trace_close)
+        tl.addLayout(caprow)
         self.trace_panel = QTextBrowser()
         self.trace_panel.setOpenLinks(False)
         self.trace_panel.setOpenExternalLinks(False)
@@ -249,7 +302,9 @@ class ResultsView(QWidget):
         self.splitter.addWidget(trace_box)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([640, 420])
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setCollapsible(1, True)
+        self.splitter.setSizes([1060, 0])      # the trace panel opens when a figure is clicked (review #32)
         outer.addWidget(self.splitter, 1)
 
         self._build_sd_tab()
@@ -286,7 +341,7 @@ class ResultsView(QWidget):
         split.addWidget(box)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setSizes([440, 260])
+        split.setSizes([460, 240])
         lay.addWidget(split, 1)
         self.tabs.addTab(page, TAB_TITLES[TAB_SD])
 
@@ -351,10 +406,11 @@ class ResultsView(QWidget):
         self.bridge_tree.currentItemChanged.connect(lambda cur, _prev: self._on_tree_item(cur))
         bl2.addWidget(self.bridge_tree)
         split.addWidget(bridge_box)
-        split.setStretchFactor(0, 3)
+        split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 2)
         split.setStretchFactor(2, 2)
-        split.setSizes([400, 200, 200])
+        split.setSizes([480, 180, 180])
+        self.hnte_view.setMinimumHeight(150)      # header + several conditions, not 1.5 rows (review #32)
         lay.addWidget(split, 1)
         self.tabs.addTab(page, TAB_TITLES[TAB_HNTE])
 
@@ -440,6 +496,7 @@ class ResultsView(QWidget):
         self._figures = {}
         self.current_key = None
         self.trace_panel.setHtml(self._placeholder())
+        self.collapse_trace()
         for m in (self.a107012_model, self.summary_model, self.tax_model, self.regime_model, self.hnte_model,
                   self.sme_model, self.indicator_model, self.checks_model, self.risks_model):
             m.removeRows(0, m.rowCount())
@@ -652,7 +709,7 @@ class ResultsView(QWidget):
                 _item(c.text, key=fig),
                 _item(show_margin(c.margin, c.value), key=fig, align_right=True),
                 _item(to_pass, key=fig, fg="#B3261E" if to_pass else None)])
-        _fit_columns(self.hnte_view, (2,), {1: 170, 4: 190})
+        _fit_floor(self.hnte_view, 2, {1: 150, 4: 160})
         sc = hn.score
         self.score_label.setText(f"创新能力评价：综合得分 [{sc.composite[0]}, {sc.composite[1]}] 分（须超过70分），"
                                  f"结论：{VERDICTS.get(sc.verdict, sc.verdict)}")
@@ -857,7 +914,22 @@ class ResultsView(QWidget):
                   "subsidy": self._html_subsidy, "tax": self._html_tax}[kind]
         self.current_key = key
         self.trace_panel.setHtml(_PAGE_STYLE + render(*obj))
+        self.open_trace()
         emit(self.figure_selected, key)
+
+    def trace_open(self) -> bool:
+        return self.splitter.sizes()[1] > 0
+
+    def open_trace(self) -> None:
+        """Show the 计算追溯 panel (about 38 % of the width) if it is collapsed."""
+        if not self.trace_open():
+            total = max(sum(self.splitter.sizes()), self.splitter.width(), 600)
+            side = max(300, total * 38 // 100)
+            self.splitter.setSizes([total - side, side])
+
+    def collapse_trace(self) -> None:
+        total = max(sum(self.splitter.sizes()), self.splitter.width())
+        self.splitter.setSizes([total, 0])
 
     @staticmethod
     def _placeholder() -> str:

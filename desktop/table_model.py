@@ -24,6 +24,27 @@ TABLE_TITLES = {"years": S.SHEET_YEARS, "projects": S.SHEET_PROJECTS, "lines": S
 SHEET_TABLES = {v: k for k, v in TABLE_TITLES.items()}
 
 
+
+def _fact_display(name, value) -> str:
+    """A 补助测算信息 value as shown: a money fact (e.g. 研发经费支出) as ``8,214,530.00`` like every other
+    amount (review desktop-app #28); the edit role keeps the stored text exactly."""
+    import unicodedata
+
+    from calc.money import AmountError, parse_amount
+    from calc.subsidy import FACTS
+
+    text = str(value)
+    key = unicodedata.normalize("NFKC", str(name or "")).replace(" ", "")
+    fact = FACTS.get(str(name or "")) or next(
+        (f for f in FACTS.values() if unicodedata.normalize("NFKC", f.label).replace(" ", "") == key), None)
+    if fact is None or fact.kind != "money":
+        return text
+    try:
+        fen = parse_amount(text)
+    except AmountError:
+        return text                       # not an amount: shown as typed (ingest reports it)
+    return text if fen is None else fen_display(fen)
+
 class WorkspaceTableModel(QAbstractTableModel):
     """One workspace table as a Qt model: rows in a view order (sort/filter keep a permutation of the
     column arrays), cells shown as the user typed them, edits validated by the workspace (undoable)."""
@@ -304,7 +325,11 @@ class WorkspaceTableModel(QAbstractTableModel):
         col = self.columns[index.column()]
         value = self.stored(index.row(), index.column())
         if role in (Qt.DisplayRole, Qt.EditRole):
-            return "" if value is None else display_value(self.table, col.field, value)
+            if value is None:
+                return ""
+            if role == Qt.DisplayRole and self.table == "facts" and col.field == "value":
+                return _fact_display(self.stored(index.row(), self.column_of("name")), value)
+            return display_value(self.table, col.field, value)
         if role == Qt.TextAlignmentRole and col.kind in (S.AMOUNT, S.INT, S.YEAR, S.RATIO):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         if role in (Qt.BackgroundRole, Qt.ToolTipRole) and col.field == "code":

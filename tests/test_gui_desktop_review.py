@@ -525,3 +525,26 @@ def test_quick_estimate_amounts_get_separators_on_leaving_the_field(quick, qtbot
     QTest.keyClicks(edit, "6000000")
     QTest.keyClick(edit, Qt.Key_Tab)                    # leave the field
     assert edit.text() == "6,000,000.00"
+
+
+def test_facts_money_shown_with_separators_and_edited_exactly(sample_window, qtbot):
+    """Review #28: 补助测算信息 shows 研发经费支出 as 8,214,530.00 like every amount; editing keeps the exact text."""
+    win = sample_window
+    page = win.pages["facts"]
+    win.tabs.setCurrentWidget(page)
+    model, view = page.model, page.view
+    name_c, value_c = model.column_of("name"), model.column_of("value")
+    r = next(i for i in range(model.rowCount()) if str(model.index(i, name_c).data()).startswith("研发经费支出"))
+    idx = model.index(r, value_c)
+    assert idx.data(Qt.DisplayRole) == "8,214,530.00"
+    assert idx.data(Qt.EditRole).replace(",", "") == "8214530.00"
+    yes = next(i for i in range(model.rowCount()) if model.index(i, value_c).data(Qt.EditRole) in ("是", "否"))
+    assert model.index(yes, value_c).data(Qt.DisplayRole) in ("是", "否")      # non-money facts untouched
+    view.setCurrentIndex(idx)
+    view.setFocus()
+    _type_into_current(qtbot, view, "9000000.5", then=Qt.Key_Return)
+    qtbot.waitUntil(lambda: model.index(r, value_c).data(Qt.EditRole) == "9000000.5", timeout=5000)
+    assert model.index(r, value_c).data(Qt.DisplayRole) == "9,000,000.50"
+    win.resize(1280, 800)
+    QApplication.processEvents()
+    page.grab().save("/tmp/desktop2_facts.png")

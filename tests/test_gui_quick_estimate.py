@@ -167,3 +167,23 @@ def test_plain_text_results_without_results_view(qtbot, cjk_app, monkeypatch):
     dlg.set_values({"year": "2023", "staff": "1000000"})
     qtbot.mouseClick(dlg.compute_button, Qt.MouseButton.LeftButton)
     assert "1,000,000.00" in dlg.text_view.toPlainText() and "1,000,000.00" in dlg.extra_label.text()
+
+
+def test_hnte_condition_table_readable(qtbot, dialog):
+    """Review #13: in the 高新技术企业 tab the 说明 column is wide enough to read and rows fit their text."""
+    if dialog.results_view is None:
+        pytest.skip("results view unavailable")
+    dialog.resize(1280, 800)
+    _type(qtbot, dialog, TYPED)
+    qtbot.mouseClick(dialog.compute_button, Qt.MouseButton.LeftButton)
+    rv = dialog.results_view
+    rv.show_tab(2)
+    qtbot.wait(50)
+    view = rv.hnte_view
+    assert not rv.trace_open()                        # trace panel collapsed until a figure is clicked (#32)
+    assert view.columnWidth(2) >= 260
+    fm = view.fontMetrics()
+    for r in range(view.model().rowCount()):           # no row taller than six lines; the full text in the tooltip
+        assert fm.lineSpacing() <= view.rowHeight(r) <= 6 * fm.lineSpacing() + 8, r
+        assert view.model().item(r, 2).toolTip() == view.model().item(r, 2).text()
+    dialog.grab().save("/tmp/desktop2_qe_hnte.png")

@@ -326,3 +326,32 @@ def test_statement_error_is_shown(qtbot):
         w.show_evaluation(Broken())
     assert not w.error_label.isHidden() and "生成报告失败" in w.error_label.text()
     assert w.pdf_path is None and not w.save_button.isEnabled()
+
+
+def test_trace_panel_collapsed_until_a_figure_is_clicked_and_tables_tall_enough(qtbot, ev):
+    """Review #32: at 1280×800 the 计算追溯 panel starts collapsed, opens on a click, closes with 收起; the 高企
+    conditions table shows several rows including the failing 研发费用占比."""
+    w = ResultsView()
+    qtbot.addWidget(w)
+    w.resize(1280, 700)
+    w.set_evaluation(ev)
+    w.show()
+    qtbot.waitExposed(w)
+    assert not w.trace_open() and w.splitter.sizes()[1] == 0
+    assert w.tabs.width() > 1200                      # the tables get the whole width
+    w.show_tab(TAB_HNTE)
+    qtbot.wait(50)
+    view = w.hnte_view
+    rows = view.model().rowCount()
+    visible = [r for r in range(rows) if 0 <= view.rowViewportPosition(r) < view.viewport().height()]
+    assert len(visible) >= 4, visible
+    assert view.columnWidth(2) >= 260                  # 说明 readable, never ~20 px (review #13)
+    r = next(i for i in range(rows) if view.model().item(i, 0).data(Qt.ItemDataRole.UserRole + 1) == "hnte:rd_ratio")
+    click_index(qtbot, view, view.model().index(r, 1))
+    assert w.trace_open() and w.splitter.sizes()[1] >= 300
+    assert "研发" in w.trace_text()
+    w.grab().save(f"{SHOTS}/results_trace_open.png")
+    qtbot.mouseClick(w.trace_close, Qt.MouseButton.LeftButton)
+    assert not w.trace_open()
+    w.set_evaluation(ev)
+    assert not w.trace_open()
