@@ -45,6 +45,30 @@ PAGE_FILE, PAGE_HEADER, PAGE_MAPPING, PAGE_CHECK, PAGE_IMPORT = range(5)
 PRESET_KIND = "erp"
 RAW_PREVIEW_ROWS = 30
 MAX_FINDINGS_PER_GROUP = 500
+CODE_ROLE = Qt.ItemDataRole.UserRole + 1       # a findings group's code (for tests; never shown)
+
+
+def _norm_code(code) -> str:
+    return str(code or "").strip().upper()
+
+
+def _quoted(message: str) -> str:
+    """The project number quoted in “…” in a 未登记 message."""
+    m = re.search(r"“(.+?)”", message)
+    return _norm_code(m.group(1)) if m else ""
+
+
+def _where_summary(items) -> str:
+    """位置 of several findings in Chinese: ``凭证列表 第6—18行（3处）`` (rows), or the sheet names."""
+    sheets = list(dict.fromkeys(f.sheet for f in items if f.sheet))
+    rows = sorted({f.row for f in items if f.row})
+    if len(items) == 1:
+        return items[0].where
+    where = "、".join(sheets[:2]) + ("等" if len(sheets) > 2 else "")
+    if rows:
+        span = f"第{rows[0]}行" if len(rows) == 1 else f"第{rows[0]}—{rows[-1]}行"
+        where = f"{where} {span}".strip()
+    return f"{where}（{len(items)}处）"
 
 FILE_FILTER = "ERP 导出文件 (*.xlsx *.xlsm *.xls *.csv *.txt *.tsv);;Excel 工作簿 (*.xlsx *.xlsm *.xls);;" \
               "文本文件 (*.csv *.txt *.tsv);;所有文件 (*)"
@@ -1182,24 +1206,37 @@ class CheckPage(_Page):
             self.note.setStyleSheet("color: #2e7d32;")
 
     def _fill_findings(self, findings):
+        """Findings by kind; identical messages once with a count and their rows (review desktop-app #33); the
+        位置 column in Chinese (sheet and rows), never a finding code; a project created here drops its
+        “未在项目表中登记” warnings at once."""
         self.findings.clear()
+        created = {_norm_code(c) for c in self.wiz.new_projects}
         groups: dict[str, list[Finding]] = {}
         for f in findings:
+            if f.code == "W_ERP_PROJECT_UNKNOWN" and _quoted(f.message) in created:
+                continue
             groups.setdefault(f.code, []).append(f)
         order = {ERROR: 0, WARNING: 1, INFO: 2}
         for code, items in sorted(groups.items(), key=lambda kv: (order.get(kv[1][0].severity, 3), kv[0])):
             sev = items[0].severity
             title = FINDING_TITLES.get(code) or items[0].message
-            top = QTreeWidgetItem([f"{SEVERITY_LABELS.get(sev, sev)}：{title}（{len(items)}）", code])
+            top = QTreeWidgetItem([f"{SEVERITY_LABELS.get(sev, sev)}：{title}（{len(items)}）", _where_summary(items)])
+            top.setData(0, CODE_ROLE, code)
             color = C_RED if sev == ERROR else (C_ORANGE if sev == WARNING else C_MUTED)
             top.setForeground(0, QBrush(color))
-            for f in items[:MAX_FINDINGS_PER_GROUP]:
-                child = QTreeWidgetItem([f.message, f.where])
-                child.setData(0, Qt.ItemDataRole.UserRole, f)
-                child.setToolTip(0, f.message)
+            same: dict[str, list[Finding]] = {}
+            for f in items:
+                same.setdefault(f.message, []).append(f)
+            for message, group in list(same.items())[:MAX_FINDINGS_PER_GROUP]:
+                text = message if len(group) == 1 else f"{message} ×{len(group)}"
+                child = QTreeWidgetItem([text, group[0].where if len(group) == 1 else _where_summary(group)])
+                child.setData(0, Qt.ItemDataRole.UserRole, group[0])        # double-click: the first occurrence
+                child.setToolTip(0, message)
+                if len(group) > 1:
+                    child.setToolTip(1, "、".join(f.where for f in group[:40]) + ("……" if len(group) > 40 else ""))
                 top.addChild(child)
-            if len(items) > MAX_FINDINGS_PER_GROUP:
-                top.addChild(QTreeWidgetItem([f"……另有 {len(items) - MAX_FINDINGS_PER_GROUP} 条", ""]))
+            if len(same) > MAX_FINDINGS_PER_GROUP:
+                top.addChild(QTreeWidgetItem([f"……另有 {len(same) - MAX_FINDINGS_PER_GROUP} 种", ""]))
             self.findings.addTopLevelItem(top)
             top.setExpanded(sev != INFO)
 
@@ -1444,6 +1481,8 @@ class ImportWizard(QWizard):
         self.new_projects[code] = {"project_no": code, "name": name, "form": form, "ledger_type": ledger_type}
         self.check_page._fill_unknown()
         self.check_page.model.refresh()
+        if self.conversion is not None:            # the problems list follows at once (review #33)
+            self.check_page._fill_findings(self.conversion.findings)
 
     def projects_to_create(self) -> list[dict]:
         m = self.check_page.model

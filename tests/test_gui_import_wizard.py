@@ -36,8 +36,8 @@ from PySide6.QtGui import QFontDatabase  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog, QStyleOptionViewItem, QWizard  # noqa: E402
 
 import main  # noqa: E402
-from desktop.import_wizard import (COL_AMOUNT, COL_CODE, COL_KEEP, COL_PROJECT, PAGE_CHECK, PAGE_FILE,  # noqa: E402
-                                   PAGE_HEADER, PAGE_IMPORT, PAGE_MAPPING, ImportWizard)
+from desktop.import_wizard import (CODE_ROLE, COL_AMOUNT, COL_CODE, COL_KEEP, COL_PROJECT, PAGE_CHECK,  # noqa: E402
+                                   PAGE_FILE, PAGE_HEADER, PAGE_IMPORT, PAGE_MAPPING, ImportWizard)
 from forms import erp_import as E  # noqa: E402
 from forms.workbook import load_ledger  # noqa: E402
 from forms.workspace import Workspace  # noqa: E402
@@ -102,7 +102,7 @@ def tree_findings(wiz) -> dict[str, list]:
     tree = wiz.check_page.findings
     for k in range(tree.topLevelItemCount()):
         top = tree.topLevelItem(k)
-        out[top.text(1)] = [top.child(j) for j in range(top.childCount())]
+        out[top.data(0, CODE_ROLE)] = [top.child(j) for j in range(top.childCount())]
     return out
 
 
@@ -167,7 +167,7 @@ def test_wizard_imports_a_messy_u8_export(qtbot, env):
     groups = tree_findings(wiz)
     assert {"E_ERP_AMOUNT", "E_ERP_DATE", "W_ERP_NO_CODE", "W_ERP_PROJECT_UNKNOWN", "I_ERP_NOT_RD"} <= set(groups)
     tree = cp.findings
-    tops = {tree.topLevelItem(k).text(1): tree.topLevelItem(k) for k in range(tree.topLevelItemCount())}
+    tops = {tree.topLevelItem(k).data(0, CODE_ROLE): tree.topLevelItem(k) for k in range(tree.topLevelItemCount())}
     assert tops["I_ERP_NOT_RD"].text(0).endswith("（2）") and not tops["I_ERP_NOT_RD"].isExpanded()
     assert tops["E_ERP_AMOUNT"].isExpanded()
     item = groups["E_ERP_AMOUNT"][0]
@@ -344,9 +344,53 @@ def test_big_gbk_csv_converts_off_the_ui_thread(qtbot, env, tmp_path):
     assert model.rowCount() == 6000 and model.kept_count == 6000 and not model.blockers()
     assert model.kept_total == sum((i % 900 + 1) * 100 + 25 for i in range(6000))
     groups = tree_findings(wiz)
-    assert len(groups["I_ERP_NOT_RD"]) == 501                 # 500 shown, then "……另有 5500 条"
+    assert [c.text(0)[-5:] for c in groups["I_ERP_NOT_RD"]] == ["×6000"]      # identical messages once (#33)
     next_page(wiz, PAGE_IMPORT)
     wiz.accept()
     assert ws.count("lines") == lines_before + 6000 == lines_before + len(wiz.imported_ids)
     ws.undo()
     assert ws.count("lines") == lines_before
+
+
+def test_problems_grouped_with_counts_in_chinese_and_refreshed_after_new_project(qtbot, env, tmp_path):
+    """Review #33: identical messages once with ×N, the 位置 column in Chinese (no finding codes), and the
+    list follows 新建为研发项目 without 重新检查."""
+    import openpyxl
+    import re
+    ws, export, preset_dir = env
+    wb = openpyxl.load_workbook(export)
+    sh = wb["凭证列表"]
+    for r in (19, 21):
+        for c in range(1, 10):
+            sh.cell(r, c).value = None
+    for k in range(6):                                     # six more lines on the unregistered RD99
+        sh.cell(19 + k, 1, dt.datetime(2024, 7, 1 + k))
+        for c, v in enumerate((f"记-05{k}", "购买测试软件", "53010109", "研发支出/费用化支出/其他", 10 + k, None,
+                               "RD99", "张三"), 2):
+            sh.cell(19 + k, c, v)
+    wb.save(export)
+    wiz = open_wizard(qtbot, ws, export, preset_dir)
+    next_page(wiz, PAGE_HEADER)
+    next_page(wiz, PAGE_MAPPING)
+    next_page(wiz, PAGE_CHECK)
+    wait_converted(qtbot, wiz)
+    cp = wiz.check_page
+    tree = cp.findings
+    groups = tree_findings(wiz)
+    unknown = groups["W_ERP_PROJECT_UNKNOWN"]
+    assert len(unknown) == 1 and unknown[0].text(0) == "项目编号“RD99”未在项目表中登记 ×7"
+    assert unknown[0].text(1) == "凭证列表 第18—24行（7处）"
+    for k in range(tree.topLevelItemCount()):              # no finding code anywhere in the 位置 column
+        top = tree.topLevelItem(k)
+        for item in [top] + [top.child(j) for j in range(top.childCount())]:
+            assert not re.search(r"[A-Z]_[A-Z]", item.text(1)), item.text(1)
+    tree.itemDoubleClicked.emit(unknown[0], 0)             # the grouped entry jumps to its first line
+    current = cp.proxy.mapToSource(cp.view.currentIndex())
+    assert (current.row(), current.column()) == (line_index(wiz, 18), COL_PROJECT)
+    wiz.resize(1100, 760)
+    qtbot.wait(50)
+    wiz.grab().save(str(tmp_path / "before.png"))
+    wiz.grab().save("/tmp/desktop2_wizard_problems.png")
+    wiz.add_new_project("RD99", "测试软件平台研发")            # as 新建为研发项目… does
+    assert "W_ERP_PROJECT_UNKNOWN" not in tree_findings(wiz)
+    assert "E_ERP_AMOUNT" in tree_findings(wiz)            # the other problems stay
