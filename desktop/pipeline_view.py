@@ -402,33 +402,25 @@ class PipelineView(QDialog):
     # -- outputs
     def export_workbook(self, path: str | None = None) -> str | None:
         from forms.pipeline_report import write_pipeline_workbook
-        if not self.run:
-            return None
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(self, _t("导出培育库工作簿"), f"培育库_{self.run.year}.xlsx",
-                                                  _t("Excel 工作簿 (*.xlsx)"))
-        if not path:
-            return None
-        try:
-            write_pipeline_workbook(self.run, path)
-        except OSError as exc:
-            QMessageBox.warning(self, _t("培育库"), _t("无法写入文件：") + (exc.strerror or str(exc)))
-            return None
-        return path
+        return self._export(write_pipeline_workbook, path, _t("导出培育库工作簿"), "培育库_{year}.xlsx",
+                            _t("Excel 工作簿 (*.xlsx)"))
 
     def export_brief(self, path: str | None = None) -> str | None:
         from forms.pipeline_report import write_pipeline_brief
+        return self._export(write_pipeline_brief, path, _t("导出培育库简报"), "培育库简报_{year}.pdf",
+                            _t("PDF 文件 (*.pdf)"))
+
+    def _export(self, write, path, title: str, name: str, filters: str) -> str | None:
         if not self.run:
             return None
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, _t("导出培育库简报"), f"培育库简报_{self.run.year}.pdf",
-                                                  _t("PDF 文件 (*.pdf)"))
+            path, _ = QFileDialog.getSaveFileName(self, title, name.format(year=self.run.year), filters)
         if not path:
             return None
         try:
-            write_pipeline_brief(self.run, path)
-        except OSError as exc:
-            QMessageBox.warning(self, _t("培育库"), _t("无法写入文件：") + (exc.strerror or str(exc)))
+            write(self.run, path)
+        except OSError as exc:          # forms.atomic.OutputError: the file's name and a Chinese reason
+            QMessageBox.warning(self, _t("培育库"), str(exc) if str(exc) else _t("无法写入文件"))
             return None
         return path
 

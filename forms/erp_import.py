@@ -1389,6 +1389,10 @@ _TRANSFER_CONTRA = re.compile(r"管理费用|销售费用|制造费用|本年利
 _TRANSFER_CONTRA_CODES = ("6602", "6601", "5101", "4103", "6401", "1701", "5301")
 
 
+_MOOT_FOR_TRANSFER = frozenset({"W_ERP_TRANSFER_DEBIT", "W_ERP_NO_CODE", "W_ERP_CODE_UNSURE", "W_ERP_NO_PROJECT",
+                                "W_ERP_PROJECT_UNKNOWN", "W_ERP_PROJECT_TEXT"})
+
+
 def _mark_transfer_pairs(result: ImportResult, out: _Out, stats: dict) -> None:
     """A debit line whose 摘要 says 结转 is the other side of a carry-over when the same voucher carries a
     credit 结转 of the same amount, or when its account is a 费用/损益 account: status ``transfer`` — not
@@ -1407,7 +1411,9 @@ def _mark_transfer_pairs(result: ImportResult, out: _Out, stats: dict) -> None:
         if paired:
             credits.remove(ln["amount"])
         ln["status"] = "transfer"
-        ln["issues"] = [x for x in ln["issues"] if x != "W_ERP_TRANSFER_DEBIT"] + ["W_ERP_TRANSFER_PAIR"]
+        ln["issues"] = [x for x in ln["issues"] if x not in _MOOT_FOR_TRANSFER] + ["W_ERP_TRANSFER_PAIR"]
+        row = ln["origin"]["row"]        # the line is not imported: its code / project questions are moot
+        out.findings[:] = [f for f in out.findings if not (f.row == row and f.code in _MOOT_FOR_TRANSFER)]
         out.add(WARNING, "W_ERP_TRANSFER_PAIR",
                 f"借方“{ln.get('account_name') or ln.get('account_code') or ''}”{fen_display(ln['amount'])}元是"
                 f"{'与贷方结转同一凭证的' if paired else ''}月末结转，默认不导入（导入会重复计算研发费用）",

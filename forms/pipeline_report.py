@@ -3,21 +3,21 @@
 Both follow the statement's honesty rules: certain benefits (the tax effect) and estimates (post-subsidies) are
 never summed into one figure; an "up to" amount is shown apart and summed into nothing; a figure that could not be
 computed is "无法计算" with what is missing, never 0; every tier names the rule that puts an enterprise there.
-Files are written to a temporary file beside the target and renamed over it, so a failure never leaves half a
-file where a good one was.
+Files are written through :func:`forms.atomic.write_atomic`, so a failure never leaves half a file where a good
+one was.
 """
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from calc.money import fen_display, fen_to_decimal
 from calc.params import load_params
 from calc.pipeline import HNTE_STATUS_NAMES, PIPELINE_INTERPRETATIONS, summarise, tiers
 from calc.pipeline_input import ROSTER_INTERPRETATION
+
+from .atomic import write_atomic
 
 __all__ = ["write_pipeline_workbook", "write_pipeline_brief", "pipeline_json", "SHEET_SUMMARY", "SHEET_ALL"]
 
@@ -53,39 +53,20 @@ def interpretations_text(params=None) -> list[tuple[str, str]]:
     return out
 
 
-def _atomic_write(path: str | os.PathLike, write) -> Path:
-    """``write(tmp_path)`` then rename over ``path``; the temporary file is removed on failure."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=target.suffix, dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return target
-
-
 def _text_width(text: str) -> int:
-    """Display width in Excel character units (a CJK character counts two)."""
+    """Display width in Excel character units (a CJK character counts about 1.7)."""
     return sum(17 if ord(ch) > 0x2E80 else 10 for ch in text) // 10
 
 
 def fit_row_height(ws, row: int, min_height: float = 15) -> None:
     """Set the height of a row of wrapped cells so LibreOffice and Excel print every line (neither grows rows
     written by openpyxl on its own)."""
-    lines = 1
     from openpyxl.utils import get_column_letter
+    lines = 1
     for cell in ws[row]:
         if cell.value is None or not isinstance(cell.value, str):
             continue
-        letter = cell.column_letter
-        width = ws.column_dimensions[letter].width or 8.43
+        width = ws.column_dimensions[cell.column_letter].width or 8.43
         for merged in ws.merged_cells.ranges:
             if cell.coordinate in merged:
                 width = sum((ws.column_dimensions[get_column_letter(c)].width or 8.43)
@@ -211,34 +192,27 @@ def write_pipeline_workbook(run, path) -> Path:
         ws.cell(r, j).alignment = Alignment(wrap_text=True, vertical="center")
         ws.cell(r, j).border = border
     tier_first = r + 1
-    for t in rules:
-        a = agg["tier"].get(t.id)
-        r += 1
-        put_text(ws.cell(r, 1), t.label)
-        put_text(ws.cell(r, 2), t.rule)
-        put_value(ws.cell(r, 3), a.count)
-        put_fen(ws.cell(r, 4), a.certain)
-        put_value(ws.cell(r, 5), a.certain_unknown)
-        put_fen(ws.cell(r, 6), a.estimated)
-        put_fen(ws.cell(r, 7), a.conditional)
-        put_fen(ws.cell(r, 8), a.up_to)
+
+    def sums(row: int, label: str, rule: str, a, font) -> None:
+        put_text(ws.cell(row, 1), label)
+        put_text(ws.cell(row, 2), rule)
+        put_value(ws.cell(row, 3), a.count)
+        put_fen(ws.cell(row, 4), a.certain)
+        put_value(ws.cell(row, 5), a.certain_unknown)
+        put_fen(ws.cell(row, 6), a.estimated)
+        put_fen(ws.cell(row, 7), a.conditional)
+        put_fen(ws.cell(row, 8), a.up_to)
         for j in range(1, 9):
-            ws.cell(r, j).border = border
-            ws.cell(r, j).alignment = wrap
-            ws.cell(r, j).font = normal
+            ws.cell(row, j).border = border
+            ws.cell(row, j).alignment = wrap
+            ws.cell(row, j).font = font
+
+    for t in rules:
+        r += 1
+        sums(r, t.label, t.rule, agg["tier"][t.id], normal)
     tier_last = r
     r += 1
-    put_text(ws.cell(r, 1), "合计")
-    ws.cell(r, 1).font = bold
-    a = agg["all"]
-    put_value(ws.cell(r, 3), a.count)
-    put_fen(ws.cell(r, 4), a.certain)
-    put_value(ws.cell(r, 5), a.certain_unknown)
-    put_fen(ws.cell(r, 6), a.estimated)
-    put_fen(ws.cell(r, 7), a.conditional)
-    put_fen(ws.cell(r, 8), a.up_to)
-    for j in range(1, 9):
-        ws.cell(r, j).border = border
+    sums(r, "合计", "", agg["all"], bold)
     r += 1
     put_text(ws.cell(r, 1), "说明：节税额为加计扣除（及证书有效且条件无疑问时的高企15%税率）的确定性税收效果；后补助为预估，"
              "取决于申报、评审和年度预算，不与节税额相加；“附条件”须待企业确认相关条件；“最高可得”为政策上限，不计入任何合计。")
@@ -382,7 +356,8 @@ def write_pipeline_workbook(run, path) -> Path:
         ps.column_dimensions["E"].width = 80
         setup(ps, "1:1")
     wb.properties.title = "科技型企业培育库"
-    return _atomic_write(path, lambda tmp: _save(wb, tmp))
+    write_atomic(path, lambda tmp: _save(wb, tmp))
+    return Path(path)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -544,7 +519,7 @@ def write_pipeline_brief(run, path, *, issuer: str = "") -> Path:
         story.append(p(n_, "small"))
 
     def write(tmp):
-        doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
+        doc = SimpleDocTemplate(str(tmp), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
                                 bottomMargin=16 * mm, title="科技型企业培育库测算简报", author="研发惠企测算")
 
         def footer(canvas, doc_):
@@ -552,4 +527,5 @@ def write_pipeline_brief(run, path, *, issuer: str = "") -> Path:
             canvas.drawRightString(A4[0] - 18 * mm, 9 * mm, f"第 {doc_.page} 页")
             canvas.drawString(18 * mm, 9 * mm, "科技型企业培育库测算简报（测算，非认定结论）")
         doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return _atomic_write(path, write)
+    write_atomic(path, write)
+    return Path(path)
