@@ -168,7 +168,15 @@ _CHILD = textwrap.dedent(r"""
     sys.path.insert(0, sys.argv[1])
     import main                                   # imports done before measuring
     import calc.evaluate, forms.workbook, forms.report  # noqa: F401
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    def peak():
+        # VmHWM: the peak of this process's own memory. ru_maxrss keeps the parent's peak across fork + exec,
+        # so under a big pytest process (a full run) it reported the parent, not the import (1.27 GB).
+        try:
+            with open("/proc/self/status") as fh:
+                return next(int(l.split()[1]) * 1024 for l in fh if l.startswith("VmHWM:"))
+        except (OSError, StopIteration):
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    before = peak()
     tracemalloc.start()
     out, err = io.StringIO(), io.StringIO()
     t = time.perf_counter()
@@ -176,7 +184,7 @@ _CHILD = textwrap.dedent(r"""
         rc = main.main(["compute", sys.argv[2], "--year", "2024"])
     seconds = time.perf_counter() - t
     py_peak = tracemalloc.get_traced_memory()[1]
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    rss = peak()
     print(json.dumps({"rc": rc, "stdout": out.getvalue()[-20000:], "stderr": err.getvalue()[-4000:],
                       "seconds": seconds, "rss": rss, "rss_before": before, "py_peak": py_peak}))
 """)
