@@ -160,6 +160,16 @@ def write_pipeline_workbook(run, path) -> Path:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="top")
 
+    def head_row(sheet, row: int, heads, horizontal: str | None = None) -> None:
+        """A table's header row: bold, shaded, wrapped, bordered."""
+        for j, h in enumerate(heads, start=1):
+            c = sheet.cell(row, j)
+            put_text(c, h)
+            c.font = bold
+            c.fill = head_fill
+            c.alignment = Alignment(wrap_text=True, vertical="center", horizontal=horizontal)
+            c.border = border
+
     def setup(sheet, title_rows: str, landscape=True):
         sheet.print_title_rows = title_rows
         sheet.page_setup.orientation = "landscape" if landscape else "portrait"
@@ -185,12 +195,7 @@ def write_pipeline_workbook(run, path) -> Path:
     r += 1
     heads = ("分层", "归入规则", "企业数", "加计扣除节税额合计（确定，元）", "其中无法计算节税额的企业数",
              "后补助预估合计（元）", "后补助附条件合计（元）", "后补助最高可得合计（元，不计入任何合计）")
-    for j, h in enumerate(heads, start=1):
-        put_text(ws.cell(r, j), h)
-        ws.cell(r, j).font = bold
-        ws.cell(r, j).fill = head_fill
-        ws.cell(r, j).alignment = Alignment(wrap_text=True, vertical="center")
-        ws.cell(r, j).border = border
+    head_row(ws, r, heads)
     tier_first = r + 1
 
     def sums(row: int, label: str, rule: str, a, font) -> None:
@@ -235,12 +240,7 @@ def write_pipeline_workbook(run, path) -> Path:
         ws.cell(r, 1).font = bold
         r += 1
         cols = [title[2:].replace("按", ""), "企业数"] + [t.label for t in rules] + ["节税额合计（确定，元）", "后补助预估合计（元）"]
-        for j, h in enumerate(cols, start=1):
-            put_text(ws.cell(r, j), h)
-            ws.cell(r, j).font = bold
-            ws.cell(r, j).fill = head_fill
-            ws.cell(r, j).alignment = Alignment(wrap_text=True, vertical="center")
-            ws.cell(r, j).border = border
+        head_row(ws, r, cols)
         first = r + 1
         for name, g in sorted(agg[dim].items(), key=lambda kv: (-kv[1].count, kv[0])):
             r += 1
@@ -290,14 +290,9 @@ def write_pipeline_workbook(run, path) -> Path:
         cols, money, make = (COMPACT, COMPACT_MONEY, compact_row) if compact else (COLUMNS, MONEY_COLS, result_row)
         put_text(sheet.cell(1, 1), heading)
         sheet.cell(1, 1).font = title_font
-        for j, (h, w) in enumerate(cols, start=1):
-            c = sheet.cell(2, j)
-            put_text(c, h)
-            c.font = bold
-            c.fill = head_fill
-            c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-            c.border = border
-            sheet.column_dimensions[c.column_letter].width = w
+        head_row(sheet, 2, [h for h, _ in cols], "center")
+        for j, (_, w) in enumerate(cols, start=1):
+            sheet.column_dimensions[sheet.cell(2, j).column_letter].width = w
         for i, res in enumerate(results, start=1):
             for j, ((h, _), v) in enumerate(zip(cols, make(i, res)), start=1):
                 c = sheet.cell(2 + i, j)
